@@ -1,0 +1,82 @@
+"""The training-course LMS: ``create_app`` builds the Flask application."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: configuration, extensions, blueprints, error handlers, CLI.
+
+    :param config: settings that override the environment (tests pass their database here).
+    """
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("LMS_INSTANCE_PATH") or str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    register_config(app, config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_request_hooks(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def register_config(app: Flask, overrides: dict | None) -> None:
+    from .config import build_config
+
+    app.config.update(build_config(app.instance_path))
+    app.config.update(overrides or {})
+    Path(app.config["LMS_STORAGE_PATH"]).mkdir(parents=True, exist_ok=True)
+
+
+def register_extensions(app: Flask) -> None:
+    from . import models  # noqa: F401  (every model registered before mappers configure)
+    from .auth.session import init_login
+    from .extensions import babel, csrf, db, limiter, migrate
+    from .i18n import init_i18n
+
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True, compare_type=True
+    )
+    csrf.init_app(app)
+    limiter.init_app(app)
+    init_login(app)
+    init_i18n(app, babel)
+
+
+def register_blueprints(app: Flask) -> None:
+    from .audit.views import bp as audit_bp
+    from .auth.admin_views import bp as users_bp
+    from .auth.views import bp as auth_bp
+    from .cohorts.views import bp as cohorts_bp
+    from .learning.views import bp as learning_bp
+
+    for bp in (auth_bp, users_bp, cohorts_bp, learning_bp, audit_bp):
+        app.register_blueprint(bp)
+
+
+def register_request_hooks(app: Flask) -> None:
+    from .security import init_security
+
+    init_security(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from .errors import init_errors
+
+    init_errors(app)
+
+
+def register_commands(app: Flask) -> None:
+    from .cli import lms_cli
+
+    app.cli.add_command(lms_cli)

@@ -1,0 +1,1 @@
+"""Question bank (versioned), quizzes, attempts and grading."""

@@ -1,0 +1,1 @@
+"""The audit log of organizers' actions: who did what, and when."""

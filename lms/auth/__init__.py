@@ -1,0 +1,1 @@
+"""Accounts, roles, registration, login and profiles; organizers' user management."""

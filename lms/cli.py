@@ -1,0 +1,121 @@
+"""The ``flask lms`` command group; each command is a thin call into a service."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from lms import ROOT
+from lms.db import write_transaction
+
+
+@click.group("lms")
+def lms_cli():
+    """Manage the training platform."""
+
+
+@lms_cli.command("init")
+@click.option("--demo/--no-demo", default=False, help="Also create the demo accounts and cohort.")
+@with_appcontext
+def init_command(demo: bool):
+    """Create or upgrade the database, load every course in courses/, optionally add demo data."""
+    from flask_migrate import upgrade
+
+    upgrade()
+    click.echo("Database is up to date.")
+    _load(ROOT / "courses")
+    if demo:
+        _demo()
+
+
+@lms_cli.command("load-courses")
+@click.argument("path", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@with_appcontext
+def load_courses_command(path: Path | None):
+    """Validate and load the courses under PATH (default: courses/), all or nothing."""
+    _load(path or ROOT / "courses")
+
+
+def _load(path: Path) -> None:
+    from lms.content.loader import CourseValidationError, load_courses
+
+    try:
+        with write_transaction():
+            reports = load_courses(path)
+    except CourseValidationError as error:
+        click.echo(f"{len(error.problems)} problem(s); nothing was written:", err=True)
+        for problem in error.problems:
+            click.echo(f"  {problem}", err=True)
+        sys.exit(1)
+    for report in reports:
+        click.echo(report.summary())
+
+
+@lms_cli.command("create-user")
+@click.option("--name", required=True, help="Real name (姓名).")
+@click.option("--phone", default=None)
+@click.option("--email", default=None)
+@click.option("--role", "roles", multiple=True, type=click.Choice(["trainee", "trainer", "organizer"]), default=["trainee"])
+@click.option("--work-unit", default="")
+@click.password_option()
+@with_appcontext
+def create_user_command(name, phone, email, roles, work_unit, password):
+    """Create an account (phone or e-mail required)."""
+    from lms.auth.models import Role
+    from lms.auth.service import AccountError, Profile, create_user
+    from lms.auth.validators import normalize_email, normalize_phone
+
+    profile = Profile(name=name, phone=normalize_phone(phone), email=normalize_email(email), work_unit=work_unit)
+    try:
+        with write_transaction():
+            user = create_user(profile, password, {Role(r) for r in roles})
+    except AccountError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Created user {user.id} ({', '.join(sorted(roles))}).")
+
+
+@lms_cli.command("import-users")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Import without asking, skipping rows with problems.")
+@with_appcontext
+def import_users_command(file: Path, yes: bool):
+    """Import trainees from a CSV or XLSX file; prints every row's problems first."""
+    from lms.auth import importing
+
+    try:
+        rows = importing.parse_rows(importing.read_table(file.name, file.read_bytes()))
+    except importing.ImportFileError as error:
+        raise click.ClickException(str(error)) from error
+    for row in rows:
+        if row.problems:
+            click.echo(f"row {row.line}: {'; '.join(row.problems)}")
+    new = sum(r.is_new for r in rows)
+    click.echo(f"{new} new, {sum(bool(r.problems) for r in rows)} with problems, {len(rows)} rows.")
+    if not yes and not click.confirm("Import now?"):
+        return
+    with write_transaction():
+        result = importing.apply_import(None, rows)
+    for user, password in result.created:
+        click.echo(f"{user.name}\t{user.phone or user.email}\t{password}")
+
+
+@lms_cli.command("demo")
+@with_appcontext
+def demo_command():
+    """Create the demo accounts and a demo cohort once; print their credentials."""
+    _demo()
+
+
+def _demo() -> None:
+    from lms.demo import ensure_demo_data
+
+    with write_transaction():
+        info = ensure_demo_data()
+    click.echo("")
+    click.echo("Demo accounts (password for all: %s)" % info["password"])
+    for role, login in info["accounts"].items():
+        click.echo(f"  {role:<10} {login}")
+    if info.get("cohort_code"):
+        click.echo(f"Demo cohort: {info['cohort_name']}, enrolment code {info['cohort_code']}")

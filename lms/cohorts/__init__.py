@@ -1,0 +1,1 @@
+"""Cohorts (培训班): schedule, enrolment codes, invite links, rosters and trainers."""

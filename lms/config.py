@@ -1,0 +1,78 @@
+"""Configuration: defaults, ``LMS_*`` environment variables and the instance folder."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+#: Languages the interface is translated into; the first is the default.
+LANGUAGES = {"zh_CN": "简体中文", "en": "English"}
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a configuration the app can run with."""
+
+
+def _secret_key(instance: Path, production: bool) -> str:
+    """Return LMS_SECRET_KEY, or a key generated once and kept in the instance folder.
+
+    :raises ConfigError: in production mode when LMS_SECRET_KEY is not set.
+    """
+    key = os.environ.get("LMS_SECRET_KEY")
+    if key:
+        return key
+    if production:
+        raise ConfigError("LMS_SECRET_KEY must be set when LMS_ENV=production.")
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def database_url(raw: str | None, instance: Path) -> str:
+    """Normalise a database URL: SQLite in the instance folder by default, psycopg 3 for PostgreSQL."""
+    if not raw:
+        return f"sqlite:///{instance / 'lms.sqlite3'}"
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix):]
+    return raw
+
+
+def build_config(instance_path: str) -> dict:
+    """Build the configuration from the environment; ``create_app(config)`` overrides it."""
+    instance = Path(instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    production = os.environ.get("LMS_ENV", "development") == "production"
+    redis_url = os.environ.get("LMS_REDIS_URL") or None
+    storage = Path(os.environ.get("LMS_STORAGE_PATH") or instance / "storage")
+    return {
+        "ENV_PRODUCTION": production,
+        "SECRET_KEY": _secret_key(instance, production),
+        "SQLALCHEMY_DATABASE_URI": database_url(os.environ.get("LMS_DATABASE_URL"), instance),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "LMS_REDIS_URL": redis_url,
+        "LMS_STORAGE_PATH": str(storage),
+        "LMS_SITE_NAME": os.environ.get("LMS_SITE_NAME", ""),
+        # Rate limiting: counters in Redis when configured, so every worker shares them.
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_KEY_PREFIX": "lms",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": production,
+        # Babel: Chinese first, times shown in Asia/Shanghai.
+        "BABEL_DEFAULT_LOCALE": "zh_CN",
+        "BABEL_DEFAULT_TIMEZONE": os.environ.get("LMS_TIMEZONE", "Asia/Shanghai"),
+        "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
+        "LANGUAGES": LANGUAGES,
+        # A CSRF token lives as long as the session: trainees keep lesson pages open for hours.
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SECURE": production,
+        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        "LOGIN_LIMITS_PER_ACCOUNT": "5 per minute;20 per hour",
+        "LOGIN_LIMITS_PER_ADDRESS": "30 per minute",
+    }

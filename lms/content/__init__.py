@@ -1,0 +1,1 @@
+"""Course files -> validated plain data -> upserted content (no views)."""

@@ -1,0 +1,73 @@
+"""Error pages in the site's look; the session is rolled back on every error."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, current_app, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+from .extensions import db
+
+log = logging.getLogger(__name__)
+
+MESSAGES = {
+    400: ("Bad request", "The request could not be understood. Please go back and try again."),
+    403: ("Access denied", "You do not have permission to open this page."),
+    404: ("Page not found", "The page you asked for does not exist or has been moved."),
+    405: ("Method not allowed", "This page cannot be used that way."),
+    409: ("Conflict", "Someone else changed this at the same time. Please reload and try again."),
+    413: ("File too large", "The file you sent is larger than allowed."),
+    429: ("Too many attempts", "Too many attempts in a short time. Please wait a minute and try again."),
+    500: ("Server error", "Something went wrong on our side. It has been logged; please try again later."),
+    503: ("Busy", "The server is busy. Please try again in a moment; nothing you entered was saved twice."),
+}
+
+
+def init_errors(app: Flask) -> None:
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(OperationalError, _database_error)
+    app.register_error_handler(Exception, _unexpected_error)
+
+
+def render_error(code: int, message: str | None = None):
+    db.session.rollback()
+    title, default = MESSAGES.get(code, MESSAGES[500])
+    return render_template(
+        "errors/error.html", code=code, title=_(title), message=message or _(default)
+    ), code
+
+
+def _csrf_error(error: CSRFError):
+    return render_error(
+        400, _("The form had expired or was sent from another page. Please reload and submit again.")
+    )
+
+
+def _http_error(error: HTTPException):
+    code = error.code or 500
+    if code not in MESSAGES:
+        return error
+    response = render_error(code)
+    if code == 429 and error.get_response().headers.get("Retry-After"):
+        return response[0], code, {"Retry-After": error.get_response().headers["Retry-After"]}
+    return response
+
+
+def _database_error(error: OperationalError):
+    if "locked" in str(error.orig).lower():
+        log.warning("database busy on %s %s", request.method, request.path)
+        return render_error(503)
+    return _unexpected_error(error)
+
+
+def _unexpected_error(error: Exception):
+    if isinstance(error, HTTPException):
+        return _http_error(error)
+    if current_app.testing and not current_app.config.get("LMS_RENDER_500"):
+        raise error  # let the test see the traceback
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return render_error(500)

@@ -1,0 +1,1 @@
+"""Courses, modules, lessons, progress, time on task and 学时."""

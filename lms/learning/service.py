@@ -1,0 +1,88 @@
+"""Reading course structure and deciding who may see a course."""
+from __future__ import annotations
+
+from sqlalchemy import exists, func, select
+
+from lms.auth.models import Role, User
+from lms.cohorts.models import Cohort, Enrolment, EnrolmentStatus
+from lms.extensions import db
+
+from .models import Course, GlossaryTerm, Lesson, Module
+
+
+def can_view_course(user: User, course: Course) -> bool:
+    """Staff see every course; a trainee sees the courses of cohorts they belong to."""
+    if user.has_role(Role.ORGANIZER, Role.TRAINER):
+        return True
+    return db.session.scalar(
+        select(
+            exists().where(
+                Enrolment.user_id == user.id,
+                Enrolment.status == EnrolmentStatus.ACTIVE,
+                Enrolment.cohort_id == Cohort.id,
+                Cohort.course_id == course.id,
+            )
+        )
+    )
+
+
+def get_course(key: str) -> Course | None:
+    return db.session.scalar(select(Course).where(Course.key == key, Course.is_retired.is_(False)))
+
+
+def course_outline(course: Course) -> list[tuple[Module, list[Lesson]]]:
+    """The course's current modules with their current lessons, in two queries."""
+    modules = db.session.scalars(
+        select(Module)
+        .where(Module.course_id == course.id, Module.is_retired.is_(False))
+        .order_by(Module.position)
+    ).all()
+    lessons = db.session.execute(
+        select(Lesson.id, Lesson.module_id, Lesson.key, Lesson.title, Lesson.kind, Lesson.minutes)
+        .where(Lesson.course_id == course.id, Lesson.is_retired.is_(False))
+        .order_by(Lesson.position)
+    ).all()
+    by_module: dict[int, list] = {}
+    for row in lessons:
+        by_module.setdefault(row.module_id, []).append(row)
+    return [(m, by_module.get(m.id, [])) for m in modules]
+
+
+def get_lesson(course: Course, key: str) -> Lesson | None:
+    return db.session.scalar(
+        select(Lesson).where(
+            Lesson.course_id == course.id, Lesson.key == key, Lesson.is_retired.is_(False)
+        )
+    )
+
+
+def neighbours(course: Course, lesson: Lesson) -> tuple:
+    """The previous and next lessons in course order (rows with key and title), or None."""
+    ordered = db.session.execute(
+        select(Lesson.key, Lesson.title)
+        .join(Module, Module.id == Lesson.module_id)
+        .where(Lesson.course_id == course.id, Lesson.is_retired.is_(False), Module.is_retired.is_(False))
+        .order_by(Module.position, Lesson.position)
+    ).all()
+    keys = [row.key for row in ordered]
+    i = keys.index(lesson.key)
+    return (ordered[i - 1] if i > 0 else None, ordered[i + 1] if i + 1 < len(ordered) else None)
+
+
+def glossary(course: Course):
+    return db.session.execute(
+        select(GlossaryTerm.term, GlossaryTerm.definition, Lesson.key.label("lesson_key"), Lesson.title.label("lesson_title"))
+        .outerjoin(Lesson, Lesson.id == GlossaryTerm.lesson_id)
+        .where(GlossaryTerm.course_id == course.id)
+        .order_by(GlossaryTerm.position)
+    ).all()
+
+
+def course_counts(course: Course) -> dict:
+    modules = db.session.scalar(
+        select(func.count(Module.id)).where(Module.course_id == course.id, Module.is_retired.is_(False))
+    )
+    lessons = db.session.scalar(
+        select(func.count(Lesson.id)).where(Lesson.course_id == course.id, Lesson.is_retired.is_(False))
+    )
+    return {"modules": modules, "lessons": lessons}

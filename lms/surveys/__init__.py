@@ -1,0 +1,1 @@
+"""Needs surveys, feedback forms, follow-up surveys and the suggestion box."""

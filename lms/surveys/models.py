@@ -1,0 +1,82 @@
+"""Survey forms and their items."""
+from __future__ import annotations
+
+import enum
+
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.db import str_enum
+from lms.extensions import db
+from lms.versioning import VersionedMixin, VersionRowMixin
+
+
+class SurveyKind(enum.StrEnum):
+    NEEDS = "needs"
+    FEEDBACK = "feedback"
+    MODULE_FEEDBACK = "module_feedback"
+    FOLLOW_UP = "follow_up"
+
+
+class ItemType(enum.StrEnum):
+    LIKERT = "likert"
+    SINGLE = "single"
+    MULTIPLE = "multiple"
+    RATING10 = "rating10"
+    MATRIX = "matrix"
+    NUMBER = "number"
+    TEXT = "text"
+
+
+class Survey(VersionedMixin, db.Model):
+    __tablename__ = "surveys"
+    __table_args__ = (UniqueConstraint("course_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
+    key: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[SurveyKind] = mapped_column(str_enum(SurveyKind))
+    title: Mapped[str] = mapped_column(String(200))
+    intro: Mapped[str] = mapped_column(Text, default="")
+    is_anonymous: Mapped[bool] = mapped_column(default=False)
+    allow_edit: Mapped[bool] = mapped_column(default=False)
+    settings: Mapped[dict] = mapped_column(JSON, default=dict)  #: e.g. due_days_after_completion
+
+    items: Mapped[list[SurveyItem]] = relationship(
+        back_populates="survey", order_by="SurveyItem.position", lazy="raise_on_sql"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Survey {self.key}>"
+
+
+class SurveyItem(VersionedMixin, db.Model):
+    __tablename__ = "survey_items"
+    __table_args__ = (UniqueConstraint("survey_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id"), index=True)
+    key: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int] = mapped_column(default=0)
+    section: Mapped[str] = mapped_column(String(200), default="")
+    itype: Mapped[ItemType] = mapped_column(str_enum(ItemType))
+    prompt: Mapped[str] = mapped_column(Text)
+    is_required: Mapped[bool] = mapped_column(default=True)
+    #: options, matrix rows, likert labels, number bounds, as in the survey file
+    spec: Mapped[dict] = mapped_column(JSON, default=dict)
+    module_id: Mapped[int | None] = mapped_column(ForeignKey("modules.id"), index=True)
+    measure: Mapped[str | None] = mapped_column(String(16))  #: needs items: need or confidence
+
+    survey: Mapped[Survey] = relationship(back_populates="items")
+
+    def __repr__(self) -> str:
+        return f"<SurveyItem {self.key} v{self.version}>"
+
+
+class SurveyItemVersion(VersionRowMixin, db.Model):
+    __tablename__ = "survey_item_versions"
+    __table_args__ = (UniqueConstraint("item_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("survey_items.id"), index=True)
+    version: Mapped[int] = mapped_column()
