@@ -5,6 +5,7 @@ import logging
 
 from flask import Flask, current_app, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
@@ -14,15 +15,15 @@ from .extensions import db
 log = logging.getLogger(__name__)
 
 MESSAGES = {
-    400: ("Bad request", "The request could not be understood. Please go back and try again."),
-    403: ("Access denied", "You do not have permission to open this page."),
-    404: ("Page not found", "The page you asked for does not exist or has been moved."),
-    405: ("Method not allowed", "This page cannot be used that way."),
-    409: ("Conflict", "Someone else changed this at the same time. Please reload and try again."),
-    413: ("File too large", "The file you sent is larger than allowed."),
-    429: ("Too many attempts", "Too many attempts in a short time. Please wait a minute and try again."),
-    500: ("Server error", "Something went wrong on our side. It has been logged; please try again later."),
-    503: ("Busy", "The server is busy. Please try again in a moment; nothing you entered was saved twice."),
+    400: (_l("Bad request"), _l("The request could not be understood. Please go back and try again.")),
+    403: (_l("Access denied"), _l("You do not have permission to open this page.")),
+    404: (_l("Page not found"), _l("The page you asked for does not exist or has been moved.")),
+    405: (_l("Method not allowed"), _l("This page cannot be used that way.")),
+    409: (_l("Conflict"), _l("Someone else changed this at the same time. Please reload and try again.")),
+    413: (_l("File too large"), _l("The file you sent is larger than allowed.")),
+    429: (_l("Too many attempts"), _l("Too many attempts in a short time. Please wait a minute and try again.")),
+    500: (_l("Server error"), _l("Something went wrong on our side. It has been logged; please try again later.")),
+    503: (_l("Busy"), _l("The server is busy. Please try again in a moment; nothing you entered was saved twice.")),
 }
 
 
@@ -37,7 +38,7 @@ def render_error(code: int, message: str | None = None):
     db.session.rollback()
     title, default = MESSAGES.get(code, MESSAGES[500])
     return render_template(
-        "errors/error.html", code=code, title=_(title), message=message or _(default)
+        "errors/error.html", code=code, title=title, message=message or default
     ), code
 
 

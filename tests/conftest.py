@@ -60,6 +60,7 @@ def app(tmp_path, postgres_url, request):
         "LMS_STORAGE_PATH": str(tmp_path / "storage"),
         "RATELIMIT_KEY_PREFIX": f"lms-test-{secrets.token_hex(6)}",
         "SERVER_NAME": "localhost",
+        "LOGIN_LIMITS_PER_ADDRESS": "10000 per minute",  # tests log in many times from 127.0.0.1
     }
     config.update(getattr(request, "param", None) or {})
     os.environ.setdefault("LMS_INSTANCE_PATH", str(tmp_path / "instance"))

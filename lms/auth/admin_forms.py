@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 
@@ -16,10 +17,10 @@ class UserSearchForm(FlaskForm):
     role = SelectField(
         _l("Role"),
         choices=[
-            ("", _l("All roles")),
-            ("trainee", _l("Trainee")),
-            ("trainer", _l("Trainer")),
-            ("organizer", _l("Organizer")),
+            SelectChoice("", _l("All roles")),
+            SelectChoice("trainee", _l("Trainee")),
+            SelectChoice("trainer", _l("Trainer")),
+            SelectChoice("organizer", _l("Organizer")),
         ],
         validators=[Optional()],
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 
 from lms.db import write_transaction
@@ -88,7 +89,9 @@ def _cohort_choices():
     from lms.cohorts.service import visible_cohorts
 
     cohorts = db.session.scalars(visible_cohorts(current_user)).all()
-    return [(0, _("(none)"))] + [(c.id, f"{c.name} · {c.course.title}") for c in cohorts]
+    return [SelectChoice(0, _("(none)"))] + [
+        SelectChoice(c.id, f"{c.name} · {c.course.title}") for c in cohorts
+    ]
 
 
 @bp.route("/import", methods=["GET", "POST"])

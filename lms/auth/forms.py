@@ -13,7 +13,10 @@ from .validators import normalize_email, normalize_phone
 class ProfileFieldsMixin:
     """The personal fields shared by registration and the profile page."""
 
-    name = StringField(_l("Real name"), validators=[DataRequired(), Length(max=64)])
+    name = StringField(
+        _l("Real name"),
+        validators=[DataRequired(message=_l("This field is required.")), Length(max=64)],
+    )
     phone = TelField(_l("Mobile number"), validators=[Optional(), Length(max=20)])
     email = EmailField(_l("E-mail"), validators=[Optional(), Length(max=254)])
     province = StringField(_l("Province"), validators=[DataRequired(), Length(max=32)])

@@ -37,6 +37,8 @@ HEADINGS = {
 TEMPLATE_HEADINGS = ["姓名", "手机", "邮箱", "省", "市", "县", "工作单位", "职务"]
 MAX_ROWS = 5000
 MAX_LENGTHS = {"name": 64, "province": 32, "city": 32, "county": 32, "work_unit": 128, "position": 64}
+#: the column headings shown in messages about a field
+FIELD_HEADINGS = {"name": "姓名", "province": "省", "city": "市", "county": "县", "work_unit": "工作单位", "position": "职务"}
 
 
 class ImportFileError(ValueError):
@@ -127,7 +129,7 @@ def _check_row(number: int, values: dict) -> ImportRow:
         row.problems.append(str(_l("Give a mobile number or an e-mail address.")))
     for name, limit in MAX_LENGTHS.items():
         if len(values[name]) > limit:
-            row.problems.append(str(_l("%(field)s is longer than %(n)d characters.", field=name, n=limit)))
+            row.problems.append(str(_l("%(field)s is longer than %(n)d characters.", field=FIELD_HEADINGS[name], n=limit)))
     return row
 
 

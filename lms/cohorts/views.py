@@ -5,6 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from lms.auth.models import Role, User, UserRole
 from lms.auth.service import find_user
@@ -35,11 +36,11 @@ def _staff_only():
 
 
 def _fill_choices(form: CohortForm) -> None:
-    form.course_id.choices = [(c.id, c.title) for c in service.courses()]
+    form.course_id.choices = [SelectChoice(c.id, c.title) for c in service.courses()]
     trainers = db.session.scalars(
         select(User).where(User.role_rows.any(UserRole.role == Role.TRAINER)).order_by(User.name)
     ).all()
-    form.trainer_ids.choices = [(t.id, f"{t.name} · {t.work_unit}") for t in trainers]
+    form.trainer_ids.choices = [SelectChoice(t.id, f"{t.name} · {t.work_unit}") for t in trainers]
 
 
 def _data(form: CohortForm) -> CohortData:
@@ -181,7 +182,7 @@ def export_roster(cohort_id: int, fmt: str):
 def _join(cohort: Cohort | None):
     try:
         with write_transaction():
-            _, created = service.join_cohort(
+            _enrolment, created = service.join_cohort(
                 current_user, cohort, service.today_local(utcnow())
             )
     except EnrolmentError as error:
