@@ -159,6 +159,6 @@ def test_parallel_joins_respect_capacity(app, make_user, make_cohort):
         login(c, make_user())
         clients.append(c)
     with ThreadPoolExecutor(max_workers=5) as pool:
-        results = list(pool.map(lambda c: c.post("/join", data={"code": code}).status_code, clients))
+        results = list(pool.map(lambda c: c.post("/join", data={"code": code}).status_code, clients, timeout=120))
     assert results.count(302) == 2
     assert all(status in (200, 302) for status in results)

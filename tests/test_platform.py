@@ -129,7 +129,8 @@ def test_write_transaction_serialises_read_then_write(app):
     for t in threads:
         t.start()
     for t in threads:
-        t.join()
+        t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads), "a writer is stuck"
     with app.app_context():
         total = db.session.execute(select(counter.c.n)).scalar_one()
         counter.drop(db.engine)
