@@ -75,4 +75,5 @@ def build_config(instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "LOGIN_LIMITS_PER_ACCOUNT": "5 per minute;20 per hour",
         "LOGIN_LIMITS_PER_ADDRESS": "30 per minute",
+        "JOIN_CODE_LIMITS": "10 per minute;60 per hour",
     }

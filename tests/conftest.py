@@ -61,6 +61,7 @@ def app(tmp_path, postgres_url, request):
         "RATELIMIT_KEY_PREFIX": f"lms-test-{secrets.token_hex(6)}",
         "SERVER_NAME": "localhost",
         "LOGIN_LIMITS_PER_ADDRESS": "10000 per minute",  # tests log in many times from 127.0.0.1
+        "JOIN_CODE_LIMITS": "10000 per minute",
     }
     config.update(getattr(request, "param", None) or {})
     os.environ.setdefault("LMS_INSTANCE_PATH", str(tmp_path / "instance"))

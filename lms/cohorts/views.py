@@ -1,7 +1,7 @@
 """Cohort pages: organizers create and manage cohorts; trainees join with a code or link."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -196,7 +196,7 @@ def _join(cohort: Cohort | None):
 
 @bp.route("/join", methods=["GET", "POST"])
 @login_required
-@limiter.limit("10 per minute;60 per hour", methods=["POST"], scope="join-code")
+@limiter.limit(lambda: current_app.config["JOIN_CODE_LIMITS"], methods=["POST"], scope="join-code")
 def join():
     form = JoinForm(code=request.args.get("code", ""))
     if form.validate_on_submit():
