@@ -52,10 +52,7 @@ def _http_error(error: HTTPException):
     code = error.code or 500
     if code not in MESSAGES:
         return error
-    response = render_error(code)
-    if code == 429 and error.get_response().headers.get("Retry-After"):
-        return response[0], code, {"Retry-After": error.get_response().headers["Retry-After"]}
-    return response
+    return render_error(code)
 
 
 def _database_error(error: OperationalError):

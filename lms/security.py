@@ -8,6 +8,7 @@ from flask import Flask, abort, request
 from flask_login import current_user
 
 from lms.auth.models import Role
+from lms.extensions import login_manager
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -51,8 +52,6 @@ def role_required(*roles: Role):
         @wraps(view)
         def wrapper(*args, **kwargs):
             if not current_user.is_authenticated:
-                from lms.extensions import login_manager
-
                 return login_manager.unauthorized()
             if not current_user.has_role(*roles):
                 abort(403)

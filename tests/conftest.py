@@ -16,10 +16,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from lms import create_app
-from lms.auth.models import Role
+from lms.auth.models import Role, User
 from lms.auth.service import Profile, create_user
 from lms.cohorts.service import CohortData, create_cohort
-from lms.extensions import db
+from lms.extensions import db, limiter
 from lms.learning.models import Course
 
 PASSWORD = "correct-horse-9"
@@ -58,15 +58,14 @@ def app(tmp_path, postgres_url, request):
         "SQLALCHEMY_DATABASE_URI": url,
         "WTF_CSRF_ENABLED": False,
         "LMS_STORAGE_PATH": str(tmp_path / "storage"),
-        "RATELIMIT_KEY_PREFIX": f"lms-test-{secrets.token_hex(6)}",
         "SERVER_NAME": "localhost",
         "LOGIN_LIMITS_PER_ADDRESS": "10000 per minute",  # tests log in many times from 127.0.0.1
-        "JOIN_CODE_LIMITS": "10000 per minute",
     }
     config.update(getattr(request, "param", None) or {})
     os.environ.setdefault("LMS_INSTANCE_PATH", str(tmp_path / "instance"))
     app = create_app(config)
     with app.app_context():
+        limiter.reset()  # counters start at zero (in Redis they would outlive the app)
         if postgres_url is None:
             db.create_all()
         elif not _pg_schema_ready:
@@ -146,8 +145,9 @@ def make_course(app):
 
 
 @pytest.fixture
-def make_cohort(app, make_course):
+def make_cohort(app, make_course, make_user):
     def make(organizer_id=None, course_id=None, **overrides):
+        organizer_id = organizer_id or make_user("organizer").id
         course_id = course_id or make_course(key=f"course-{next(_counter)}")
         today = date.today()
         data = CohortData(
@@ -160,18 +160,8 @@ def make_cohort(app, make_course):
             trainer_ids=overrides.pop("trainer_ids", ()),
         )
         with app.app_context():
-            from lms.auth.models import User
-
-            actor = db.session.get(User, organizer_id) if organizer_id else None
-            cohort = create_cohort(actor or _system_actor(), data)
+            cohort = create_cohort(db.session.get(User, organizer_id), data)
             db.session.commit()
             return cohort.id, cohort.enrol_code, cohort.invite_token
 
     return make
-
-
-def _system_actor():
-    class Nobody:
-        id = None
-
-    return Nobody()

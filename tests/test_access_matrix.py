@@ -14,7 +14,6 @@ from tests.conftest import login
 
 ROLES = ("anonymous", "trainee", "outsider", "trainer", "organizer")
 # trainee: enrolled in the fixture cohort; outsider: a trainee in no cohort.
-A, T, O, TR, OR = range(5)
 
 
 def row(method, path, *codes):

@@ -167,6 +167,7 @@ def test_login_attempts_are_rate_limited_per_account(client, make_user):
     blocked = client.post("/login", data={"identifier": user.phone, "password": PASSWORD})
     assert blocked.status_code == 429
     assert "尝试次数过多" in blocked.get_data(as_text=True)
+    assert int(blocked.headers["Retry-After"]) > 0
 
 
 def test_login_attempts_are_rate_limited_per_address(app, client):

@@ -49,7 +49,7 @@ def test_real_course_loads_and_covers_every_module(ctx):
     assert kinds == {"pre_test", "module_quiz", "post_test", "final_exam"}
     surveys = db.session.scalars(select(Survey).where(Survey.course_id == course.id)).all()
     assert {s.kind.value for s in surveys} == {"needs", "feedback", "module_feedback", "follow_up"}
-    assert report.created and not report.updated and not report.retired
+    assert report.changes.created and not report.changes.updated and not report.changes.retired
     assert "edu-assistance-policy: 10 modules" in report.summary()
 
 
@@ -121,7 +121,7 @@ def test_loading_twice_changes_nothing(ctx):
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
     assert writes == []
-    assert all(not (r.created or r.updated or r.retired) and r.unchanged for r in reports)
+    assert all(not (r.changes.created or r.changes.updated or r.changes.retired) and r.changes.unchanged for r in reports)
     assert row_counts() == before
     db.session.expire_all()
     assert _one(Course, key="example-course").updated_at == stamp
@@ -137,7 +137,7 @@ def test_lesson_edit_bumps_only_that_lesson(ctx, tmp_path):
          "四个不摘是过渡期的核心要求。", "四个不摘是过渡期内必须坚持的核心要求。")
     [report] = load(course_dir)
 
-    assert report.updated == ["lesson:first-steps"] and not report.created and not report.retired
+    assert report.changes.updated == ["lesson:first-steps"] and not report.changes.created and not report.changes.retired
     lesson = _one(Lesson, key="first-steps")
     assert lesson.version == 2 and "必须坚持" in lesson.body_html
     old, new = _versions(LessonVersion, "lesson_id", lesson.id)
@@ -158,7 +158,7 @@ def test_question_edit_bumps_only_that_question(ctx, tmp_path):
     edit(course_dir / "modules/01-getting-started/questions.yaml",
          "资助标准不降低、覆盖范围____。", "资助标准不降低,覆盖范围____。")
     [report] = load(course_dir)
-    assert report.updated == ["question:m01-q04"]
+    assert report.changes.updated == ["question:m01-q04"]
     question = _one(Question, key="m01-q04")
     assert question.version == 2
     versions = _versions(QuestionVersion, "question_id", question.id)
@@ -175,7 +175,7 @@ def test_module_and_survey_item_edits_bump_their_own_version(ctx, tmp_path):
     edit(course_dir / "modules/02-practice/module.yaml", "credit_hours: 1.5", "credit_hours: 1")
     edit(course_dir / "surveys/feedback.yaml", "prompt: 您的改进建议", "prompt: 您对培训的改进建议")
     [report] = load(course_dir)
-    assert sorted(report.updated) == ["module:practice", "survey item:improve"]
+    assert sorted(report.changes.updated) == ["module:practice", "survey item:improve"]
     module = _one(Module, key="practice")
     assert module.version == 2 and module.credit_hours == 1
     versions = _versions(ModuleVersion, "module_id", module.id)
@@ -199,8 +199,8 @@ def test_removed_lesson_and_question_are_retired_then_restored(ctx, tmp_path):
     before = row_counts()
     [report] = load(course_dir)
 
-    assert sorted(report.retired) == ["lesson:discussion", "question:m01-q06"]
-    assert report.updated == ["question:m02-q05"]
+    assert sorted(report.changes.retired) == ["lesson:discussion", "question:m01-q06"]
+    assert report.changes.updated == ["question:m02-q05"]
     lesson = _one(Lesson, key="discussion")
     assert lesson.is_retired and lesson.version == 1
     assert _one(Question, key="m01-q06").is_retired
@@ -210,7 +210,7 @@ def test_removed_lesson_and_question_are_retired_then_restored(ctx, tmp_path):
 
     lesson_file.write_text(saved, encoding="utf-8")
     [report] = load(course_dir)
-    assert report.restored == ["lesson:discussion"] and not report.retired
+    assert report.changes.restored == ["lesson:discussion"] and not report.changes.retired
     assert not _one(Lesson, key="discussion").is_retired
 
 
@@ -220,7 +220,7 @@ def test_moving_a_lesson_changes_its_position_not_its_version(ctx, tmp_path):
     folder = course_dir / "modules/01-getting-started"
     (folder / "01-welcome.md").rename(folder / "03-welcome.md")
     [report] = load(course_dir)
-    assert not report.updated and not report.created
+    assert not report.changes.updated and not report.changes.created
     welcome = _one(Lesson, key="welcome")
     assert (welcome.position, welcome.version) == (1, 1)
     assert _one(Lesson, key="first-steps").position == 0
@@ -233,7 +233,7 @@ def test_glossary_terms_are_upserted_and_removed(ctx, tmp_path):
          "  - term: 控辍保学\n    definition: 控制学生辍学、保障适龄儿童少年就学。\n",
          "  - term: 过渡期\n    definition: 五年过渡期。\n")
     [report] = load(course_dir)
-    assert report.changes.deleted == ["term:控辍保学"] and "term:过渡期" in report.created
+    assert report.changes.deleted == ["term:控辍保学"] and "term:过渡期" in report.changes.created
     assert _terms() == ["四个不摘", "过渡期"]
 
 
@@ -243,7 +243,7 @@ def test_quiz_edit_replaces_its_items(ctx, tmp_path):
     edit(course_dir / "modules/01-getting-started/quiz.yaml",
          "questions: [m01-q03, m01-q04, m01-q05]", "questions: [m01-q05, m01-q03]")
     [report] = load(course_dir)
-    assert report.updated == ["quiz:m01-quiz"]
+    assert report.changes.updated == ["quiz:m01-quiz"]
     quiz = _one(Quiz, key="m01-quiz")
     items = db.session.scalars(
         select(QuizItem).where(QuizItem.quiz_id == quiz.id).order_by(QuizItem.position)

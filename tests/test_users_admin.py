@@ -92,7 +92,7 @@ def test_import_rejects_other_files_with_a_message(client, make_user):
     page = upload(client, b"%PDF-1.4", "list.pdf").get_data(as_text=True)
     assert "请上传.csv或.xlsx格式的文件" in page
     page = upload(client, "手机\n13800000001\n".encode(), "list.csv").get_data(as_text=True)
-    assert "姓名" in page
+    assert "第一行须为列标题" in page
 
 
 def test_organizer_changes_roles_deactivates_and_resets(app, client, make_user):

@@ -110,8 +110,12 @@ def authenticate(identifier: str, password: str) -> User | None:
         return None
     if not user.check_password(password) or not user.is_active:
         return None
-    user.last_login_at = utcnow()
     return user
+
+
+def record_login(user: User) -> None:
+    user.last_login_at = utcnow()
+    db.session.flush()
 
 
 def change_password(user: User, current: str, new: str) -> None:

@@ -44,12 +44,17 @@ def _failed_login(response) -> bool:
     return response.status_code != 302
 
 
-def _start_session(user, remember: bool = False) -> None:
-    """Sign ``user`` in with a fresh session (no data carried over from before login)."""
+def _clear_session() -> None:
+    """Empty the session, keeping only the chosen interface language."""
     lang = session.get("lang")
     session.clear()
     if lang:
         session["lang"] = lang
+
+
+def _start_session(user, remember: bool = False) -> None:
+    """Sign ``user`` in with a fresh session (no data carried over from before login)."""
+    _clear_session()
     login_user(user, remember=remember)
 
 
@@ -69,9 +74,11 @@ def login():
         return redirect(url_for("learning.home"))
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
-        with write_transaction():
-            user = service.authenticate(form.identifier.data, form.password.data)
+        # The password check (scrypt, tens of ms) runs outside the write lock.
+        user = service.authenticate(form.identifier.data, form.password.data)
         if user is not None:
+            with write_transaction():
+                service.record_login(user)
             _start_session(user, remember=form.remember.data)
             return redirect(safe_next_url(form.next.data) or url_for("learning.home"))
         form.password.errors.append(_("The account or the password is not correct."))
@@ -82,10 +89,7 @@ def login():
 def logout():
     if LogoutForm().validate_on_submit():
         logout_user()
-        lang = session.get("lang")
-        session.clear()
-        if lang:
-            session["lang"] = lang
+        _clear_session()
         flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
 

@@ -16,7 +16,6 @@ from sqlalchemy import func, select
 from lms.audit.service import record
 from lms.auth.models import Role, User
 from lms.extensions import db
-from lms.learning.models import Course
 
 from .models import Cohort, Enrolment, EnrolmentStatus, cohort_trainers
 
@@ -215,10 +214,6 @@ def visible_cohorts(user: User):
     if not user.has_role(Role.ORGANIZER):
         query = query.join(cohort_trainers).where(cohort_trainers.c.user_id == user.id)
     return query
-
-
-def courses():
-    return db.session.scalars(select(Course).where(Course.is_retired.is_(False)).order_by(Course.title)).all()
 
 
 def today_local(now: datetime) -> date:

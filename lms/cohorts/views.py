@@ -11,6 +11,8 @@ from lms.auth.models import Role, User, UserRole
 from lms.auth.service import find_user
 from lms.db import utcnow, write_transaction
 from lms.extensions import db, limiter
+from lms.learning.service import active_courses
+from lms.security import role_required
 from lms.i18n import local_datetime_text
 
 from . import exports, service
@@ -30,13 +32,8 @@ def _cohort_for_staff(cohort_id: int, manage: bool = False) -> Cohort:
     return cohort
 
 
-def _staff_only():
-    if not current_user.has_role(Role.ORGANIZER, Role.TRAINER):
-        abort(403)
-
-
 def _fill_choices(form: CohortForm) -> None:
-    form.course_id.choices = [SelectChoice(c.id, c.title) for c in service.courses()]
+    form.course_id.choices = [SelectChoice(c.id, c.title) for c in active_courses()]
     trainers = db.session.scalars(
         select(User).where(User.role_rows.any(UserRole.role == Role.TRAINER)).order_by(User.name)
     ).all()
@@ -57,19 +54,16 @@ def _data(form: CohortForm) -> CohortData:
 
 
 @bp.route("/cohorts/")
-@login_required
+@role_required(Role.ORGANIZER, Role.TRAINER)
 def list_cohorts():
-    _staff_only()
     page = db.paginate(service.visible_cohorts(current_user), per_page=30, error_out=False)
     counts = service.member_counts([c.id for c in page.items])
     return render_template("cohorts/list.html", page=page, counts=counts)
 
 
 @bp.route("/cohorts/new", methods=["GET", "POST"])
-@login_required
+@role_required(Role.ORGANIZER)
 def create_cohort():
-    if not current_user.has_role(Role.ORGANIZER):
-        abort(403)
     form = CohortForm()
     _fill_choices(form)
     if not form.course_id.choices:
@@ -134,10 +128,9 @@ def add_members(cohort_id: int):
         flash(_("Enter at least one mobile number or e-mail address."), "error")
         return redirect(url_for("cohorts.show_cohort", cohort_id=cohort_id))
     lines = [line.strip() for line in form.identifiers.data.splitlines() if line.strip()]
-    users, unknown = [], []
-    for line in lines:
-        user = find_user(line)
-        (users.append(user) if user else unknown.append(line))
+    found = {line: find_user(line) for line in lines}
+    users = [user for user in found.values() if user is not None]
+    unknown = [line for line, user in found.items() if user is None]
     with write_transaction():
         added = service.add_members(current_user, db.session.get(Cohort, cohort.id), users)
     flash(_("%(n)d members added.", n=added), "success")

@@ -46,26 +46,6 @@ class LoadReport:
             changes=changes,
         )
 
-    @property
-    def created(self) -> list[str]:
-        return self.changes.created
-
-    @property
-    def updated(self) -> list[str]:
-        return self.changes.updated
-
-    @property
-    def retired(self) -> list[str]:
-        return self.changes.retired
-
-    @property
-    def restored(self) -> list[str]:
-        return self.changes.restored
-
-    @property
-    def unchanged(self) -> int:
-        return self.changes.unchanged
-
     def summary(self) -> str:
         """One line, e.g. ``demo: 2 modules, ...; 3 created, 1 updated, 0 retired, 9 unchanged``."""
         c = self.changes

@@ -26,6 +26,13 @@ def can_view_course(user: User, course: Course) -> bool:
     )
 
 
+def active_courses() -> list[Course]:
+    """Every course that is not retired, by title."""
+    return db.session.scalars(
+        select(Course).where(Course.is_retired.is_(False)).order_by(Course.title)
+    ).all()
+
+
 def get_course(key: str) -> Course | None:
     return db.session.scalar(select(Course).where(Course.key == key, Course.is_retired.is_(False)))
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from lms.auth.models import Role
 from lms.cohorts.service import cohorts_for_user, visible_cohorts
@@ -27,12 +26,10 @@ def _course_or_404(key: str) -> Course:
 @bp.route("/")
 @login_required
 def home():
-    staff_cohorts = []
+    staff_cohorts, courses = [], []
     if current_user.has_role(Role.ORGANIZER, Role.TRAINER):
         staff_cohorts = db.session.scalars(visible_cohorts(current_user).limit(10)).all()
-    courses = []
-    if current_user.has_role(Role.ORGANIZER, Role.TRAINER):
-        courses = db.session.scalars(select(Course).where(Course.is_retired.is_(False)).order_by(Course.title)).all()
+        courses = service.active_courses()
     return render_template(
         "learning/home.html",
         my_cohorts=cohorts_for_user(current_user),

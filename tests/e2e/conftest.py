@@ -18,7 +18,7 @@ from lms import create_app
 from lms.auth.models import Role
 from lms.auth.service import Profile, create_user
 from lms.cohorts.service import CohortData, create_cohort
-from lms.extensions import db
+from lms.extensions import db, limiter
 from lms.learning.models import Course
 
 CHROMIUM = Path(os.environ.get("LMS_CHROMIUM", "/usr/bin/chromium"))
@@ -67,10 +67,10 @@ def live_app(tmp_path, postgres_url):
             "SECRET_KEY": secrets.token_hex(16),
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'e2e.sqlite3'}",
             "LMS_STORAGE_PATH": str(tmp_path / "storage"),
-            "RATELIMIT_KEY_PREFIX": f"lms-e2e-{secrets.token_hex(6)}",
         }
     )
     with app.app_context():
+        limiter.reset()
         db.create_all()
     with LiveServer(app) as server:
         yield server
