@@ -10,6 +10,7 @@ import pytest
 from lms.cohorts.models import Cohort
 from lms.extensions import db
 from lms.learning.models import Lesson, Module
+from lms.storage import storage_path
 from tests.conftest import login
 
 ROLES = ("anonymous", "trainee", "outsider", "trainer", "organizer")
@@ -26,6 +27,7 @@ ROUTES = {
     "learning.home": row("GET", "/", 302, 200, 200, 200, 200),
     "learning.show_course": row("GET", "/courses/{course}", 302, 200, 403, 200, 200),
     "learning.show_lesson": row("GET", "/courses/{course}/lessons/{lesson}", 302, 200, 403, 200, 200),
+    "learning.course_media": row("GET", "/media/course/{course}/{media}", 302, 200, 403, 200, 200),
     "learning.glossary": row("GET", "/courses/{course}/glossary", 302, 200, 403, 200, 200),
     "auth.login": row("GET", "/login", 200, 302, 302, 302, 302),
     "auth.register": row("GET", "/register", 200, 302, 302, 302, 302),
@@ -70,8 +72,10 @@ def world(app, make_user, make_cohort):
         "organizer": make_user("organizer"),
     }
     cohort_id, _, token = make_cohort(trainer_ids=(users["trainer"].id,))
+    media = "0" * 64 + ".png"
     with app.app_context():
         cohort = db.session.get(Cohort, cohort_id)
+        storage_path("course-media", cohort.course.key, media).write_bytes(b"\x89PNG\r\n\x1a\n")
         module = Module(course_id=cohort.course_id, key="m1", title="专题", content_hash="h")
         db.session.add(module)
         db.session.flush()
@@ -83,7 +87,7 @@ def world(app, make_user, make_cohort):
     client.post(f"/join/{token}")
     values = {
         "course": course_key, "lesson": "l1", "cohort": cohort_id, "token": token,
-        "trainee": users["trainee"].id, "import_token": "x" * 32,
+        "trainee": users["trainee"].id, "import_token": "x" * 32, "media": media,
     }  # fmt: skip
     return users, values
 

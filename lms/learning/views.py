@@ -1,12 +1,15 @@
 """Trainee pages: the home page, course outlines, lessons and the glossary."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+import re
+
+from flask import Blueprint, abort, render_template, send_from_directory
 from flask_login import current_user, login_required
 
 from lms.auth.models import Role
 from lms.cohorts.service import cohorts_for_user, visible_cohorts
 from lms.extensions import db
+from lms.storage import storage_path
 
 from . import service
 from .models import Course
@@ -59,6 +62,26 @@ def show_lesson(key: str, lesson_key: str):
         "learning/lesson.html", course=course, lesson=lesson, module=lesson.module,
         previous=previous, following=following,
     )  # fmt: skip
+
+
+#: images are stored under their SHA-256, so a name can only be one of these
+_MEDIA_NAME = re.compile(r"^[0-9a-f]{64}\.(png|jpg|gif|svg|webp)$")
+
+
+@bp.route("/media/course/<key>/<name>")
+@login_required
+def course_media(key: str, name: str):
+    """An image of a lesson, copied to storage by the course loader."""
+    course = _course_or_404(key)
+    if not _MEDIA_NAME.match(name):
+        abort(404)
+    response = send_from_directory(
+        storage_path("course-media", course.key), name, max_age=365 * 24 * 3600
+    )
+    response.cache_control.immutable = True  # the name changes when the bytes do
+    if name.endswith(".svg"):  # an SVG opened on its own must not run anything
+        response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response
 
 
 @bp.route("/courses/<key>/glossary")
