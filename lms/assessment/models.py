@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import enum
+from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.db import str_enum
+from lms.db import UTCDateTime, str_enum, utcnow
 from lms.extensions import db
 from lms.versioning import VersionedMixin, VersionRowMixin
 
@@ -94,3 +95,80 @@ class QuizItem(db.Model):
     quiz_id: Mapped[int] = mapped_column(ForeignKey("quizzes.id", ondelete="CASCADE"), index=True)
     question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"), index=True)
     position: Mapped[int] = mapped_column(default=0)
+
+
+class AttemptState(enum.StrEnum):
+    IN_PROGRESS = "in_progress"
+    #: finished, with short answers waiting for a trainer
+    AWAITING_GRADING = "awaiting_grading"
+    GRADED = "graded"
+
+
+class Attempt(db.Model):
+    """One trainee's try at a quiz, created on the server with its deadline and its questions.
+
+    ``number`` counts a trainee's attempts at a quiz; the unique constraint on
+    (quiz, user, number) is what makes parallel starts with a one-attempt limit create one.
+    """
+
+    __tablename__ = "attempts"
+    __table_args__ = (UniqueConstraint("quiz_id", "user_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quiz_id: Mapped[int] = mapped_column(ForeignKey("quizzes.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    #: the cohort the trainee took it in (reports group by it); null for staff previews
+    cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id"), index=True)
+    number: Mapped[int] = mapped_column(default=1)
+    quiz_version: Mapped[int] = mapped_column(default=1)
+    state: Mapped[AttemptState] = mapped_column(
+        str_enum(AttemptState), default=AttemptState.IN_PROGRESS, index=True
+    )
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  #: None when untimed
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: "trainee" (finish button), "deadline" (closed on the server), "organizer"
+    closed_by: Mapped[str | None] = mapped_column(String(16))
+    #: the last accepted autosave's sequence number; a lower one comes from a stale tab
+    save_seq: Mapped[int] = mapped_column(default=0)
+    score: Mapped[float | None] = mapped_column(Float)  #: points earned
+    max_score: Mapped[float] = mapped_column(Float, default=0)
+    percent: Mapped[float | None] = mapped_column(Float)  #: 0-100
+    passed: Mapped[bool | None] = mapped_column()
+    #: set when a regrade changed the score, cleared when the trainee has seen it
+    regraded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    items: Mapped[list[AttemptItem]] = relationship(
+        order_by="AttemptItem.position", cascade="all, delete-orphan", lazy="raise_on_sql"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Attempt {self.id} quiz={self.quiz_id} user={self.user_id} #{self.number}>"
+
+
+class AttemptItem(db.Model):
+    """A question as drawn for one attempt, on the version it was answered on."""
+
+    __tablename__ = "attempt_items"
+    __table_args__ = (UniqueConstraint("attempt_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(
+        ForeignKey("attempts.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column()
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"), index=True)
+    question_version_id: Mapped[int] = mapped_column(ForeignKey("question_versions.id"))
+    #: the shown order of the options as indexes into the version's options (shuffling)
+    option_order: Mapped[list] = mapped_column(JSON, default=list)
+    points: Mapped[float] = mapped_column(Float, default=1)  #: the most this item can earn
+    #: the trainee's answer in the version's terms (letters, true/false, text), None if blank
+    response: Mapped[object | None] = mapped_column(JSON)
+    score: Mapped[float | None] = mapped_column(Float)  #: None until graded
+    is_correct: Mapped[bool | None] = mapped_column()
+    graded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    graded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    grader_note: Mapped[str] = mapped_column(Text, default="")
+
+    def __repr__(self) -> str:
+        return f"<AttemptItem {self.attempt_id}:{self.position}>"

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import enum
+from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.db import str_enum
+from lms.db import UTCDateTime, str_enum
 from lms.extensions import db
 from lms.versioning import VersionedMixin, VersionRowMixin
 
@@ -80,3 +81,61 @@ class SurveyItemVersion(VersionRowMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("survey_items.id"), index=True)
     version: Mapped[int] = mapped_column()
+
+
+class SurveyResponse(db.Model):
+    """One submitted form.
+
+    For an anonymous survey ``user_id`` is None and ``submitted_on`` holds only the day: the
+    fact that a trainee answered lives in ``survey_participations``, apart from the answers.
+    Named surveys are unique per (survey, cohort, user).
+    """
+
+    __tablename__ = "survey_responses"
+    __table_args__ = (UniqueConstraint("survey_id", "cohort_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id"), index=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    survey_version: Mapped[int] = mapped_column(default=1)
+    submitted_on: Mapped[date] = mapped_column(Date)  #: the local day, never a time
+    #: named surveys only (None for anonymous ones): exact times for "edited at" and reports
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    answers: Mapped[list[SurveyAnswer]] = relationship(
+        cascade="all, delete-orphan", lazy="raise_on_sql"
+    )
+
+
+class SurveyAnswer(db.Model):
+    """One answer: a number (likert, rating, number, a chosen option's index, a matrix row's
+    rating) and/or text. A multiple-choice item gives one row per chosen option; a matrix one
+    row per rated row (``row_key``)."""
+
+    __tablename__ = "survey_answers"
+    __table_args__ = (Index("ix_survey_answers_item_value", "item_id", "value_num"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(
+        ForeignKey("survey_responses.id", ondelete="CASCADE"), index=True
+    )
+    item_id: Mapped[int] = mapped_column(ForeignKey("survey_items.id"), index=True)
+    item_version: Mapped[int] = mapped_column(default=1)
+    row_key: Mapped[str] = mapped_column(String(64), default="")
+    value_num: Mapped[float | None] = mapped_column(Float)
+    value_text: Mapped[str | None] = mapped_column(Text)
+
+
+class SurveyParticipation(db.Model):
+    """That a trainee has answered a survey in a cohort: kept apart from the answers so an
+    anonymous survey can refuse a second submission without linking the answers to anyone."""
+
+    __tablename__ = "survey_participations"
+    __table_args__ = (UniqueConstraint("survey_id", "cohort_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id"), index=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
