@@ -26,6 +26,7 @@ def init_i18n(app: Flask, babel: Babel) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.filters["datetime"] = _format_datetime
     app.jinja_env.filters["date"] = _format_date
+    app.jinja_env.filters["hours"] = format_hours
     app.jinja_env.globals["role_label"] = lambda role: ROLE_LABELS.get(Role(str(role)), role)
 
     @app.context_processor
@@ -44,3 +45,8 @@ def _format_date(value, fmt: str = "yyyy-MM-dd") -> str:
 def local_datetime_text(value: datetime | None) -> str:
     """A UTC datetime as text in the site's time zone, for exports."""
     return _format_datetime(value)
+
+
+def format_hours(value: float | None) -> str:
+    """学时 as people write them: 16, 1.5, 0 (no trailing .0)."""
+    return f"{round(value or 0, 1):g}"

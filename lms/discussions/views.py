@@ -72,7 +72,7 @@ def show_thread(cohort_id: int, module_key: str, lesson_key: str | None = None):
                     int(form.parent_id.data) if form.parent_id.data else None,
                 )  # fmt: skip
         except DiscussionError as error:
-            flash(str(ERRORS[str(error)]), "error")
+            form.body.errors = [*form.body.errors, str(ERRORS[str(error)])]
         else:
             flash(_("Your post is published."), "success")
             return redirect(f"{here}#post-{post.parent_id or post.id}")
