@@ -59,10 +59,11 @@ def register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .cohorts.views import bp as cohorts_bp
     from .discussions.views import bp as discussions_bp
+    from .health import bp as health_bp
     from .learning import record_views  # noqa: F401  (its routes are on the learning blueprint)
     from .learning.views import bp as learning_bp
 
-    for bp in (auth_bp, users_bp, cohorts_bp, learning_bp, discussions_bp, audit_bp):
+    for bp in (auth_bp, users_bp, cohorts_bp, learning_bp, discussions_bp, audit_bp, health_bp):
         app.register_blueprint(bp)
 
 

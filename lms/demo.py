@@ -8,7 +8,7 @@ from sqlalchemy import select
 from lms.auth.models import Role, User
 from lms.auth.service import Profile, create_user
 from lms.cohorts.models import Cohort
-from lms.cohorts.service import CohortData, create_cohort, today_local
+from lms.cohorts.service import CohortData, add_members, create_cohort, today_local
 from lms.db import utcnow
 from lms.extensions import db
 from lms.learning.models import Course
@@ -47,5 +47,7 @@ def ensure_demo_data() -> dict:
                        ends_on=today + timedelta(days=365), enrol_until=today + timedelta(days=365),
                        capacity=None, trainer_ids=(users[Role.TRAINER].id,)),
         )  # fmt: skip
+    # the demo trainee is enrolled, so the dashboard has something to show at once
+    add_members(users[Role.ORGANIZER], cohort, [users[Role.TRAINEE]])
     info.update(cohort_name=cohort.name, cohort_code=cohort.enrol_code)
     return info

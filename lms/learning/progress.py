@@ -5,6 +5,7 @@ Every function here writes and must run inside ``write_transaction()``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 from sqlalchemy import select, update
 
@@ -19,6 +20,9 @@ from .progress_models import LessonProgress
 MAX_BEAT_SECONDS = 60
 #: network delay allowed between the page's clock and the server's
 BEAT_SLACK_SECONDS = 5
+
+#: how stale ``last_seen_at`` may get before a page view updates it (heartbeats update it too)
+VIEW_REFRESH = timedelta(minutes=5)
 
 #: called as hook(user_id, lesson) after a lesson becomes complete, inside the transaction
 #: (certificates are issued the moment the last requirement is met)
@@ -46,6 +50,16 @@ def record_view(user_id: int, lesson: Lesson) -> LessonProgress:
     if row.completed_at is None:
         row.lesson_version = lesson.version
     return row
+
+
+def view_is_news(row: LessonProgress | None, lesson: Lesson) -> bool:
+    """Whether opening the lesson must be written down: a first view, a new version, or the
+    first view in a while (reloading the page does not take the write lock each time)."""
+    return (
+        row is None
+        or (row.completed_at is None and row.lesson_version != lesson.version)
+        or utcnow() - row.last_seen_at > VIEW_REFRESH
+    )
 
 
 def record_heartbeat(

@@ -63,6 +63,18 @@ def get_lesson(course: Course, key: str) -> Lesson | None:
     )
 
 
+def neighbours(course: Course, lesson: Lesson) -> tuple:
+    """The previous and next lessons in course order (rows with key and title), or None."""
+    ordered = db.session.execute(
+        select(Lesson.id, Lesson.key, Lesson.title)
+        .join(Module, Module.id == Lesson.module_id)
+        .where(Lesson.course_id == course.id, Lesson.is_retired.is_(False), Module.is_retired.is_(False))
+        .order_by(Module.position, Lesson.position)
+    ).all()
+    i = next(i for i, row in enumerate(ordered) if row.id == lesson.id)
+    return (ordered[i - 1] if i > 0 else None, ordered[i + 1] if i + 1 < len(ordered) else None)
+
+
 def glossary(course: Course):
     return db.session.execute(
         select(GlossaryTerm.term, GlossaryTerm.definition, Lesson.key.label("lesson_key"), Lesson.title.label("lesson_title"))
@@ -72,10 +84,10 @@ def glossary(course: Course):
     ).all()
 
 
-def learner_cohort(user_id: int, course: Course) -> Cohort | None:
+def learner_cohort_id(user_id: int, course: Course) -> int | None:
     """The newest cohort of the course the user is an active member of (None for staff)."""
     return db.session.scalar(
-        select(Cohort)
+        select(Cohort.id)
         .join(Enrolment, Enrolment.cohort_id == Cohort.id)
         .where(
             Enrolment.user_id == user_id,

@@ -20,7 +20,7 @@ from lms.extensions import db
 from lms.storage import storage_path
 
 from . import progress, search, service
-from .models import Course, Lesson
+from .models import Course, Lesson, Module
 from .standing import ModuleStatus, course_standing
 
 bp = Blueprint("learning", __name__)
@@ -73,7 +73,7 @@ def show_course(key: str):
     return render_template(
         "learning/course.html", course=course, standing=standing,
         recommended=set(service.recommended_module_ids(current_user.id, course)),
-        cohort=service.learner_cohort(current_user.id, course),
+        cohort_id=service.learner_cohort_id(current_user.id, course),
     )  # fmt: skip
 
 
@@ -82,35 +82,39 @@ def show_course(key: str):
 def show_lesson(key: str, lesson_key: str):
     course = _course_or_404(key)
     lesson = _lesson_or_404(course, lesson_key)
-    standing = course_standing(current_user.id, course)
-    module = standing.module(lesson.module_id)
-    if module is None:
-        abort(404)
-    if module.status is ModuleStatus.LOCKED and not _is_staff():
-        return render_template("learning/locked.html", course=course, module=module)
-    with write_transaction():
-        record = progress.record_view(current_user.id, lesson)
-        completed = record.completed_at is not None
-        position = record.position
-    order = [(m, x) for m in standing.modules for x in m.lessons]
-    index = next(i for i, (_m, x) in enumerate(order) if x.id == lesson.id)
-    previous = order[index - 1][1] if index > 0 else None
-    following = order[index + 1][1] if index + 1 < len(order) else None
+    module = db.session.get(Module, lesson.module_id)
+    locked = _locked_module(course, module)
+    if locked is not None:
+        return render_template("learning/locked.html", course=course, module=locked)
+    record = progress.lesson_progress(current_user.id, lesson.id)
+    if progress.view_is_news(record, lesson):  # a reload within minutes writes nothing
+        with write_transaction():
+            record = progress.record_view(current_user.id, lesson)
+    previous, following = service.neighbours(course, lesson)
     return render_template(
-        "learning/lesson.html", course=course, lesson=lesson, module=module.module,
-        standing=standing, completed=completed, position=position,
+        "learning/lesson.html", course=course, lesson=lesson, module=module,
+        completed=record.completed_at is not None, position=record.position,
         previous=previous, following=following,
         completion=(course.settings or {}).get("completion", "button"),
-        cohort=service.learner_cohort(current_user.id, course),
+        cohort_id=service.learner_cohort_id(current_user.id, course),
     )  # fmt: skip
+
+
+def _locked_module(course: Course, module: Module):
+    """The module's standing if it is locked for the current user, else None.
+
+    Only modules with prerequisites need the trainee's standing; staff are never locked out.
+    """
+    if not module.prerequisites or _is_staff():
+        return None
+    standing = course_standing(current_user.id, course).module(module.id)
+    return standing if standing.status is ModuleStatus.LOCKED else None
 
 
 def _open_lesson_or_403(key: str, lesson_key: str) -> tuple[Course, Lesson]:
     course = _course_or_404(key)
     lesson = _lesson_or_404(course, lesson_key)
-    standing = course_standing(current_user.id, course)
-    module = standing.module(lesson.module_id)
-    if module is None or (module.status is ModuleStatus.LOCKED and not _is_staff()):
+    if _locked_module(course, db.session.get(Module, lesson.module_id)) is not None:
         abort(403)
     return course, lesson
 
