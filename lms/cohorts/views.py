@@ -11,6 +11,7 @@ from lms.auth.models import Role, User, UserRole
 from lms.auth.service import find_user
 from lms.db import utcnow, write_transaction
 from lms.extensions import db, limiter
+from lms.learning.models import Module
 from lms.learning.service import active_courses
 from lms.security import role_required
 from lms.i18n import local_datetime_text
@@ -104,6 +105,11 @@ def show_cohort(cohort_id: int):
         add_form=AddMembersForm(),
         confirm=ConfirmForm(),
         invite_url=url_for("cohorts.join_by_link", token=cohort.invite_token, _external=True),
+        modules=db.session.execute(
+            select(Module.key, Module.title)
+            .where(Module.course_id == cohort.course_id, Module.is_retired.is_(False))
+            .order_by(Module.position)
+        ).all(),
     )
 
 
