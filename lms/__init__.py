@@ -59,8 +59,10 @@ def register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .cohorts.views import bp as cohorts_bp
     from .learning.views import bp as learning_bp
+    from .suggestions.views import bp as suggestions_bp
+    from .surveys.views import bp as surveys_bp
 
-    for bp in (auth_bp, users_bp, cohorts_bp, learning_bp, audit_bp):
+    for bp in (auth_bp, users_bp, cohorts_bp, learning_bp, audit_bp, surveys_bp, suggestions_bp):
         app.register_blueprint(bp)
 
 

@@ -11,4 +11,14 @@ from lms.learning.models import (  # noqa: F401
     Module,
     ModuleVersion,
 )
-from lms.surveys.models import Survey, SurveyItem, SurveyItemVersion  # noqa: F401
+from lms.suggestions.models import Suggestion, SuggestionReply  # noqa: F401
+from lms.surveys.models import (  # noqa: F401
+    SentReminder,
+    Survey,
+    SurveyAnswer,
+    SurveyItem,
+    SurveyItemVersion,
+    SurveyParticipation,
+    SurveyResponse,
+    SurveyWindow,
+)
