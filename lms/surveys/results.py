@@ -274,7 +274,7 @@ def _module_breakdown(survey: Survey, cohort: Cohort, min_group: int) -> list[Mo
 
 def export_headings() -> list[str]:
     return [
-        _("Section"), _("Question"), _("Row"), _("Answer"), _("Respondents"), _("Count"),
+        _("Section"), _("Question"), _("Sub-item"), _("Answer"), _("Respondents"), _("Count"),
         _("Percent"), _("Mean"), _("Respondent"), _("Open answer"),
     ]  # fmt: skip
 

@@ -245,10 +245,14 @@ def _render_fill(cohort, survey, module, items, form, status, preview=False, err
         if not sections or sections[-1][0] != item.section:
             sections.append((item.section, []))
         sections[-1][1].append(item)
-    show_form = preview or (status is not None and (status.can_submit or status.can_edit))
+    can_post = status is not None and (status.can_submit or status.can_edit)
+    # After a refused submission the form comes back with everything typed, even when it can
+    # no longer be sent (closed, or already submitted anonymously), so nothing is lost.
+    show_form = preview or can_post or error is not None
     return render_template(
         "surveys/fill.html", cohort=cohort, survey=survey, module=module, sections=sections,
         form=form, status=status, preview=preview, error=error, show_form=show_form,
+        can_post=can_post,
         field_name=field_name, recommended=recommended, first_lessons=first_lessons,
         closed_message=(
             service.closed_message(survey, status.window, utcnow())
