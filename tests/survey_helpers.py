@@ -4,7 +4,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-import pytest
 from sqlalchemy import select
 
 from lms.cohorts.models import Enrolment
@@ -35,9 +34,10 @@ def enrol(app, cohort_id: int, users) -> None:
         db.session.commit()
 
 
-@pytest.fixture
-def sw(app, make_user, make_cohort) -> SurveyWorld:
-    """The example course loaded, a cohort running today with three trainees and a trainer."""
+def make_survey_world(app, make_user, make_cohort) -> SurveyWorld:
+    """The example course loaded, a cohort running today with three trainees and a trainer.
+
+    Each test module wraps it in its own ``sw`` fixture."""
     with app.app_context():
         load(EXAMPLE)
         course = db.session.scalar(select(Course).where(Course.key == "example-course"))

@@ -24,13 +24,19 @@ from lms.surveys.models import (
     SurveyWindow,
 )
 from lms.surveys.windows import set_window
-from tests.survey_helpers import (  # noqa: F401  (sw is a fixture)
+from tests.survey_helpers import (
+    SurveyWorld,
     client_for,
     feedback_answers,
+    make_survey_world,
     module_answers,
     needs_answers,
-    sw,
 )
+
+
+@pytest.fixture
+def sw(app, make_user, make_cohort) -> SurveyWorld:
+    return make_survey_world(app, make_user, make_cohort)
 
 
 def url(sw, key: str, module: str | None = None) -> str:
@@ -224,7 +230,7 @@ def test_default_windows_follow_the_cohort(app, sw, make_cohort):
     with app.app_context():
         from lms.surveys.windows import effective_window
 
-        survey = lambda key: db.session.get(service.Survey, sw.surveys[key])  # noqa: E731
+        survey = lambda key: db.session.get(service.Survey, sw.surveys[key])
         past, future = db.session.get(Cohort, past_id), db.session.get(Cohort, future_id)
         now = utcnow()
         assert effective_window(past, survey("feedback")).state(now) == "closed"
