@@ -124,7 +124,11 @@ def can_triage(user: User) -> bool:
 def suggestions_query(status: str = "", course_id: int | None = None, who: str = ""):
     """A select() of suggestions for the organizers' list, filtered, newest day first (the
     order within a day follows the random ids: anonymous ones carry no time)."""
-    query = select(Suggestion).order_by(Suggestion.created_on.desc(), Suggestion.id)
+    query = (
+        select(Suggestion)
+        .options(selectinload(Suggestion.author))
+        .order_by(Suggestion.created_on.desc(), Suggestion.id)
+    )
     if status in set(SuggestionStatus):
         query = query.where(Suggestion.status == SuggestionStatus(status))
     if course_id:
