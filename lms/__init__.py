@@ -6,6 +6,8 @@ from pathlib import Path
 
 from flask import Flask
 
+from .wiring import connect_domains
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -23,6 +25,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_config(app, config)
     register_extensions(app)
     register_blueprints(app)
+    connect_domains()
     register_request_hooks(app)
     register_errorhandlers(app)
     register_commands(app)
@@ -62,8 +65,11 @@ def register_blueprints(app: Flask) -> None:
     from .health import bp as health_bp
     from .learning import record_views  # noqa: F401  (its routes are on the learning blueprint)
     from .learning.views import bp as learning_bp
+    from .suggestions.views import bp as suggestions_bp
+    from .surveys.views import bp as surveys_bp
 
-    for bp in (auth_bp, users_bp, cohorts_bp, learning_bp, discussions_bp, audit_bp, health_bp):
+    for bp in (auth_bp, users_bp, cohorts_bp, learning_bp, discussions_bp, audit_bp, health_bp,
+               surveys_bp, suggestions_bp):
         app.register_blueprint(bp)
 
 

@@ -101,6 +101,23 @@ def import_users_command(file: Path, yes: bool):
         click.echo(f"{user.name}\t{user.phone or user.email}\t{password}")
 
 
+@lms_cli.command("send-reminders")
+@with_appcontext
+def send_reminders_command():
+    """E-mail trainees whose follow-up survey is due, once each (needs LMS_MAIL_SERVER)."""
+    from flask import current_app
+
+    from lms.db import utcnow
+    from lms.surveys.reminders import send_reminders
+
+    if not current_app.config.get("MAIL_SERVER"):
+        click.echo("No mail server configured (LMS_MAIL_SERVER): no reminders sent.")
+        return
+    if not current_app.config.get("LMS_BASE_URL"):
+        click.echo("Warning: LMS_BASE_URL is not set; links in the e-mails will be paths only.", err=True)
+    click.echo(send_reminders(utcnow()).summary())
+
+
 @lms_cli.command("demo")
 @with_appcontext
 def demo_command():

@@ -76,4 +76,16 @@ def build_config(instance_path: str) -> dict:
         "LOGIN_LIMITS_PER_ACCOUNT": "5 per minute;20 per hour",
         "LOGIN_LIMITS_PER_ADDRESS": "30 per minute",
         "JOIN_CODE_LIMITS": "10 per minute;60 per hour",
+        # Surveys: anonymous results of smaller groups are not shown.
+        "SURVEY_MIN_GROUP": int(os.environ.get("LMS_SURVEY_MIN_GROUP", "5")),
+        "SUGGESTION_LIMITS": "5 per hour;20 per day",
+        # Reminder e-mails (`flask lms send-reminders`); none are sent without a server.
+        "LMS_BASE_URL": os.environ.get("LMS_BASE_URL", "").rstrip("/"),
+        "MAIL_SERVER": os.environ.get("LMS_MAIL_SERVER") or None,
+        "MAIL_PORT": int(os.environ.get("LMS_MAIL_PORT", "25")),
+        "MAIL_USE_TLS": os.environ.get("LMS_MAIL_USE_TLS", "") == "1",  # STARTTLS
+        "MAIL_USE_SSL": os.environ.get("LMS_MAIL_USE_SSL", "") == "1",  # SMTP over TLS (465)
+        "MAIL_USERNAME": os.environ.get("LMS_MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("LMS_MAIL_PASSWORD") or None,
+        "MAIL_DEFAULT_SENDER": os.environ.get("LMS_MAIL_SENDER", "noreply@localhost"),
     }

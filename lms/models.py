@@ -21,11 +21,14 @@ from lms.learning.models import (  # noqa: F401
 )
 from lms.learning import search  # noqa: F401  (the search index is created with lessons)
 from lms.learning.progress_models import LessonProgress  # noqa: F401
+from lms.suggestions.models import Suggestion, SuggestionReply  # noqa: F401
 from lms.surveys.models import (  # noqa: F401
+    SentReminder,
     Survey,
     SurveyAnswer,
     SurveyItem,
     SurveyItemVersion,
     SurveyParticipation,
     SurveyResponse,
+    SurveyWindow,
 )

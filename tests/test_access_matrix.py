@@ -5,6 +5,8 @@ POST), 403 forbidden, 404 for objects that must not even be hinted at, 405 wrong
 """
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from lms.cohorts.models import Cohort
@@ -12,6 +14,8 @@ from lms.discussions.models import Post
 from lms.extensions import db
 from lms.learning.models import Lesson, Module
 from lms.storage import storage_path
+from lms.suggestions.models import Suggestion
+from lms.surveys.models import ItemType, Survey, SurveyItem, SurveyKind
 from tests.conftest import login
 
 ROLES = ("anonymous", "trainee", "outsider", "trainer", "organizer")
@@ -75,6 +79,27 @@ ROUTES = {
     "users.import_template": row("GET", "/admin/users/import/template.csv", 302, 403, 403, 403, 200),
     "users.preview_import": row("GET", "/admin/users/import/{import_token}", 302, 403, 403, 403, 302),
     "audit.list_entries": row("GET", "/admin/audit/", 302, 403, 403, 403, 200),
+    # surveys and the suggestion box
+    "surveys.list_surveys": row("GET", "/cohorts/{cohort}/surveys", 302, 200, 404, 200, 200),
+    "surveys.fill_survey": row("GET", "/cohorts/{cohort}/surveys/needs", 302, 200, 404, 200, 200),
+    "surveys.fill_module_survey": row(
+        "GET", "/cohorts/{cohort}/surveys/module-feedback/modules/m1", 302, 200, 404, 200, 200
+    ),
+    "surveys.show_results": row(
+        "GET", "/cohorts/{cohort}/surveys/needs/results", 302, 403, 403, 200, 200
+    ),
+    "surveys.export_results": row(
+        "GET", "/cohorts/{cohort}/surveys/needs/results.csv", 302, 403, 403, 200, 200
+    ),
+    "surveys.set_survey_window": row(
+        "POST", "/cohorts/{cohort}/surveys/needs/window", 302, 403, 403, 403, 302
+    ),
+    "suggestions.new_suggestion": row("GET", "/suggestions/new", 302, 200, 200, 200, 200),
+    "suggestions.my_suggestions": row("GET", "/suggestions/mine", 302, 200, 200, 200, 200),
+    "suggestions.list_suggestions": row("GET", "/admin/suggestions", 302, 403, 403, 403, 200),
+    "suggestions.show_suggestion": row(
+        "GET", "/admin/suggestions/{suggestion}", 302, 403, 403, 403, 200
+    ),
     # last: it changes the invite token used above
     "cohorts.regenerate_code": row("POST", "/cohorts/{cohort}/code", 302, 403, 403, 403, 302),
 }
@@ -115,6 +140,24 @@ def world(app, make_user, make_cohort):
         "trainee": users["trainee"].id, "import_token": "x" * 32, "media": media,
         "post": post_id,
     }  # fmt: skip
+    # surveys and the suggestion box: a named needs survey, an anonymous module rating, a suggestion
+    with app.app_context():
+        cohort = db.session.get(Cohort, cohort_id)
+        needs = Survey(course_id=cohort.course_id, key="needs", kind=SurveyKind.NEEDS, title="需求调研",
+                       content_hash="h", allow_edit=True)
+        rating = Survey(course_id=cohort.course_id, key="module-feedback", kind=SurveyKind.MODULE_FEEDBACK,
+                        title="专题评价", content_hash="h", is_anonymous=True)
+        db.session.add_all([needs, rating])
+        db.session.flush()
+        for survey in (needs, rating):
+            db.session.add(SurveyItem(survey_id=survey.id, key="q1", itype=ItemType.LIKERT, prompt="评价",
+                                      content_hash="h"))
+        suggestion = Suggestion(author_id=users["trainee"].id, subject="建议", body="内容",
+                                created_on=date.today())
+        db.session.add(suggestion)
+        db.session.commit()
+        suggestion_id = suggestion.id
+    values["suggestion"] = suggestion_id
     return users, values
 
 

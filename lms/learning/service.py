@@ -100,5 +100,7 @@ def learner_cohort_id(user_id: int, course: Course) -> int | None:
 
 
 def recommended_module_ids(user_id: int, course: Course) -> list[int]:
-    """Modules the trainee's needs survey points to (wired to the survey engine)."""
-    return []
+    """Modules the trainee's needs survey points to (the rule lives with the surveys)."""
+    from lms.surveys.needs import recommended_module_ids as from_needs
+
+    return from_needs(user_id, course.id)

@@ -18,6 +18,7 @@ from lms.cohorts.service import cohorts_for_user, visible_cohorts
 from lms.db import write_transaction
 from lms.extensions import db
 from lms.storage import storage_path
+from lms.surveys.service import module_feedback_due
 
 from . import progress, search, service
 from .models import Course, Lesson, Module
@@ -55,11 +56,11 @@ def home():
         courses = service.active_courses()
     cards = []
     for cohort in cohorts_for_user(current_user):
-        cards.append({
-            "cohort": cohort,
-            "standing": course_standing(current_user.id, cohort.course),
-            "due": todo.due_items(current_user.id, cohort),
-        })  # fmt: skip
+        standing = course_standing(current_user.id, cohort.course)
+        done = {m.module.id for m in standing.modules if m.is_done}
+        due = todo.due_items(current_user.id, cohort)
+        due += module_feedback_due(current_user.id, cohort, done)  # needs the standing
+        cards.append({"cohort": cohort, "standing": standing, "due": due})
     return render_template(
         "learning/home.html", cards=cards, staff_cohorts=staff_cohorts, courses=courses
     )
