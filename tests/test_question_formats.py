@@ -86,9 +86,9 @@ def test_gift_unsupported_types_and_descriptions_are_problems_with_their_line():
     drafts = read_upload("a.gift", (DATA / "all-types.gift").read_bytes()).drafts
     matching, numerical, description = drafts[-3:]
     assert matching.qtype is None and matching.problems == [
-        ("Line 38: matching questions are not supported; skip this question or rewrite it as "
+        ("Line 38: Matching questions are not supported; skip this question or rewrite it as "
         "another type.")]
-    assert numerical.line == 40 and "numerical" in numerical.problems[0]
+    assert numerical.line == 40 and "Numerical" in numerical.problems[0]
     assert description.line == 42 and description.source_type == "description"
     assert description.problems[0].startswith("Line 42: No answer block")
 

@@ -331,7 +331,7 @@ def _check(draft: Draft) -> list[str]:
                 problems.append(str(_l("The right answer is missing.")))
         elif letters and any(a not in letters for a in answer):
             problems.append(str(_l("The answer %(answer)s is not among the options %(range)s.",
-                                   answer="".join(answer), range=f"{letters[0]}-{letters[-1]}")))
+                                   answer="".join(answer), range=letters[0] + "-" + letters[-1])))
     elif qtype == "true_false":
         if not isinstance(draft.answer, bool) and not draft.problems:
             problems.append(str(_l("The right answer is missing.")))
@@ -450,7 +450,7 @@ def _name_keyless(bank: _Course, planned: list[PlannedItem], taken: set[str]) ->
             if module is not None:
                 spec = _spec_of(q, module.key, lesson.key if lesson else None)
                 identical.setdefault(_without_key(spec), q.key)
-    taken = taken | set(bank.questions)
+    in_bank = set(bank.questions)
     counters: Counter[str] = Counter()
     for item in planned:
         if item.spec is None or item.spec.key:
@@ -463,7 +463,7 @@ def _name_keyless(bank: _Course, planned: list[PlannedItem], taken: set[str]) ->
             while True:
                 counters[prefix] += 1
                 key = f"{prefix}-q{counters[prefix]}"
-                if key not in taken:
+                if key not in taken and key not in in_bank:
                     break
         taken.add(key)
         item.key = item.spec.key = key

@@ -107,9 +107,12 @@ def _render_preview(course: Course, token: str, pending: dict, form: ImportConfi
                     blocked: list[int] | None = None):
     drafts = [Draft.from_json(d) for d in pending["drafts"]]
     planned = bank.plan_import(course, drafts, pending.get("default_module_id"))
-    counts = {action: sum(item.action == action for item in planned)
-              for action in ("create", "update", "unchanged", "restore")}
-    counts["problems"] = sum(bool(item.problems) for item in planned)
+    counts = {
+        "new": sum(item.action == "create" for item in planned),
+        "changed": sum(item.action == "update" for item in planned),
+        "same": sum(item.action in ("unchanged", "restore") for item in planned),
+        "problems": sum(bool(item.problems) for item in planned),
+    }
     skip = set(form.skip.data or []) if blocked is not None else set()
     return render_template(
         "bank/preview.html", course=course, token=token, pending=pending, planned=planned,

@@ -50,6 +50,7 @@ _META = re.compile(r"\[(tag|id|difficulty|lesson|reference):((?:\\.|[^\]\\])*)\]
 _FORMAT = re.compile(r"^\s*\[(html|moodle|plain|markdown)\]", re.IGNORECASE)
 _WEIGHT = re.compile(r"^-?\d+(\.\d+)?$")
 _TRUE_FALSE = {"T": True, "TRUE": True, "F": False, "FALSE": False}
+_UNSUPPORTED = {"numerical": _l("Numerical"), "matching": _l("Matching")}
 
 
 def _at(line: int, message) -> str:
@@ -336,7 +337,7 @@ def _read_answers(parts: _Parts, draft: Draft, meta: dict[str, list[str]], fmt: 
     elif kind in ("numerical", "matching"):
         draft.problem(_at(parts.brace_line, _l(
             "%(type)s questions are not supported; skip this question or rewrite it as "
-            "another type.", type=kind)))
+            "another type.", type=_UNSUPPORTED[kind])))
     else:
         draft.problem(_at(parts.brace_line, _l(
             "The answers cannot be read: start each answer with = (right) or ~ (wrong), "
@@ -360,7 +361,7 @@ def _read_choices(answers: list[_Answer], draft: Draft, notes: list[str], fmt: s
             if a.marker == "~" and a.weight and a.weight > 0 or (
                     a.marker == "=" and a.weight is not None and not weight_is_full(a.weight)):
                 draft.problem(_at(a.line, _l("Partial credit (%(w)s%%) is not supported.",
-                                             w=f"{a.weight:g}")))
+                                             w=format(a.weight, "g"))))
         index = answers.index(right[0])
         draft.answer = LETTERS[index] if index < len(LETTERS) else None
         return
@@ -380,7 +381,7 @@ def _read_short_answers(answers: list[_Answer], draft: Draft, notes: list[str], 
         text = _formatted(a.text, fmt)[0]
         if a.weight is not None and not weight_is_full(a.weight):
             draft.problem(_at(a.line, _l("Partial credit (%(w)s%%) is not supported.",
-                                         w=f"{a.weight:g}")))
+                                         w=format(a.weight, "g"))))
         if text:
             accepted.append(text)
         if a.feedback.strip():

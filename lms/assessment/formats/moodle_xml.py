@@ -171,7 +171,7 @@ def _read_multichoice(element: Element, draft: Draft, notes: list[str]) -> None:
                 "questions have exactly one.")))
         elif partial:
             draft.problem(str(_l("Partial credit (%(w)s%%) is not supported.",
-                                               w=f"{partial[0]:g}")))
+                                               w=format(partial[0], "g"))))
         draft.answer = LETTERS[right[0]] if right and right[0] < len(LETTERS) else None
     else:
         draft.qtype = "multiple"
@@ -197,7 +197,7 @@ def _read_shortanswer(element: Element, draft: Draft, notes: list[str]) -> None:
     for text, fraction, feedback in _answers(element, draft):
         if fraction > 0 and not weight_is_full(fraction):
             draft.problem(str(_l("Partial credit (%(w)s%%) is not supported.",
-                                               w=f"{fraction:g}")))
+                                               w=format(fraction, "g"))))
         if fraction > 0 and text:
             accepted.append(text)
         if feedback:
