@@ -118,6 +118,19 @@ def test_plan_resolves_modules_lessons_and_actions(course):
     assert all(not item.problems for item in plan.values() if item.number in (1, 2, 3))
 
 
+def test_fields_a_file_does_not_give_are_kept_and_empty_cells_clear_them(course):
+    course, _ = course
+    same = dict(key="m01-q02", stem="评估反馈是培训的最后一个环节。", answer=True,
+                explanation="")
+    # GIFT gives no lesson, tags or difficulty here: the bank's are kept.
+    [kept] = bank.plan_import(course, [draft(1, **same)])
+    assert kept.action == "unchanged" and kept.spec.lesson_key == "welcome"
+    # A spreadsheet with empty 小节 and 标签 cells clears them: a new version.
+    [cleared] = bank.plan_import(course, [draft(1, **same, lesson="", tags=[])])
+    assert cleared.action == "update"
+    assert (cleared.spec.lesson_key, cleared.spec.tags) == (None, [])
+
+
 def test_default_module_applies_when_the_file_names_none(course):
     course, _ = course
     practice = db.session.scalar(select(Module).where(Module.key == "practice"))

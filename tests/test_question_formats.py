@@ -450,7 +450,7 @@ TRICKY = [
 
 def as_spec(draft, module_key=None) -> QuestionSpec:
     return QuestionSpec(draft.key, draft.qtype, draft.stem, draft.options, draft.answer,
-                        draft.explanation, draft.lesson, draft.difficulty or "medium",
+                        draft.explanation, draft.lesson or None, draft.difficulty or "medium",
                         draft.tags or [], module_key or draft.module)
 
 

@@ -48,7 +48,7 @@ class Draft:
     answer: object = None
     explanation: str = ""
     module: str | None = None  #: a module key or title as written
-    lesson: str | None = None  #: a lesson key or title as written
+    lesson: str | None = None  #: a lesson key or title as written; "" clears it
     difficulty: str | None = None
     tags: list[str] | None = None
     problems: list[str] = field(default_factory=list)

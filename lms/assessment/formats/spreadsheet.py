@@ -204,8 +204,8 @@ def _read_row(line: int, number: int, values: dict, columns: list) -> Draft:
     elif qtype is None:
         draft.problem(_l("Unknown 题型 '%(type)s': use 单选题, 多选题, 判断题, 填空题 or 简答题.",
                          type=raw_type))
-    if "lesson" in columns:
-        draft.lesson = values.get("lesson") or None
+    if "lesson" in columns:  # an empty cell clears the lesson; no column keeps it
+        draft.lesson = values.get("lesson", "")
     if "tags" in columns:
         draft.tags = split_tags(values.get("tags", ""))
     difficulty = values.get("difficulty", "")
