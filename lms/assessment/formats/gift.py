@@ -256,45 +256,40 @@ def _split_on(chars: list[_Char], special: str) -> list[list[_Char]]:
     return pieces
 
 
+def _finish_answer(answer: _Answer, body: list[_Char], draft: Draft) -> None:
+    """Split one answer's characters into its weight (``%50%``), text and feedback (``#``)."""
+    pieces = _split_on(body, "#")
+    text = _strip(pieces[0])
+    if text and text[0].is_("%"):
+        end = next((k for k in range(1, len(text)) if text[k].is_("%")), len(text))
+        raw = _text(text[1:end]).strip()
+        if _WEIGHT.match(raw):
+            answer.weight = float(raw)
+        else:
+            draft.problem(_at(text[0].line, _l("The weight %(w)s is not a percentage like "
+                                               "%%50%%.", w=_text(text[:end + 1]))))
+        text = text[end + 1:]
+    answer.text = _text(text)
+    answer.feedback = "#".join(_text(p) for p in pieces[1:])
+
+
 def _answers(chars: list[_Char], draft: Draft) -> list[_Answer]:
     """The ``=``/``~`` answers of a block, with their weights and feedback."""
-    answers: list[_Answer] = []
-    body: list[_Char] = []
+    answers: list[tuple[_Answer, list[_Char]]] = []
     leading = ""
-
-    def close() -> None:
-        if not answers:
-            return
-        answer = answers[-1]
-        pieces = _split_on(body, "#")
-        text = _strip(pieces[0])
-        if text and text[0].is_("%"):
-            end = next((k for k in range(1, len(text)) if text[k].is_("%")), None)
-            raw = _text(text[1:end]).strip() if end else ""
-            if end is None or not _WEIGHT.match(raw):
-                draft.problem(_at(text[0].line, _l("The weight %(w)s is not a percentage "
-                                                   "like %%50%%.", w=_text(text[:end + 1 if end else None]))))
-                text = text[end + 1:] if end else []
-            else:
-                answer.weight = float(raw)
-                text = text[end + 1:]
-        answer.text = _text(text)
-        answer.feedback = "#".join(_text(p) for p in pieces[1:])
-
     for c in chars:
         if c.is_("=") or c.is_("~"):
-            close()
-            answers.append(_Answer(c.ch, c.line))
-            body = []
+            answers.append((_Answer(c.ch, c.line), []))
         elif answers:
-            body.append(c)
+            answers[-1][1].append(c)
         else:
             leading += c.ch
-    close()
     if leading.strip():
         draft.problem(_at(chars[0].line, _l("Text before the first answer: %(text)s",
                                             text=leading.strip()[:40])))
-    return answers
+    for answer, body in answers:
+        _finish_answer(answer, body, draft)
+    return [answer for answer, _ in answers]
 
 
 def _classify(chars: list[_Char]) -> str:
