@@ -6,6 +6,8 @@ Nothing here touches the database.
 """
 from __future__ import annotations
 
+import logging
+
 from flask_babel import lazy_gettext as _l
 
 from .common import (
@@ -25,6 +27,7 @@ __all__ = [
     "read_upload", "write_gift", "write_moodle_xml",
 ]  # fmt: skip
 
+log = logging.getLogger(__name__)
 EXTENSIONS = ("gift", "txt", "xml", "xlsx", "csv")
 FORMAT_NAMES = {"gift": "GIFT", "moodle_xml": "Moodle XML", "xlsx": "Excel", "csv": "CSV"}
 
@@ -63,10 +66,13 @@ def read_upload(filename: str, data: bytes) -> ParsedFile:
         raise FormatError(_l("The file is larger than %(mb)d MB; split it into smaller files.",
                              mb=MAX_FILE_BYTES // (1024 * 1024)))
     fmt = detect_format(filename, data)
-    if fmt == "xlsx":
-        return read_xlsx(data)
-    if fmt == "csv":
-        return read_csv(data)
-    if fmt == "moodle_xml":
-        return read_moodle_xml(data)
-    return read_gift(decode_text(data))
+    readers = {"xlsx": read_xlsx, "csv": read_csv, "moodle_xml": read_moodle_xml,
+               "gift": lambda raw: read_gift(decode_text(raw))}
+    try:
+        return readers[fmt](data)
+    except FormatError:
+        raise
+    except Exception as error:  # a reader's bug must not turn a bad file into a 500 page
+        log.exception("question file %r (%s) could not be read", filename, fmt)
+        raise FormatError(_l("The file could not be read. Check that it is a GIFT, Moodle XML "
+                             "or Excel question file.")) from error
