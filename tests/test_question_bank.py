@@ -120,8 +120,8 @@ def test_plan_resolves_modules_lessons_and_actions(course):
 
 def test_fields_a_file_does_not_give_are_kept_and_empty_cells_clear_them(course):
     course, _ = course
-    same = dict(key="m01-q02", stem="评估反馈是培训的最后一个环节。", answer=True,
-                explanation="")
+    same = {"key": "m01-q02", "stem": "评估反馈是培训的最后一个环节。", "answer": True,
+                "explanation": ""}
     # GIFT gives no lesson, tags or difficulty here: the bank's are kept.
     [kept] = bank.plan_import(course, [draft(1, **same)])
     assert kept.action == "unchanged" and kept.spec.lesson_key == "welcome"
@@ -326,7 +326,7 @@ def test_bank_list_costs_two_queries_whatever_its_length(course):
                              "medium", ["批量"], "practice") for i in range(n_extra)])
         db.session.refresh(course)  # as in a request, where the course was just loaded
         statements: list[str] = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        listener = lambda *args: statements.append(args[2])
         event.listen(db.engine, "before_cursor_execute", listener)
         try:
             page = bank.bank_page(course, bank.BankFilters(tag="批量"), per_page=50)
