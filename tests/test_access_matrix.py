@@ -100,6 +100,21 @@ ROUTES = {
     "suggestions.show_suggestion": row(
         "GET", "/admin/suggestions/{suggestion}", 302, 403, 403, 403, 200
     ),
+    # question bank: list, import (upload, preview, confirm), exports
+    "bank.list_questions": row("GET", "/courses/{course}/bank", 302, 403, 403, 200, 200),
+    "bank.import_questions": row("GET", "/courses/{course}/bank/import", 302, 403, 403, 200, 200),
+    "bank.preview_import": row(
+        "GET", "/courses/{course}/bank/import/{import_token}", 302, 403, 403, 302, 302
+    ),
+    "bank.confirm_import": row(
+        "POST", "/courses/{course}/bank/import/{import_token}/confirm", 302, 403, 403, 302, 302
+    ),
+    "bank.export_xlsx": row("GET", "/courses/{course}/bank/export.xlsx", 302, 403, 403, 200, 200),
+    "bank.export_gift": row("GET", "/courses/{course}/bank/export.gift", 302, 403, 403, 200, 200),
+    "bank.export_xml": row("GET", "/courses/{course}/bank/export.xml", 302, 403, 403, 200, 200),
+    "bank.download_template": row(
+        "GET", "/courses/{course}/bank/template.xlsx", 302, 403, 403, 200, 200
+    ),
     # last: it changes the invite token used above
     "cohorts.regenerate_code": row("POST", "/cohorts/{cohort}/code", 302, 403, 403, 403, 302),
 }

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, tuple_
 
 from lms.assessment.models import (
     Difficulty,
@@ -118,7 +118,21 @@ class _Writer:
             )
         return item
 
-    def retire(self, kind: str, items) -> None:
+    def retire(self, kind: str, items, version_row: tuple | None = None) -> None:
+        """Retire items no longer in the files. With ``version_row``, items whose current
+        version was written in the browser or imported (not from files) are left alone."""
+        items = [item for item in items if not item.is_retired]
+        if version_row is not None and items:
+            row_class, foreign_key = version_row
+            column = getattr(row_class, foreign_key)
+            from_elsewhere = set(db.session.scalars(
+                select(column).where(
+                    column.in_([item.id for item in items]),
+                    row_class.source != "files",
+                    tuple_(column, row_class.version).in_([(item.id, item.version) for item in items]),
+                )
+            ))  # fmt: skip
+            items = [item for item in items if item.id not in from_elsewhere]
         for item in items:
             if not item.is_retired:
                 item.is_retired = True
@@ -190,7 +204,7 @@ def _write_modules(writer: _Writer, spec: CourseSpec) -> dict[str, Module]:
             layout={"position": m.position},
             version_row=(ModuleVersion, "module_id"),
         )
-    writer.retire("module", existing.values())
+    writer.retire("module", existing.values(), (ModuleVersion, "module_id"))
     writer.flush()
     return result
 
@@ -210,7 +224,7 @@ def _write_lessons(writer: _Writer, spec: CourseSpec, modules: dict) -> dict[str
             layout={"position": lesson.position, "module_id": modules[lesson.module_key].id},
             version_row=(LessonVersion, "lesson_id"), snapshot=lesson.snapshot(),
         )
-    writer.retire("lesson", existing.values())
+    writer.retire("lesson", existing.values(), (LessonVersion, "lesson_id"))
     writer.flush()
     return result
 
@@ -232,7 +246,7 @@ def _write_questions(
                     "lesson_id": lessons[q.lesson_key].id if q.lesson_key else None},
             version_row=(QuestionVersion, "question_id"),
         )
-    writer.retire("question", existing.values())
+    writer.retire("question", existing.values(), (QuestionVersion, "question_id"))
     writer.flush()
     return result
 

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from lms import todo
+from lms.assessment.bank import can_manage_bank
 from lms.auth.models import Role
 from lms.cohorts.service import cohorts_for_user, visible_cohorts
 from lms.db import write_transaction
@@ -74,6 +75,7 @@ def show_course(key: str):
     return render_template(
         "learning/course.html", course=course, standing=standing,
         recommended=set(service.recommended_module_ids(current_user.id, course)),
+        can_manage_bank=_is_staff() and can_manage_bank(current_user, course),
         cohort_id=service.learner_cohort_id(current_user.id, course),
     )  # fmt: skip
 
