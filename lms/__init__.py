@@ -54,13 +54,14 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from .assessment.views import bp as assessment_bp
     from .audit.views import bp as audit_bp
     from .auth.admin_views import bp as users_bp
     from .auth.views import bp as auth_bp
     from .cohorts.views import bp as cohorts_bp
     from .learning.views import bp as learning_bp
 
-    for bp in (auth_bp, users_bp, cohorts_bp, learning_bp, audit_bp):
+    for bp in (auth_bp, users_bp, cohorts_bp, learning_bp, audit_bp, assessment_bp):
         app.register_blueprint(bp)
 
 

@@ -101,6 +101,18 @@ def import_users_command(file: Path, yes: bool):
         click.echo(f"{user.name}\t{user.phone or user.email}\t{password}")
 
 
+@lms_cli.command("close-attempts")
+@with_appcontext
+def close_attempts_command():
+    """Close and grade timed attempts whose deadline and grace period have passed (for cron)."""
+    from lms.assessment.service import close_overdue_attempts
+    from lms.db import utcnow
+
+    with write_transaction():
+        closed = close_overdue_attempts(utcnow())
+    click.echo(f"Closed {closed} overdue attempt(s).")
+
+
 @lms_cli.command("demo")
 @with_appcontext
 def demo_command():

@@ -76,4 +76,7 @@ def build_config(instance_path: str) -> dict:
         "LOGIN_LIMITS_PER_ACCOUNT": "5 per minute;20 per hour",
         "LOGIN_LIMITS_PER_ADDRESS": "30 per minute",
         "JOIN_CODE_LIMITS": "10 per minute;60 per hour",
+        # Timed attempts: saves are accepted this long after the deadline (a slow network),
+        # then the attempt is closed on the server with what was saved.
+        "ATTEMPT_GRACE_SECONDS": int(os.environ.get("LMS_ATTEMPT_GRACE_SECONDS", "30")),
     }
