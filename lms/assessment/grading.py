@@ -128,7 +128,7 @@ def grade_item(actor: User, item: AttemptItem, score: float, note: str, now: dat
     if version.data["type"] != QuestionType.SHORT_ANSWER:
         raise GradingError(_l("Only short answers are graded by hand."))
     if not 0 <= score <= item.points:
-        raise GradingError(_l("The score must be between 0 and %(points)s.", points=f"{item.points:g}"))
+        raise GradingError(_l("The score must be between 0 and %(points)s.", points=format(item.points, "g")))
     items = load_items(attempt, lock=True)
     target = next(i for i in items if i.id == item.id)
     target.score = round(float(score), 4)

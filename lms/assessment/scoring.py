@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import string
 import unicodedata
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .models import QuestionType
 
@@ -33,8 +33,7 @@ SHORT_ANSWER_MAX = 5000
 _WHITESPACE = re.compile(r"\s+")
 
 
-@dataclass(frozen=True)
-class ItemScore:
+class ItemScore(NamedTuple):
     """The result of scoring one item; ``score`` is None when a trainer has to grade it."""
 
     score: float | None

@@ -369,7 +369,7 @@ def grade_item(item_id: int):
     form = GradeForm()
     back = safe_next_url(form.next.data) or url_for("assessment.grading_queue")
     if not form.validate_on_submit() or form.score.data > item.points:
-        flash(_("Enter a score between 0 and %(points)s.", points=f"{item.points:g}"), "error")
+        flash(_("Enter a score between 0 and %(points)s.", points=format(item.points, "g")), "error")
         return redirect(back)
     try:
         with write_transaction():
