@@ -9,9 +9,9 @@ from sqlalchemy import select, update
 
 from lms.assessment import service
 from lms.assessment.models import Attempt, AttemptState, Question
+from lms.assessment.scoring import clean_response
 from lms.db import utcnow, write_transaction
 from lms.extensions import db
-from lms.assessment.scoring import clean_response
 from tests.assessment_helpers import (
     attempt_row,
     enrol,

@@ -3,7 +3,12 @@ from __future__ import annotations
 
 import pytest
 
-from lms.assessment.scoring import clean_response, normalize_blank, percent_of, score_item
+from lms.assessment.scoring import (
+    clean_response,
+    normalize_blank,
+    percent_of,
+    score_item,
+)
 
 SINGLE = {"type": "single", "options": ["a", "b", "c", "d"], "answer": "B"}
 MULTIPLE = {"type": "multiple", "options": ["a", "b", "c", "d", "e"], "answer": ["A", "B", "D"]}
