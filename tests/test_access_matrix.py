@@ -7,7 +7,11 @@ from __future__ import annotations
 
 import pytest
 
+from lms.assessment.models import AttemptItem, Question, QuestionVersion, Quiz, QuizItem
+from lms.assessment.service import finish_attempt, start_attempt
+from lms.auth.models import User
 from lms.cohorts.models import Cohort
+from lms.db import utcnow, write_transaction
 from lms.extensions import db
 from lms.learning.models import Lesson, Module
 from lms.storage import storage_path
@@ -108,11 +112,6 @@ def world(app, make_user, make_cohort):
 
 
 def _assessment_world(app, cohort_id: int, trainee_id: int) -> dict:
-    from lms.assessment.models import AttemptItem, Question, QuestionVersion, Quiz, QuizItem
-    from lms.assessment.service import finish_attempt, start_attempt
-    from lms.auth.models import User
-    from lms.db import utcnow, write_transaction
-
     with app.app_context():
         cohort = db.session.get(Cohort, cohort_id)
         module = db.session.scalar(db.select(Module).where(Module.course_id == cohort.course_id))
