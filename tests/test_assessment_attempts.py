@@ -385,3 +385,34 @@ def test_quiz_page_lists_previous_attempts(app, world, trainee):
     assert f"/attempts/{attempt_id}/result" in page and "0%" in page
     assert "已用完" in page  # the pre-test allows one attempt
     assert quiz_id(app, "pre-test") is not None
+
+
+# -- multiple-choice scoring rule -------------------------------------------------------------
+
+
+def test_partial_credit_per_quiz_overrides_the_course_default(app, make_user, make_cohort, tmp_path):
+    from tests.content_helpers import copy_example
+
+    folder = copy_example(tmp_path)
+    edit(folder / "modules/01-getting-started/quiz.yaml", "review: immediately", "review: immediately\nmultiple_choice_scoring: partial")
+    world = make_world(app, make_user, make_cohort, tmp_path, folder=folder)
+    client = app.test_client()
+    login(client, world.trainee)
+    assert "按比例得分" in client.get(f"/courses/{world.course_key}/quizzes/m01-quiz").get_data(as_text=True)
+    attempt_id = start(client, world, "m01-quiz")
+    items = items_of(app, attempt_id)
+    client.post(f"/attempts/{attempt_id}/finish", data=form_data(items, {items[0]["id"]: ["A", "B"]}, 1))
+    assert items_of(app, attempt_id)[0]["score"] == pytest.approx(2 / 3, abs=1e-3)
+    # the final exam keeps the course's all-or-nothing rule
+    assert "全部选对才得分" in client.get(f"/courses/{world.course_key}/quizzes/final-exam").get_data(as_text=True)
+
+
+def test_loader_rejects_an_unknown_scoring_rule(app, tmp_path):
+    from lms.content.loader import CourseValidationError, validate_courses
+    from tests.content_helpers import copy_example
+
+    folder = copy_example(tmp_path)
+    edit(folder / "modules/01-getting-started/quiz.yaml", "review: immediately", "review: immediately\nmultiple_choice_scoring: half")
+    with pytest.raises(CourseValidationError) as error:
+        validate_courses(folder.parent)
+    assert any("multiple_choice_scoring" in str(p) for p in error.value.problems)
