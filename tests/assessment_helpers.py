@@ -1,4 +1,5 @@
 """Helpers for the assessment tests: a loaded course with a cohort, a trainee and a trainer."""
+
 from __future__ import annotations
 
 import re

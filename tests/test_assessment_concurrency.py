@@ -1,4 +1,5 @@
 """Races against the real database: parallel finishes grade once, parallel starts make one."""
+
 from __future__ import annotations
 
 import threading
@@ -9,7 +10,14 @@ from sqlalchemy import func, select
 from lms.assessment import service
 from lms.assessment.models import Attempt, AttemptState
 from lms.extensions import db
-from tests.assessment_helpers import attempt_row, form_data, items_of, make_world, right_answer, start
+from tests.assessment_helpers import (
+    attempt_row,
+    form_data,
+    items_of,
+    make_world,
+    right_answer,
+    start,
+)
 from tests.conftest import login
 
 PARALLEL = 20
@@ -81,7 +89,9 @@ def test_parallel_starts_and_finishes_by_two_tabs_mixed(app, make_user, make_coh
     def act(pair):
         index, client = pair
         if index % 2:
-            return client.post(f"/attempts/{attempt_id}/finish", data=form_data(items, {}, 1)).status_code
+            return client.post(
+                f"/attempts/{attempt_id}/finish", data=form_data(items, {}, 1)
+            ).status_code
         return client.post(f"/courses/{world.course_key}/quizzes/pre-test/start").status_code
 
     barrier = threading.Barrier(len(clients))

@@ -1,4 +1,5 @@
 """Grading short answers, regrading after a corrected key, results and what is due."""
+
 from __future__ import annotations
 
 import pytest
@@ -94,14 +95,18 @@ def test_short_answers_wait_in_the_queue_until_graded(app, world, trainee, train
     service.on_attempt_graded.append(lambda attempt: graded.append((attempt.id, attempt.passed)))
     try:
         page = trainer.post(
-            f"/grading/{short['id']}", data={"score": "0.5", "note": "要点不全"}, follow_redirects=True
+            f"/grading/{short['id']}",
+            data={"score": "0.5", "note": "要点不全"},
+            follow_redirects=True,
         ).get_data(as_text=True)
     finally:
         service.on_attempt_graded.clear()
     assert "全部批阅完毕" in page and "暂无待批阅" in page
     attempt = attempt_row(app, attempt_id)
     assert attempt.state == AttemptState.GRADED
-    assert attempt.score == 2.5 and attempt.percent == pytest.approx(83.33) and attempt.passed is True
+    assert (
+        attempt.score == 2.5 and attempt.percent == pytest.approx(83.33) and attempt.passed is True
+    )
     assert graded == [(attempt_id, True)]  # the hook ran once, when the attempt became graded
     result = trainee.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
     assert "待批阅" not in result and "要点不全" in result and "通过" in result
@@ -150,12 +155,18 @@ def test_regrade_after_correcting_a_key(app, world, trainee, trainer, make_user)
     assert attempt_row(app, attempt_a).score == 2.0 and attempt_row(app, attempt_b).score == 1.0
 
     # The key was wrong: 资金不摘 (C) belongs to the answer. Correct the file, reload.
-    edit(world.folder / "modules/01-getting-started/questions.yaml", "answer: [A, B, D]", "answer: [A, B, C, D]")
+    edit(
+        world.folder / "modules/01-getting-started/questions.yaml",
+        "answer: [A, B, D]",
+        "answer: [A, B, C, D]",
+    )
     with app.app_context():
         load(world.folder.parent)
         question = db.session.scalar(select(Question).where(Question.key == "m01-q03"))
         version_2 = db.session.scalar(
-            select(QuestionVersion.id).where(QuestionVersion.question_id == question.id, QuestionVersion.version == 2)
+            select(QuestionVersion.id).where(
+                QuestionVersion.question_id == question.id, QuestionVersion.version == 2
+            )
         )
         question_id = question.id
     # Nothing changes until a trainer regrades.
@@ -190,7 +201,9 @@ def test_regrade_after_correcting_a_key(app, world, trainee, trainer, make_user)
     # Regrading back on version 1 restores the first scores.
     with app.app_context():
         version_1 = db.session.scalar(
-            select(QuestionVersion.id).where(QuestionVersion.question_id == question_id, QuestionVersion.version == 1)
+            select(QuestionVersion.id).where(
+                QuestionVersion.question_id == question_id, QuestionVersion.version == 1
+            )
         )
     trainer.post(f"/questions/{question_id}/regrade", data={"version_id": version_1})
     assert (attempt_row(app, attempt_a).score, attempt_row(app, attempt_b).score) == (2.0, 1.0)
@@ -199,18 +212,26 @@ def test_regrade_after_correcting_a_key(app, world, trainee, trainer, make_user)
 def test_regrade_applies_to_attempts_in_progress_when_they_finish(app, world, trainee):
     attempt_id = start(trainee, world, "m01-quiz")
     items = items_of(app, attempt_id)
-    edit(world.folder / "modules/01-getting-started/questions.yaml", "answer: [不缩小, 不缩减]", "answer: [不缩减]")
+    edit(
+        world.folder / "modules/01-getting-started/questions.yaml",
+        "answer: [不缩小, 不缩减]",
+        "answer: [不缩减]",
+    )
     with app.app_context():
         load(world.folder.parent)
         question = db.session.scalar(select(Question).where(Question.key == "m01-q04"))
         version = db.session.scalar(
-            select(QuestionVersion).where(QuestionVersion.question_id == question.id, QuestionVersion.version == 2)
+            select(QuestionVersion).where(
+                QuestionVersion.question_id == question.id, QuestionVersion.version == 2
+            )
         )
         organizer = db.session.get(User, world.organizer.id)
         with write_transaction():
             summary = regrade_question(organizer, question, version, utcnow())
         assert summary.attempts == 0  # nothing finished yet
-    trainee.post(f"/attempts/{attempt_id}/finish", data=form_data(items, {items[1]["id"]: "不缩小"}, 1))
+    trainee.post(
+        f"/attempts/{attempt_id}/finish", data=form_data(items, {items[1]["id"]: "不缩小"}, 1)
+    )
     assert items_of(app, attempt_id)[1]["score"] == 0.0  # graded on the correction
 
 
@@ -266,7 +287,9 @@ def test_due_items(app, world, trainee):
         titles = {d.title: d for d in due}
         assert titles["前测"].note == "尚未参加"
         assert titles["结业考试"].note == "可参加，还剩 2 次机会"
-        assert titles["前测"].url == url_for("assessment.show_quiz", course_key=world.course_key, quiz_key="pre-test")
+        assert titles["前测"].url == url_for(
+            "assessment.show_quiz", course_key=world.course_key, quiz_key="pre-test"
+        )
     pre = start(trainee, world, "pre-test")
     exam = start(trainee, world, "final-exam")
     with app.test_request_context():

@@ -3,6 +3,7 @@
 Each drawn question is pinned to its current version row, so later edits to the bank never
 change what an attempt shows or how it is graded.
 """
+
 from __future__ import annotations
 
 import random
@@ -68,7 +69,9 @@ def _drawn(quiz: Quiz, rules: QuizRules, rng: random.Random) -> list[Question]:
     return picked
 
 
-def draw_questions(quiz: Quiz, rules: QuizRules, rng: random.Random | None = None) -> list[DrawnItem]:
+def draw_questions(
+    quiz: Quiz, rules: QuizRules, rng: random.Random | None = None
+) -> list[DrawnItem]:
     """The questions of a new attempt, in the order shown, with their options' order.
 
     :param rng: the random source (the module-level generator by default).
@@ -96,16 +99,20 @@ def _version_ids(questions: list[Question]) -> dict[int, int]:
     one now from its current content, so every attempt item points at a stored version.
     """
     rows = db.session.execute(
-        select(QuestionVersion.question_id, QuestionVersion.version, QuestionVersion.id)
-        .where(QuestionVersion.question_id.in_([q.id for q in questions]))
+        select(QuestionVersion.question_id, QuestionVersion.version, QuestionVersion.id).where(
+            QuestionVersion.question_id.in_([q.id for q in questions])
+        )
     ).all()
     current = {q.id: q.version for q in questions}
     found = {qid: vid for qid, version, vid in rows if current[qid] == version}
     for question in questions:
         if question.id not in found:
             row = QuestionVersion(
-                question_id=question.id, version=question.version,
-                content_hash=question.content_hash, data=question_data(question), source="editor",
+                question_id=question.id,
+                version=question.version,
+                content_hash=question.content_hash,
+                data=question_data(question),
+                source="editor",
             )
             db.session.add(row)
             db.session.flush()
@@ -116,8 +123,12 @@ def _version_ids(questions: list[Question]) -> dict[int, int]:
 def question_data(question: Question) -> dict:
     """A question's current content in the shape the loader stores in its version rows."""
     return {
-        "key": question.key, "type": str(question.qtype), "stem": question.stem,
-        "options": list(question.options or []), "answer": question.answer,
-        "explanation": question.explanation or "", "difficulty": str(question.difficulty),
+        "key": question.key,
+        "type": str(question.qtype),
+        "stem": question.stem,
+        "options": list(question.options or []),
+        "answer": question.answer,
+        "explanation": question.explanation or "",
+        "difficulty": str(question.difficulty),
         "tags": list(question.tags or []),
     }

@@ -3,6 +3,7 @@
 The answers themselves are read from the request by item id (their number and types vary
 per attempt); these forms carry the CSRF token and the fixed fields.
 """
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -33,4 +34,6 @@ class GradeForm(FlaskForm):
 
 
 class RegradeForm(FlaskForm):
-    version_id = SelectField(_l("Answer key to grade with"), coerce=int, validators=[DataRequired()])
+    version_id = SelectField(
+        _l("Answer key to grade with"), coerce=int, validators=[DataRequired()]
+    )

@@ -5,6 +5,7 @@ corrected version a regrade chose (``graded_version_id``). When the last item of
 has a score, the attempt becomes graded, its pass is decided and ``on_attempt_graded``
 hooks run inside the same transaction.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -55,7 +56,11 @@ def _key_versions(items: list[AttemptItem]) -> dict[int, dict]:
 
 
 def load_items(attempt: Attempt, lock: bool = False) -> list[AttemptItem]:
-    query = select(AttemptItem).where(AttemptItem.attempt_id == attempt.id).order_by(AttemptItem.position)
+    query = (
+        select(AttemptItem)
+        .where(AttemptItem.attempt_id == attempt.id)
+        .order_by(AttemptItem.position)
+    )
     if lock:
         query = query.with_for_update()
     return list(db.session.scalars(query))
@@ -103,7 +108,12 @@ def settle(attempt: Attempt, items: list[AttemptItem], now: datetime) -> bool:
     if was_graded and changed:
         attempt.regraded_at = now
     attempt.state = AttemptState.GRADED
-    attempt.score, attempt.max_score, attempt.percent, attempt.passed = total, maximum, percent, passed
+    attempt.score, attempt.max_score, attempt.percent, attempt.passed = (
+        total,
+        maximum,
+        percent,
+        passed,
+    )
     db.session.flush()
     if changed:
         for hook in on_attempt_graded:
@@ -128,7 +138,9 @@ def grade_item(actor: User, item: AttemptItem, score: float, note: str, now: dat
     if version.data["type"] != QuestionType.SHORT_ANSWER:
         raise GradingError(_l("Only short answers are graded by hand."))
     if not 0 <= score <= item.points:
-        raise GradingError(_l("The score must be between 0 and %(points)s.", points=format(item.points, "g")))
+        raise GradingError(
+            _l("The score must be between 0 and %(points)s.", points=format(item.points, "g"))
+        )
     items = load_items(attempt, lock=True)
     target = next(i for i in items if i.id == item.id)
     target.score = round(float(score), 4)

@@ -5,6 +5,7 @@ their own answer): the answer key and the explanation never reach the attempt pa
 template, so they cannot leak into its HTML. ``review_items`` adds them for the result page,
 when the review rule (or a trainer's role) allows.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -87,9 +88,10 @@ def take_items(items: list[AttemptItem]) -> list[TakeItem]:
     for n, item in enumerate(items, start=1):
         version = data[item.question_version_id]
         qtype = version["type"]
+        choice = qtype in (QuestionType.SINGLE, QuestionType.MULTIPLE)
         result.append(TakeItem(
             id=item.id, number=n, qtype=qtype, stem=version["stem"],
-            options=_options(item, version) if qtype in (QuestionType.SINGLE, QuestionType.MULTIPLE) else [],
+            options=_options(item, version) if choice else [],
             text=item.response if isinstance(item.response, str) and qtype in _TEXT_TYPES else "",
             true_false=item.response if isinstance(item.response, bool) else None,
         ))  # fmt: skip

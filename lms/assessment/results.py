@@ -2,6 +2,7 @@
 
 Read-only: nothing here writes. Pages close overdue attempts (``service``) before reading.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -13,11 +14,13 @@ from sqlalchemy import case, func, select
 
 from lms.auth.models import Role, User
 from lms.cohorts.models import Cohort, cohort_trainers
+from lms.db import utcnow
 from lms.extensions import db
 from lms.learning.models import Course
 from lms.todo import DueItem
 
 from .models import Attempt, AttemptItem, AttemptState, QuestionVersion, Quiz, QuizKind
+from .rules import quiz_rules
 from .service import grace
 
 
@@ -70,10 +73,6 @@ def due_items(user_id: int, cohort: Cohort, now: datetime | None = None) -> list
 
     Needs a request or app context with a server name (it builds URLs).
     """
-    from lms.db import utcnow
-
-    from .rules import quiz_rules
-
     now = now or utcnow()
     course = db.session.get(Course, cohort.course_id)
     quizzes = {
@@ -152,9 +151,8 @@ def cohort_attempt_rows(cohort_id: int, quiz_id: int | None = None):
 
 
 def course_quizzes(course_id: int) -> list[Quiz]:
-    return list(db.session.scalars(
-        select(Quiz).where(Quiz.course_id == course_id, Quiz.is_retired.is_(False)).order_by(Quiz.id)
-    ))  # fmt: skip
+    query = select(Quiz).where(Quiz.course_id == course_id, Quiz.is_retired.is_(False))
+    return list(db.session.scalars(query.order_by(Quiz.id)))
 
 
 def grading_queue(user: User, limit: int = 50):
@@ -177,9 +175,9 @@ def grading_queue(user: User, limit: int = 50):
         .where(Attempt.state == AttemptState.AWAITING_GRADING, AttemptItem.score.is_(None))
     )  # fmt: skip
     if not user.has_role(Role.ORGANIZER):
-        query = query.join(
-            cohort_trainers, cohort_trainers.c.cohort_id == Attempt.cohort_id
-        ).where(cohort_trainers.c.user_id == user.id)
+        query = query.join(cohort_trainers, cohort_trainers.c.cohort_id == Attempt.cohort_id).where(
+            cohort_trainers.c.user_id == user.id
+        )
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     rows = db.session.execute(
         query.order_by(Attempt.finished_at, Attempt.id, AttemptItem.position).limit(limit)

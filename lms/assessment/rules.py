@@ -1,4 +1,5 @@
 """A quiz's rules, read once from its settings and its course's quiz defaults."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -13,6 +13,7 @@ for the course (``settings["quiz_defaults"]["multiple_choice_scoring"]``):
   and each wrong option chosen costs 1/k; the total is never below 0. Choosing nothing
   earns 0, choosing everything earns (k - wrong options)/k, floored at 0.
 """
+
 from __future__ import annotations
 
 import re

@@ -12,6 +12,7 @@ them inside ``write_transaction``. The rules that matter under concurrency:
 - **Finish**: ``UPDATE ... WHERE state = 'in_progress'``; only the request that changed the
   row grades, so two tabs or twenty requests grade once.
 """
+
 from __future__ import annotations
 
 import random
@@ -28,15 +29,15 @@ from lms.extensions import db
 from lms.learning.models import Course
 
 from .draw import draw_questions
-from .grading import load_items, on_attempt_graded, score_objective_items, settle
+from .grading import (  # noqa: F401  (on_attempt_graded is part of this module's contract)
+    load_items,
+    on_attempt_graded,
+    score_objective_items,
+    settle,
+)
 from .models import Attempt, AttemptItem, AttemptState, QuestionVersion, Quiz
 from .rules import AFTER_CLOSE, IMMEDIATELY, QuizRules, quiz_rules
 from .scoring import clean_response
-
-__all__ = [
-    "AttemptClosed", "AttemptError", "StaleSave", "can_view_attempt", "close_overdue_attempts",
-    "enrolled_cohort", "finish_attempt", "on_attempt_graded", "save_responses", "start_attempt",
-]  # fmt: skip
 
 #: closed_by values
 BY_TRAINEE = "trainee"
@@ -169,7 +170,9 @@ def has_overdue_attempts(now: datetime, quiz_id=None, user_id=None, cohort_id=No
 
 
 def close_overdue_attempts(
-    now: datetime, quiz_id: int | None = None, user_id: int | None = None,
+    now: datetime,
+    quiz_id: int | None = None,
+    user_id: int | None = None,
     cohort_id: int | None = None,
 ) -> int:
     """Finish every attempt whose deadline plus the grace period has passed, with what was
@@ -179,7 +182,9 @@ def close_overdue_attempts(
     it for everything, so an abandoned attempt is graded even if nobody comes back.
     """
     closed = 0
-    for attempt_id, deadline in db.session.execute(_overdue(now, quiz_id, user_id, cohort_id)).all():
+    for attempt_id, deadline in db.session.execute(
+        _overdue(now, quiz_id, user_id, cohort_id)
+    ).all():
         if finish_attempt(attempt_id, now, BY_DEADLINE, finished_at=deadline):
             closed += 1
     return closed
@@ -204,12 +209,16 @@ def start_attempt(
         if attempt.state == AttemptState.IN_PROGRESS:
             return attempt, False
     if attempts_left(rules, attempts) == 0:
-        raise AttemptError(_l("You have used all %(n)d attempts at this quiz.", n=rules.max_attempts))
+        raise AttemptError(
+            _l("You have used all %(n)d attempts at this quiz.", n=rules.max_attempts)
+        )
     drawn = draw_questions(quiz, rules, rng)
     if not drawn:
         raise AttemptError(_l("This quiz has no questions yet."))
     number = max((a.number for a in attempts), default=0) + 1
-    deadline = now + timedelta(minutes=rules.time_limit_minutes) if rules.time_limit_minutes else None
+    deadline = (
+        now + timedelta(minutes=rules.time_limit_minutes) if rules.time_limit_minutes else None
+    )
     attempt = Attempt(
         quiz_id=quiz.id, user_id=user.id, cohort_id=cohort.id if cohort else None, number=number,
         quiz_version=quiz.version, state=AttemptState.IN_PROGRESS, started_at=now,
@@ -240,9 +249,10 @@ def start_attempt(
 
 def _lock(attempt_id: int) -> Attempt:
     attempt = db.session.scalar(
-        select(Attempt).where(Attempt.id == attempt_id).with_for_update().execution_options(
-            populate_existing=True
-        )
+        select(Attempt)
+        .where(Attempt.id == attempt_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
     if attempt is None:
         raise AttemptClosed(_l("This attempt no longer exists."))
@@ -260,12 +270,14 @@ def _version_data(items: list[AttemptItem]) -> dict[int, dict]:
 def _check_open(attempt: Attempt, now: datetime) -> None:
     """Refuse changes to a finished attempt, closing it first if its time ran out."""
     if attempt.state != AttemptState.IN_PROGRESS:
-        raise AttemptClosed(_l("This attempt has been submitted; answers can no longer be changed."))
+        raise AttemptClosed(
+            _l("This attempt has been submitted; answers can no longer be changed.")
+        )
     if attempt.deadline_at is not None and now > attempt.deadline_at + grace():
         finish_attempt(attempt.id, now, BY_DEADLINE, finished_at=attempt.deadline_at)
-        raise AttemptClosed(_l(
-            "Time is up. The attempt was submitted with the answers saved before the deadline."
-        ))
+        raise AttemptClosed(
+            _l("Time is up. The attempt was submitted with the answers saved before the deadline.")
+        )
 
 
 def save_responses(attempt_id: int, seq: int, answers: dict[int, object], now: datetime) -> Attempt:
@@ -288,7 +300,9 @@ def save_responses(attempt_id: int, seq: int, answers: dict[int, object], now: d
     for item in items:
         if item.id in answers:
             version = data[item.question_version_id]
-            cleaned[item] = clean_response(version["type"], len(version.get("options") or []), answers[item.id])
+            cleaned[item] = clean_response(
+                version["type"], len(version.get("options") or []), answers[item.id]
+            )
     if seq == attempt.save_seq:
         if any(item.response != value for item, value in cleaned.items()):
             raise StaleSave(_stale_message())

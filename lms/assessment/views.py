@@ -4,6 +4,7 @@ attempt lists, the grading queue and regrading.
 Every page that reads a trainee's attempts first closes the ones whose time ran out (a cheap
 read decides whether a write transaction is needed at all).
 """
+
 from __future__ import annotations
 
 from flask import (
@@ -210,7 +211,11 @@ def save_attempt(attempt_id: int):
 def _save_json(attempt_id: int):
     parsed = _json_answers(request.get_json(silent=True) or {})
     if parsed is None:
-        return jsonify(ok=False, reason="invalid", message=_("The answers could not be read. Please try again.")), 400
+        return jsonify(
+            ok=False,
+            reason="invalid",
+            message=_("The answers could not be read. Please try again."),
+        ), 400
     seq, answers = parsed
     now = utcnow()
     with write_transaction():
@@ -345,10 +350,14 @@ def export_cohort_attempts(cohort_id: int):
         for r in results.cohort_attempt_rows(cohort.id, quiz.id if quiz else None)
     ]  # fmt: skip
     body = exports.to_csv(EXPORT_HEADINGS, rows)
-    return body, 200, {
-        "Content-Type": "text/csv; charset=utf-8",
-        "Content-Disposition": f"attachment; filename=attempts-{cohort.id}.csv",
-    }
+    return (
+        body,
+        200,
+        {
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f"attachment; filename=attempts-{cohort.id}.csv",
+        },
+    )
 
 
 @bp.route("/grading")
@@ -369,7 +378,9 @@ def grade_item(item_id: int):
     form = GradeForm()
     back = safe_next_url(form.next.data) or url_for("assessment.grading_queue")
     if not form.validate_on_submit() or form.score.data > item.points:
-        flash(_("Enter a score between 0 and %(points)s.", points=format(item.points, "g")), "error")
+        flash(
+            _("Enter a score between 0 and %(points)s.", points=format(item.points, "g")), "error"
+        )
         return redirect(back)
     try:
         with write_transaction():
@@ -381,7 +392,9 @@ def grade_item(item_id: int):
     except grading.GradingError as error:
         flash(str(error), "error")
         return redirect(back)
-    flash(_("Grade saved. The attempt is now fully graded.") if done else _("Grade saved."), "success")
+    flash(
+        _("Grade saved. The attempt is now fully graded.") if done else _("Grade saved."), "success"
+    )
     return redirect(back)
 
 
@@ -395,10 +408,11 @@ def regrade_question(question_id: int):
         .order_by(QuestionVersion.version.desc())
     ).all()  # fmt: skip
     form = RegradeForm()
+    current = " · " + _("current")
     form.version_id.choices = [
-        (v.id, _("Version %(n)d", n=v.version) + (" · " + _("current") if v.version == question.version else ""))
+        (v.id, _("Version %(n)d", n=v.version) + (current if v.version == question.version else ""))
         for v in versions
-    ]  # fmt: skip
+    ]
     if request.method == "GET" and versions:
         form.version_id.data = versions[0].id
     if question.qtype == QuestionType.SHORT_ANSWER:

@@ -1,6 +1,7 @@
 """A trainee takes the pre-test, a module quiz and the timed final exam of the real course,
 losing the connection mid-exam without losing an answer; a trainer grades the short answers.
 """
+
 from __future__ import annotations
 
 import random
@@ -12,7 +13,13 @@ from sqlalchemy import select
 
 from lms import ROOT
 from lms.assessment.draw import draw_questions
-from lms.assessment.models import Attempt, AttemptItem, AttemptState, QuestionVersion, Quiz
+from lms.assessment.models import (
+    Attempt,
+    AttemptItem,
+    AttemptState,
+    QuestionVersion,
+    Quiz,
+)
 from lms.assessment.rules import quiz_rules
 from lms.auth.models import Role
 from lms.auth.service import Profile, create_user
@@ -136,7 +143,9 @@ def _seed_with_short_answer(app) -> int:
         for seed in range(200):
             drawn = draw_questions(quiz, rules, random.Random(seed))
             versions = db.session.scalars(
-                select(QuestionVersion.data).where(QuestionVersion.id.in_([d.version_id for d in drawn]))
+                select(QuestionVersion.data).where(
+                    QuestionVersion.id.in_([d.version_id for d in drawn])
+                )
             )
             if any(v["type"] == "short_answer" for v in versions):
                 return seed
@@ -213,7 +222,9 @@ def test_pre_test_module_quiz_and_final_exam_with_a_dropped_connection(page, cou
     assert "正确答案" not in page.content()  # review after close: not before grading
 
     # The trainer grades the short answers from the queue.
-    trainer_context = page.context.browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")
+    trainer_context = page.context.browser.new_context(
+        viewport={"width": 360, "height": 740}, locale="zh-CN"
+    )
     trainer_page = trainer_context.new_page()
     _login(trainer_page, base, *TRAINER)
     trainer_page.goto(base + "/grading")
