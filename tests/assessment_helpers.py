@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import random
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
 
+from lms.assessment.draw import draw_questions
 from lms.assessment.models import Attempt, AttemptItem, Question, QuestionVersion, Quiz
+from lms.assessment.rules import quiz_rules
 from lms.cohorts.models import Enrolment
 from lms.extensions import db
+from lms.learning.models import Course
 from tests.content_helpers import copy_example, load
 
 
@@ -30,8 +34,6 @@ def make_world(app, make_user, make_cohort, tmp_path, folder: Path | None = None
     folder = folder or copy_example(tmp_path)
     with app.app_context():
         load(folder.parent)
-        from lms.learning.models import Course
-
         course = db.session.scalar(select(Course))
         course_id, course_key = course.id, course.key
     trainer = make_user("trainer")
@@ -120,3 +122,24 @@ def attempt_row(app, attempt_id: int) -> Attempt:
         attempt = db.session.get(Attempt, attempt_id)
         db.session.expunge(attempt)
         return attempt
+
+
+def seed_drawing_a_short_answer(app, quiz_key: str) -> int:
+    """A seed for ``random.seed`` whose draw of ``quiz_key`` includes a short answer.
+
+    The server draws with the ``random`` module's shared generator, so seeding it just before
+    a start makes that start's draw this one (no other code in between uses ``random``).
+    """
+    with app.app_context():
+        quiz = db.session.scalar(select(Quiz).where(Quiz.key == quiz_key))
+        rules = quiz_rules(quiz, db.session.get(Course, quiz.course_id))
+        for seed in range(200):
+            drawn = draw_questions(quiz, rules, random.Random(seed))
+            types = db.session.scalars(
+                select(QuestionVersion.data).where(
+                    QuestionVersion.id.in_([d.version_id for d in drawn])
+                )
+            )
+            if any(data["type"] == "short_answer" for data in types):
+                return seed
+    raise AssertionError(f"no draw of {quiz_key} includes a short answer")

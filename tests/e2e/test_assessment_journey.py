@@ -12,15 +12,12 @@ import pytest
 from sqlalchemy import select
 
 from lms import ROOT
-from lms.assessment.draw import draw_questions
 from lms.assessment.models import (
     Attempt,
     AttemptItem,
     AttemptState,
     QuestionVersion,
-    Quiz,
 )
-from lms.assessment.rules import quiz_rules
 from lms.auth.models import Role
 from lms.auth.service import Profile, create_user
 from lms.cohorts.models import Enrolment
@@ -29,6 +26,7 @@ from lms.content.loader import load_courses
 from lms.db import write_transaction
 from lms.extensions import db
 from lms.learning.models import Course
+from tests.assessment_helpers import seed_drawing_a_short_answer
 
 COURSE = "edu-assistance-policy"
 TRAINEE = ("13800001111", "trainee-pass-1")
@@ -135,23 +133,6 @@ def _start(page, base, quiz_key):
     return int(page.url.rsplit("/", 1)[1])
 
 
-def _seed_with_short_answer(app) -> int:
-    """A seed whose final-exam draw includes a short answer (the server draws with ``random``)."""
-    with app.app_context():
-        quiz = db.session.scalar(select(Quiz).where(Quiz.key == "final-exam"))
-        rules = quiz_rules(quiz, db.session.get(Course, quiz.course_id))
-        for seed in range(200):
-            drawn = draw_questions(quiz, rules, random.Random(seed))
-            versions = db.session.scalars(
-                select(QuestionVersion.data).where(
-                    QuestionVersion.id.in_([d.version_id for d in drawn])
-                )
-            )
-            if any(v["type"] == "short_answer" for v in versions):
-                return seed
-    raise AssertionError("no seed draws a short answer")
-
-
 def test_pre_test_module_quiz_and_final_exam_with_a_dropped_connection(page, course_world):
     base, app = course_world["url"], course_world["app"]
     _login(page, base, *TRAINEE)
@@ -178,7 +159,7 @@ def test_pre_test_module_quiz_and_final_exam_with_a_dropped_connection(page, cou
     page.get_by_role("button", name="再次作答").wait_for()  # unlimited practice
 
     # Final exam: a server-side timer, answers saved as the trainee goes.
-    random.seed(_seed_with_short_answer(app))
+    random.seed(seed_drawing_a_short_answer(app, "final-exam"))
     attempt_id = _start(page, base, "final-exam")
     exam = _attempt(app, attempt_id)
     assert exam.deadline_at - exam.started_at == timedelta(minutes=45)
