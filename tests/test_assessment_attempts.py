@@ -387,13 +387,17 @@ def test_only_enrolled_trainees_take_quizzes(app, world, make_user):
     assert trainer.get(f"/courses/{world.course_key}/quizzes/nope").status_code == 404
 
 
-def test_removed_trainee_can_no_longer_start(app, world, trainee):
+def test_removed_trainee_can_no_longer_start_or_answer(app, world, trainee):
     from lms.cohorts.models import Enrolment, EnrolmentStatus
 
+    attempt_id = start(trainee, world, "m01-quiz")
     with app.app_context():
         db.session.execute(update(Enrolment).values(status=EnrolmentStatus.REMOVED))
         db.session.commit()
     assert trainee.post(f"/courses/{world.course_key}/quizzes/m01-quiz/start").status_code == 403
+    assert trainee.get(f"/attempts/{attempt_id}").status_code == 403
+    save = trainee.post(f"/attempts/{attempt_id}/save", json={"seq": 1, "answers": {}})
+    assert save.status_code == 403
 
 
 def test_other_peoples_attempts_are_404(app, world, trainee, make_user):

@@ -83,6 +83,18 @@ def enrolled_cohort(user: User, course_id: int) -> Cohort | None:
     )
 
 
+def is_member(user_id: int, cohort_id: int | None) -> bool:
+    """Whether the user is an active member of the cohort (staff previews have no cohort)."""
+    if cohort_id is None:
+        return True
+    return db.session.scalar(
+        select(exists().where(
+            Enrolment.cohort_id == cohort_id, Enrolment.user_id == user_id,
+            Enrolment.status == EnrolmentStatus.ACTIVE,
+        ))
+    )  # fmt: skip
+
+
 def is_cohort_trainer(user: User, cohort_id: int | None) -> bool:
     if cohort_id is None or not user.has_role(Role.TRAINER):
         return False

@@ -81,9 +81,12 @@ def _viewable_attempt(attempt_id: int) -> Attempt:
 
 
 def _own_attempt(attempt_id: int) -> Attempt:
-    """The current user's own attempt; staff who may view it get 403, anyone else 404."""
+    """The current user's own attempt, while they are still a member of its cohort.
+
+    Staff who may view it get 403 (they cannot answer for a trainee), anyone else 404.
+    """
     attempt = _viewable_attempt(attempt_id)
-    if attempt.user_id != current_user.id:
+    if attempt.user_id != current_user.id or not service.is_member(attempt.user_id, attempt.cohort_id):
         abort(403)
     return attempt
 
@@ -167,6 +170,8 @@ def take_attempt(attempt_id: int):
     attempt = _viewable_attempt(attempt_id)
     if attempt.user_id != current_user.id:
         return redirect(url_for("assessment.show_result", attempt_id=attempt_id))
+    if not service.is_member(attempt.user_id, attempt.cohort_id):
+        abort(403)  # removed from the cohort: the attempt can no longer be answered
     _close_overdue(quiz_id=attempt.quiz_id, user_id=attempt.user_id)
     attempt = db.session.scalar(
         select(Attempt).where(Attempt.id == attempt_id).execution_options(populate_existing=True)
