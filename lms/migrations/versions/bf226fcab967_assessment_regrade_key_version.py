@@ -5,11 +5,8 @@ Revises: 94102ca6948e
 Create Date: 2026-11-29 05:54:34.943466
 
 """
-from alembic import op
 import sqlalchemy as sa
-
-import lms.db
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'bf226fcab967'
