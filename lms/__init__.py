@@ -58,6 +58,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .assessment.bank_views import bp as bank_bp
+    from .assessment.views import bp as assessment_bp
     from .audit.views import bp as audit_bp
     from .auth.admin_views import bp as users_bp
     from .auth.views import bp as auth_bp
@@ -70,7 +71,7 @@ def register_blueprints(app: Flask) -> None:
     from .surveys.views import bp as surveys_bp
 
     for bp in (auth_bp, users_bp, cohorts_bp, learning_bp, discussions_bp, audit_bp, health_bp,
-               surveys_bp, suggestions_bp, bank_bp):
+               surveys_bp, suggestions_bp, bank_bp, assessment_bp):
         app.register_blueprint(bp)
 
 

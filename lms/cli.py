@@ -116,6 +116,16 @@ def send_reminders_command():
     if not current_app.config.get("LMS_BASE_URL"):
         click.echo("Warning: LMS_BASE_URL is not set; links in the e-mails will be paths only.", err=True)
     click.echo(send_reminders(utcnow()).summary())
+@lms_cli.command("close-attempts")
+@with_appcontext
+def close_attempts_command():
+    """Close and grade timed attempts whose deadline and grace period have passed (for cron)."""
+    from lms.assessment.service import close_overdue_attempts
+    from lms.db import utcnow
+
+    with write_transaction():
+        closed = close_overdue_attempts(utcnow())
+    click.echo(f"Closed {closed} overdue attempt(s).")
 
 
 @lms_cli.command("demo")

@@ -88,4 +88,7 @@ def build_config(instance_path: str) -> dict:
         "MAIL_USERNAME": os.environ.get("LMS_MAIL_USERNAME") or None,
         "MAIL_PASSWORD": os.environ.get("LMS_MAIL_PASSWORD") or None,
         "MAIL_DEFAULT_SENDER": os.environ.get("LMS_MAIL_SENDER", "noreply@localhost"),
+        # Timed attempts: saves are accepted this long after the deadline (a slow network),
+        # then the attempt is closed on the server with what was saved.
+        "ATTEMPT_GRACE_SECONDS": int(os.environ.get("LMS_ATTEMPT_GRACE_SECONDS", "30")),
     }

@@ -10,7 +10,9 @@ from lms import todo
 
 
 def connect_domains() -> None:
+    from lms.assessment import results as assessment
     from lms.surveys import service as surveys
 
     # the dashboard's "to do" list
+    todo.register(assessment.due_items)
     todo.register(surveys.due_items)

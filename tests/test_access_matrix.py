@@ -9,8 +9,12 @@ from datetime import date
 
 import pytest
 
+from lms.assessment.models import AttemptItem, Question, QuestionVersion, Quiz, QuizItem
+from lms.assessment.service import finish_attempt, start_attempt
+from lms.auth.models import User
 from lms.cohorts.models import Cohort
 from lms.discussions.models import Post
+from lms.db import utcnow, write_transaction
 from lms.extensions import db
 from lms.learning.models import Lesson, Module
 from lms.storage import storage_path
@@ -115,6 +119,18 @@ ROUTES = {
     "bank.download_template": row(
         "GET", "/courses/{course}/bank/template.xlsx", 302, 403, 403, 200, 200
     ),
+    # assessment (world: a finished attempt awaiting grading, one in progress)
+    "assessment.show_quiz": row("GET", "/courses/{course}/quizzes/q1", 302, 200, 403, 200, 200),
+    "assessment.take_attempt": row("GET", "/attempts/{open_attempt}", 302, 200, 404, 302, 302),
+    "assessment.save_attempt": row("POST", "/attempts/{open_attempt}/save", 302, 302, 404, 403, 403),
+    "assessment.finish_attempt": row("POST", "/attempts/{open_attempt}/finish", 302, 302, 404, 403, 403),
+    "assessment.show_result": row("GET", "/attempts/{done_attempt}/result", 302, 200, 404, 200, 200),
+    "assessment.start_attempt": row("POST", "/courses/{course}/quizzes/q1/start", 302, 302, 403, 403, 403),
+    "assessment.list_cohort_attempts": row("GET", "/cohorts/{cohort}/attempts", 302, 403, 403, 200, 200),
+    "assessment.export_cohort_attempts": row("GET", "/cohorts/{cohort}/attempts.csv", 302, 403, 403, 200, 200),
+    "assessment.grading_queue": row("GET", "/grading", 302, 403, 403, 200, 200),
+    "assessment.grade_item": row("POST", "/grading/{short_item}", 302, 403, 403, 302, 302),
+    "assessment.regrade_question": row("GET", "/questions/{question}/regrade", 302, 403, 403, 200, 200),
     # last: it changes the invite token used above
     "cohorts.regenerate_code": row("POST", "/cohorts/{cohort}/code", 302, 403, 403, 403, 302),
 }
@@ -173,7 +189,53 @@ def world(app, make_user, make_cohort):
         db.session.commit()
         suggestion_id = suggestion.id
     values["suggestion"] = suggestion_id
+    # assessment: two quizzes; the trainee finished one (a short answer awaits grading) and
+    # has an attempt in progress at the other
+    values.update(_assessment_world(app, cohort_id, users["trainee"].id))
     return users, values
+
+
+def _assessment_world(app, cohort_id: int, trainee_id: int) -> dict:
+    with app.app_context():
+        cohort = db.session.get(Cohort, cohort_id)
+        module = db.session.scalar(db.select(Module).where(Module.course_id == cohort.course_id))
+        questions = []
+        for key, qtype, options, answer in (
+            ("q-single", "single", ["甲", "乙"], "A"), ("q-short", "short_answer", [], "要点"),
+        ):
+            data = {"key": key, "type": qtype, "stem": "题干", "options": options, "answer": answer,
+                    "explanation": ""}  # fmt: skip
+            question = Question(course_id=cohort.course_id, module_id=module.id, key=key, qtype=qtype,
+                                stem="题干", options=options, answer=answer, content_hash="h")  # fmt: skip
+            db.session.add(question)
+            db.session.flush()
+            db.session.add(QuestionVersion(question_id=question.id, version=1, content_hash="h", data=data))
+            questions.append(question)
+        quizzes = []
+        for key in ("q1", "q2"):
+            quiz = Quiz(course_id=cohort.course_id, key=key, kind="final_exam", title="测验",
+                        settings={"max_attempts": 1}, content_hash="h")  # fmt: skip
+            db.session.add(quiz)
+            db.session.flush()
+            for position, question in enumerate(questions):
+                db.session.add(QuizItem(quiz_id=quiz.id, question_id=question.id, position=position))
+            quizzes.append(quiz)
+        db.session.commit()
+        trainee = db.session.get(User, trainee_id)
+        with write_transaction():
+            done, _ = start_attempt(trainee, quizzes[0], cohort, utcnow())
+            done_id = done.id
+        with write_transaction():
+            finish_attempt(done_id, utcnow())
+        with write_transaction():
+            open_attempt, _ = start_attempt(trainee, quizzes[1], cohort, utcnow())
+        short_item = db.session.scalar(
+            db.select(AttemptItem.id).where(AttemptItem.attempt_id == done_id, AttemptItem.position == 1)
+        )
+        return {
+            "open_attempt": open_attempt.id, "done_attempt": done_id, "short_item": short_item,
+            "question": questions[0].id,
+        }  # fmt: skip
 
 
 def test_every_route_is_listed(app):

@@ -159,6 +159,9 @@ class AttemptItem(db.Model):
     position: Mapped[int] = mapped_column()
     question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"), index=True)
     question_version_id: Mapped[int] = mapped_column(ForeignKey("question_versions.id"))
+    #: the version whose answer key graded the item when a regrade used a corrected key;
+    #: None means the answered version (question_version_id) graded it
+    graded_version_id: Mapped[int | None] = mapped_column(ForeignKey("question_versions.id"))
     #: the shown order of the options as indexes into the version's options (shuffling)
     option_order: Mapped[list] = mapped_column(JSON, default=list)
     points: Mapped[float] = mapped_column(Float, default=1)  #: the most this item can earn

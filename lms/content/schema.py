@@ -453,6 +453,10 @@ def read_quiz(
         "review": f.choice("review", REVIEW_MODES, required=False, default="after_close"),
         "draw": draw,
     }
+    # Written into the settings only when given, so existing quizzes keep their content hash.
+    scoring = f.choice("multiple_choice_scoring", SCORING_MODES, required=False)
+    if scoring is not None:
+        settings["multiple_choice_scoring"] = scoring
     if expected_kind == "post_test":
         parallel_to = f.key("parallel_to", required=False)
         settings["parallel_to"] = parallel_to or None

@@ -1,0 +1,134 @@
+"""Choosing an attempt's questions: a quiz's fixed list or a random draw per module.
+
+Each drawn question is pinned to its current version row, so later edits to the bank never
+change what an attempt shows or how it is graded.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from lms.extensions import db
+from lms.learning.models import Module
+
+from .models import Question, QuestionType, QuestionVersion, Quiz, QuizItem
+from .rules import QuizRules
+
+#: every item is worth the same: a short answer counts as much as a true/false question
+ITEM_POINTS = 1.0
+
+_SHUFFLED_TYPES = (QuestionType.SINGLE, QuestionType.MULTIPLE)
+
+
+@dataclass(frozen=True)
+class DrawnItem:
+    question_id: int
+    version_id: int
+    option_order: list[int]
+    points: float
+
+
+def _fixed_list(quiz: Quiz) -> list[Question]:
+    return list(db.session.scalars(
+        select(Question)
+        .join(QuizItem, QuizItem.question_id == Question.id)
+        .where(QuizItem.quiz_id == quiz.id, Question.is_retired.is_(False))
+        .order_by(QuizItem.position)
+    ))  # fmt: skip
+
+
+def _drawn(quiz: Quiz, rules: QuizRules, rng: random.Random) -> list[Question]:
+    """For each rule, ``count`` questions of its module, skipping the excluded tags.
+
+    A rule asking for more than the module still has (the bank shrank after the quiz was
+    written) takes what there is rather than failing the trainee's start.
+    """
+    module_ids = dict(db.session.execute(
+        select(Module.key, Module.id).where(Module.course_id == quiz.course_id)
+    ).all())  # fmt: skip
+    wanted = [module_ids[r["module"]] for r in rules.draw if r.get("module") in module_ids]
+    bank: dict[int, list[Question]] = {}
+    if wanted:
+        for question in db.session.scalars(
+            select(Question)
+            .where(Question.module_id.in_(wanted), Question.is_retired.is_(False))
+            .order_by(Question.key)
+        ):
+            bank.setdefault(question.module_id, []).append(question)
+    picked: list[Question] = []
+    for rule in rules.draw:
+        module_id = module_ids.get(rule.get("module"))
+        excluded = set(rule.get("exclude_tags") or ())
+        candidates = [q for q in bank.get(module_id, []) if not excluded & set(q.tags or [])]
+        count = min(int(rule.get("count") or 0), len(candidates))
+        chosen = {id(q) for q in rng.sample(candidates, count)}
+        picked.extend(q for q in candidates if id(q) in chosen)  # keep the bank's order
+    return picked
+
+
+def draw_questions(
+    quiz: Quiz, rules: QuizRules, rng: random.Random | None = None
+) -> list[DrawnItem]:
+    """The questions of a new attempt, in the order shown, with their options' order.
+
+    :param rng: the random source (the module-level generator by default).
+    """
+    rng = rng or random  # the module's shared generator (random.seed makes draws repeatable)
+    questions = _drawn(quiz, rules, rng) if rules.draw else _fixed_list(quiz)
+    if rules.shuffle_questions:
+        rng.shuffle(questions)
+    if not questions:
+        return []
+    versions = _version_ids(questions)
+    items = []
+    for question in questions:
+        order = list(range(len(question.options or [])))
+        if rules.shuffle_options and question.qtype in _SHUFFLED_TYPES:
+            rng.shuffle(order)
+        items.append(DrawnItem(question.id, versions[question.id], order, ITEM_POINTS))
+    return items
+
+
+def _version_ids(questions: list[Question]) -> dict[int, int]:
+    """The id of each question's current version row, in one query.
+
+    A question written without a version row (by a path other than the course loader) gets
+    one now from its current content, so every attempt item points at a stored version.
+    """
+    rows = db.session.execute(
+        select(QuestionVersion.question_id, QuestionVersion.version, QuestionVersion.id).where(
+            QuestionVersion.question_id.in_([q.id for q in questions])
+        )
+    ).all()
+    current = {q.id: q.version for q in questions}
+    found = {qid: vid for qid, version, vid in rows if current[qid] == version}
+    for question in questions:
+        if question.id not in found:
+            row = QuestionVersion(
+                question_id=question.id,
+                version=question.version,
+                content_hash=question.content_hash,
+                data=question_data(question),
+                source="editor",
+            )
+            db.session.add(row)
+            db.session.flush()
+            found[question.id] = row.id
+    return found
+
+
+def question_data(question: Question) -> dict:
+    """A question's current content in the shape the loader stores in its version rows."""
+    return {
+        "key": question.key,
+        "type": str(question.qtype),
+        "stem": question.stem,
+        "options": list(question.options or []),
+        "answer": question.answer,
+        "explanation": question.explanation or "",
+        "difficulty": str(question.difficulty),
+        "tags": list(question.tags or []),
+    }

@@ -1,0 +1,210 @@
+// The attempt page: saves answers as the trainee goes, shows the server's clock.
+// Progressive enhancement: without this file the form's "Save answers" and "Submit" buttons
+// post normally. With it, every change is saved (debounced, and at least every 30 s) to the
+// JSON endpoint with a sequence number; failed saves are retried with exponential backoff,
+// and unsaved answers are kept in localStorage until the server has them.
+(function () {
+  "use strict";
+  const form = document.getElementById("attempt-form");
+  if (!form || !window.fetch) return;
+
+  const DEBOUNCE_MS = 1500;
+  const HEARTBEAT_MS = 30000;
+  const MAX_BACKOFF_MS = 30000;
+  const attemptId = form.dataset.attempt;
+  const storageKey = "lms-attempt-" + attemptId;
+  const status = document.getElementById("save-status");
+  const timer = document.getElementById("attempt-timer");
+  const seqInput = form.querySelector("input[name=seq]");
+  const csrf = form.querySelector("input[name=csrf_token]").value;
+  const itemIds = form.querySelector("input[name=items]").value.split(",").filter(Boolean);
+
+  let acked = parseInt(form.dataset.seq, 10) || 0; // the server's last accepted save
+  let counter = acked; // the last sequence number used
+  let pending = null; // {seq, body} waiting for the server (resent as is on retry)
+  let dirty = false; // answers changed since the pending/last save was built
+  let inFlight = false;
+  let stopped = false; // stale page or closed attempt: no more saves
+  let submitting = false;
+  let backoff = 1000;
+  let retryTimer = null;
+  let debounceTimer = null;
+
+  function show(text, kind) {
+    if (!status) return;
+    status.textContent = text;
+    status.className = "save-status" + (kind ? " is-" + kind : "");
+  }
+
+  function answers() {
+    const result = {};
+    for (const id of itemIds) {
+      const fields = form.querySelectorAll('[name="item-' + id + '"]');
+      if (!fields.length) continue;
+      const first = fields[0];
+      if (first.type === "checkbox") {
+        const values = Array.from(fields).filter((f) => f.checked).map((f) => f.value);
+        result[id] = values.length ? values : null;
+      } else if (first.type === "radio") {
+        const chosen = Array.from(fields).find((f) => f.checked);
+        result[id] = chosen ? chosen.value : null;
+      } else {
+        result[id] = first.value;
+      }
+    }
+    return result;
+  }
+
+  function restore(saved) {
+    for (const [id, value] of Object.entries(saved)) {
+      const fields = form.querySelectorAll('[name="item-' + id + '"]');
+      for (const field of fields) {
+        if (field.type === "checkbox") field.checked = Array.isArray(value) && value.includes(field.value);
+        else if (field.type === "radio") field.checked = value === field.value;
+        else field.value = value == null ? "" : value;
+      }
+    }
+  }
+
+  function remember() {
+    try {
+      localStorage.setItem(storageKey, JSON.stringify({ base: acked, answers: answers() }));
+    } catch (e) { /* storage full or disabled: the server copy is what counts */ }
+  }
+
+  function forget() {
+    try { localStorage.removeItem(storageKey); } catch (e) { /* ignore */ }
+  }
+
+  function schedule(delay) {
+    clearTimeout(debounceTimer);
+    debounceTimer = setTimeout(save, delay);
+  }
+
+  function changed() {
+    if (stopped || submitting) return;
+    dirty = true;
+    remember();
+    schedule(DEBOUNCE_MS);
+  }
+
+  function retryLater(message) {
+    show(message, "error");
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(save, backoff);
+    backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+  }
+
+  function save() {
+    if (stopped || submitting || inFlight) return;
+    clearTimeout(retryTimer);
+    if (!pending || dirty) {
+      counter += 1;
+      pending = { seq: counter, body: JSON.stringify({ seq: counter, answers: answers() }) };
+      dirty = false;
+    }
+    const sent = pending;
+    inFlight = true;
+    show(form.dataset.msgSaving, "saving");
+    fetch(form.dataset.saveUrl, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, "Accept": "application/json" },
+      body: sent.body,
+    })
+      .then((response) => {
+        const json = (response.headers.get("Content-Type") || "").includes("application/json");
+        if (!json) throw new Error("not json");
+        return response.json().then((data) => ({ status: response.status, data: data }));
+      })
+      .then(({ status: code, data }) => {
+        inFlight = false;
+        if (code === 200 && data.ok) {
+          acked = sent.seq;
+          if (pending === sent) pending = null;
+          seqInput.value = counter + 1;
+          backoff = 1000;
+          if (typeof data.remaining === "number") syncClock(data.remaining);
+          if (dirty) { remember(); schedule(DEBOUNCE_MS); } else { forget(); show(form.dataset.msgSaved, "ok"); }
+          return;
+        }
+        if (code === 409) {
+          stopped = true;
+          show(data.message, "error");
+          if (data.reason === "closed" && data.result_url) {
+            setTimeout(() => { window.location.assign(data.result_url); }, 3000);
+          }
+          return;
+        }
+        retryLater(data.message || form.dataset.msgFailed);
+      })
+      .catch(() => {
+        inFlight = false;
+        retryLater(navigator.onLine === false ? form.dataset.msgOffline : form.dataset.msgFailed);
+      });
+  }
+
+  // -- the server's clock --------------------------------------------------------------
+  let endsAt = null;
+  function syncClock(remaining) {
+    if (!timer) return;
+    endsAt = Date.now() + remaining * 1000;
+  }
+  function format(seconds) {
+    const h = Math.floor(seconds / 3600), m = Math.floor((seconds % 3600) / 60), s = seconds % 60;
+    const mm = (h ? String(m).padStart(2, "0") : String(m)) + ":" + String(s).padStart(2, "0");
+    return h ? h + ":" + mm : mm;
+  }
+  function tick() {
+    if (endsAt === null) return;
+    const left = Math.max(0, Math.round((endsAt - Date.now()) / 1000));
+    timer.textContent = format(left);
+    timer.parentElement.classList.toggle("is-low", left <= 60);
+    if (left === 0 && !submitting && !stopped) timeUp();
+  }
+  function timeUp() {
+    show(form.dataset.msgTimeup, "error");
+    if (navigator.onLine === false) {
+      window.addEventListener("online", timeUp, { once: true });
+      return;
+    }
+    submitting = true;
+    seqInput.value = counter + 1;
+    form.submit(); // to the finish action, with every answer in the form
+  }
+  if (timer) {
+    syncClock(parseInt(timer.dataset.remaining, 10) || 0);
+    tick();
+    setInterval(tick, 1000);
+  }
+
+  // -- wiring ------------------------------------------------------------------------
+  try {
+    const stored = JSON.parse(localStorage.getItem(storageKey) || "null");
+    if (stored && stored.base === acked && stored.answers) {
+      restore(stored.answers); // typed here while offline, never reached the server
+      dirty = true;
+      schedule(0);
+    } else if (stored) {
+      forget(); // the server has newer answers than this copy
+    }
+  } catch (e) { /* ignore */ }
+
+  form.addEventListener("change", changed);
+  form.addEventListener("input", changed);
+  // On the document, after app.js's confirmation handler: a declined "Submit?" is prevented.
+  document.addEventListener("submit", (event) => {
+    if (event.target !== form || event.defaultPrevented) return;
+    submitting = true;
+    counter += 1;
+    seqInput.value = counter;
+  });
+  window.addEventListener("online", () => { if (pending || dirty) { backoff = 1000; save(); } });
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "hidden" && (pending || dirty)) save();
+  });
+  window.addEventListener("beforeunload", (event) => {
+    if (!submitting && !stopped && (pending || dirty)) event.preventDefault();
+  });
+  setInterval(() => { if (!inFlight) { dirty = dirty || !pending; save(); } }, HEARTBEAT_MS);
+})();
