@@ -57,10 +57,12 @@ def register_blueprints(app: Flask) -> None:
     from .audit.views import bp as audit_bp
     from .auth.admin_views import bp as users_bp
     from .auth.views import bp as auth_bp
+    from .certificates.verify_views import bp as verify_bp
+    from .certificates.views import bp as certificates_bp
     from .cohorts.views import bp as cohorts_bp
     from .learning.views import bp as learning_bp
 
-    for bp in (auth_bp, users_bp, cohorts_bp, learning_bp, audit_bp):
+    for bp in (auth_bp, users_bp, cohorts_bp, learning_bp, audit_bp, certificates_bp, verify_bp):
         app.register_blueprint(bp)
 
 
