@@ -308,3 +308,25 @@ def test_failed_job_is_reported(app, issued):
     client = app.test_client()
     login(client, issued.organizer)
     assert "生成失败" in client.get(f"/certificate-jobs/{job_id}").get_data(as_text=True)
+
+
+def test_worker_command_needs_redis(app):
+    app.config["LMS_REDIS_URL"] = None
+    result = app.test_cli_runner().invoke(args=["lms", "worker", "--burst"])
+    assert result.exit_code == 1 and "LMS_REDIS_URL" in result.output
+
+
+@pytest.mark.skipif(not os.environ.get("LMS_REDIS_URL"), reason="needs LMS_REDIS_URL (Redis)")
+def test_worker_command_drains_the_queue(app, issued):
+    _large_cohort(app, issued)
+    app.config["CERT_JOB_BACKEND"] = "rq"
+    with app.app_context():
+        jobs.queue().empty()
+        with write_transaction():
+            organizer, cohort = db.session.get(User, issued.organizer.id), db.session.get(Cohort, issued.cohort_id)
+            job_id = jobs.start_zip_job(organizer, cohort)[0].id
+        assert jobs.dispatch(job_id, 2, 2) == "rq"
+    result = app.test_cli_runner().invoke(args=["lms", "worker", "--burst"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.get(CertificateJob, job_id).status == JobStatus.DONE

@@ -16,15 +16,20 @@ from wtforms.validators import (
 from .service import MAX_SIGNATURES
 
 
-class ReasonForm(FlaskForm):
-    """Revoking or reissuing: a reason is required (it goes to the audit log, never public)."""
+class RevokeForm(FlaskForm):
+    """A reason is required; it goes to the audit log and is never shown publicly."""
 
-    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
+    reason = TextAreaField(_l("Reason for revoking"), validators=[DataRequired(), Length(max=500)])
 
 
-class IssueForm(ReasonForm):
+class ReissueForm(FlaskForm):
+    reason = TextAreaField(_l("Reason for reissuing"), validators=[DataRequired(), Length(max=500)])
+
+
+class IssueForm(FlaskForm):
     """Issuing by hand, regardless of the requirements."""
 
+    reason = TextAreaField(_l("Reason for issuing"), validators=[DataRequired(), Length(max=500)])
     credit_hours = DecimalField(
         _l("Credit hours"),
         places=None,

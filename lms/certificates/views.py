@@ -30,7 +30,7 @@ from lms.storage import storage_path
 
 from . import eligibility, jobs, service
 from .documents import ensure_pdf, pdf_file
-from .forms import DesignForm, IssueForm, ReasonForm
+from .forms import DesignForm, IssueForm, ReissueForm, RevokeForm
 from .hooks import verification_base
 from .models import Certificate, CertificateJob, CertificateStatus, JobStatus
 from .pdf import format_hours, render_pdf
@@ -136,8 +136,8 @@ def _trainee_page(cohort: Cohort, user_id: int, status: int = 200, **forms):
         eligibility=eligibility.evaluate(user_id, cohort),
         can_manage=can_manage_cohort(current_user, cohort),
         issue_form=forms.get("issue_form") or IssueForm(formdata=None),
-        revoke_form=forms.get("revoke_form") or ReasonForm(formdata=None, prefix="revoke"),
-        reissue_form=forms.get("reissue_form") or ReasonForm(formdata=None, prefix="reissue"),
+        revoke_form=forms.get("revoke_form") or RevokeForm(formdata=None, prefix="revoke"),
+        reissue_form=forms.get("reissue_form") or ReissueForm(formdata=None, prefix="reissue"),
     ), status
 
 
@@ -186,7 +186,7 @@ def _certificate_for_manager(certificate_id: int) -> Certificate:
 def revoke_certificate(certificate_id: int):
     cert = _certificate_for_manager(certificate_id)
     cohort_id, user_id = cert.cohort_id, cert.user_id
-    form = ReasonForm(prefix="revoke")
+    form = RevokeForm(prefix="revoke")
     if not form.validate_on_submit():
         return _trainee_page(cert.cohort, user_id, revoke_form=form)
     try:
@@ -204,7 +204,7 @@ def revoke_certificate(certificate_id: int):
 def reissue_certificate(certificate_id: int):
     cert = _certificate_for_manager(certificate_id)
     cohort_id, user_id = cert.cohort_id, cert.user_id
-    form = ReasonForm(prefix="reissue")
+    form = ReissueForm(prefix="reissue")
     if not form.validate_on_submit():
         return _trainee_page(cert.cohort, user_id, reissue_form=form)
     try:
