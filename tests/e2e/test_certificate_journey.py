@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -107,6 +108,13 @@ def test_certificate_appears_downloads_verifies_and_is_revoked(page, live_app, t
         log_in(page, base, ORGANIZER)
         page.goto(f"{base}/cohorts/{cohort_id}")
         page.get_by_role("link", name="证书", exact=True).click()
+        page.get_by_role("button", name="打包下载全部证书（ZIP）").click()
+        page.get_by_text("已准备就绪").wait_for()
+        with page.expect_download() as download:
+            page.get_by_role("link", name="下载 ZIP").click()
+        names = zipfile.ZipFile(download.value.path()).namelist()
+        assert names == [f"{number}_{TRAINEE['name']}.pdf"]
+        page.get_by_role("link", name=re.compile("证书 · 芒市")).click()
         page.get_by_role("link", name=TRAINEE["name"]).click()
         page.get_by_label("撤销原因").fill("学员申请撤回，另行补考")
         page.get_by_role("button", name="撤销证书").click()
