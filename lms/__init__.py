@@ -25,7 +25,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_config(app, config)
     register_extensions(app)
     register_blueprints(app)
-    connect_domains()
+    connect_domains(app)
     register_request_hooks(app)
     register_errorhandlers(app)
     register_commands(app)
@@ -62,6 +62,8 @@ def register_blueprints(app: Flask) -> None:
     from .audit.views import bp as audit_bp
     from .auth.admin_views import bp as users_bp
     from .auth.views import bp as auth_bp
+    from .certificates.verify_views import bp as verify_bp
+    from .certificates.views import bp as certificates_bp
     from .cohorts.views import bp as cohorts_bp
     from .discussions.views import bp as discussions_bp
     from .health import bp as health_bp
@@ -71,7 +73,7 @@ def register_blueprints(app: Flask) -> None:
     from .surveys.views import bp as surveys_bp
 
     for bp in (auth_bp, users_bp, cohorts_bp, learning_bp, discussions_bp, audit_bp, health_bp,
-               surveys_bp, suggestions_bp, bank_bp, assessment_bp):
+               surveys_bp, suggestions_bp, bank_bp, assessment_bp, certificates_bp, verify_bp):
         app.register_blueprint(bp)
 
 

@@ -123,8 +123,11 @@ def close_attempts_command():
     from lms.assessment.service import close_overdue_attempts
     from lms.db import utcnow
 
+    from lms.wiring import run_certificate_checks
+
     with write_transaction():
         closed = close_overdue_attempts(utcnow())
+    run_certificate_checks()  # a closed exam may have been the last requirement
     click.echo(f"Closed {closed} overdue attempt(s).")
 
 
@@ -146,3 +149,18 @@ def _demo() -> None:
         click.echo(f"  {role:<10} {login}")
     if info.get("cohort_code"):
         click.echo(f"Demo cohort: {info['cohort_name']}, enrolment code {info['cohort_code']}")
+
+
+@lms_cli.command("worker")
+@click.option("--burst", is_flag=True, help="Exit once the queue is empty.")
+@with_appcontext
+def worker_command(burst: bool):
+    """Run background jobs (certificate ZIPs) from Redis; needs LMS_REDIS_URL."""
+    from flask import current_app
+
+    from lms.certificates.jobs import run_worker
+
+    if not current_app.config["LMS_REDIS_URL"]:
+        click.echo("LMS_REDIS_URL is not set: jobs run in the web process; no worker needed.", err=True)
+        sys.exit(1)
+    run_worker(burst=burst)

@@ -91,4 +91,14 @@ def build_config(instance_path: str) -> dict:
         # Timed attempts: saves are accepted this long after the deadline (a slow network),
         # then the attempt is closed on the server with what was saved.
         "ATTEMPT_GRACE_SECONDS": int(os.environ.get("LMS_ATTEMPT_GRACE_SECONDS", "30")),
+        # Certificates: the verification link printed in the PDF and the QR code is built from
+        # PUBLIC_BASE_URL when set (e.g. https://peixun.example.cn), else from the request's host.
+        "PUBLIC_BASE_URL": os.environ.get("LMS_PUBLIC_BASE_URL") or None,
+        # A cohort ZIP with more PDFs still to render than this is built in the background.
+        "CERT_ZIP_SYNC_LIMIT": int(os.environ.get("LMS_CERT_ZIP_SYNC_LIMIT") or 8),
+        # "rq" (a `flask lms worker` process and Redis) or "thread" (inside the web process).
+        "CERT_JOB_BACKEND": "rq" if redis_url else "thread",
+        "CERT_PDF_VARIANT": "pdf/a-3b",
+        "VERIFY_LIMITS": "10 per minute;100 per hour",
+        "VERIFY_UPLOAD_MAX_BYTES": 5 * 1024 * 1024,
     }

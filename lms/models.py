@@ -9,6 +9,12 @@ from lms.assessment.models import (  # noqa: F401
 )
 from lms.audit.models import AuditEntry  # noqa: F401
 from lms.auth.models import User, UserRole  # noqa: F401
+from lms.certificates.models import (  # noqa: F401
+    Certificate,
+    CertificateCounter,
+    CertificateDesign,
+    CertificateJob,
+)
 from lms.cohorts.models import Cohort, Enrolment, cohort_trainers  # noqa: F401
 from lms.discussions.models import Post  # noqa: F401
 from lms.learning.models import (  # noqa: F401

@@ -14,6 +14,8 @@ from lms.assessment.service import finish_attempt, start_attempt
 from lms.auth.models import User
 from lms.cohorts.models import Cohort
 from lms.discussions.models import Post
+from lms.certificates import jobs as certificate_jobs
+from lms.certificates import service as certificate_service
 from lms.db import utcnow, write_transaction
 from lms.extensions import db
 from lms.learning.models import Lesson, Module
@@ -131,6 +133,35 @@ ROUTES = {
     "assessment.grading_queue": row("GET", "/grading", 302, 403, 403, 200, 200),
     "assessment.grade_item": row("POST", "/grading/{short_item}", 302, 403, 403, 302, 302),
     "assessment.regrade_question": row("GET", "/questions/{question}/regrade", 302, 403, 403, 200, 200),
+    # certificates
+    "certificates.my_certificates": row("GET", "/certificates", 302, 200, 200, 200, 200),
+    "certificates.download_certificate": row(
+        "GET", "/certificates/{certificate}/download", 302, 200, 404, 200, 200
+    ),
+    "certificates.cohort_certificates": row("GET", "/cohorts/{cohort}/certificates", 302, 403, 403, 200, 200),
+    "certificates.trainee_certificates": row(
+        "GET", "/cohorts/{cohort}/certificates/{trainee}", 302, 403, 403, 200, 200
+    ),
+    "certificates.issue_certificate": row(
+        "POST", "/cohorts/{cohort}/certificates/{trainee}/issue", 302, 403, 403, 403, 200
+    ),
+    "certificates.revoke_certificate": row(
+        "POST", "/certificates/{certificate}/revoke", 302, 403, 403, 403, 200
+    ),
+    "certificates.reissue_certificate": row(
+        "POST", "/certificates/{certificate}/reissue", 302, 403, 403, 403, 200
+    ),
+    "certificates.edit_design": row("GET", "/cohorts/{cohort}/certificates/design", 302, 403, 403, 403, 200),
+    "certificates.preview_design": row(
+        "GET", "/cohorts/{cohort}/certificates/preview.pdf", 302, 403, 403, 403, 200
+    ),
+    "certificates.start_zip": row("POST", "/cohorts/{cohort}/certificates.zip", 302, 403, 403, 403, 302),
+    "certificates.show_job": row("GET", "/certificate-jobs/{job}", 302, 403, 403, 403, 200),
+    "certificates.job_status": row("GET", "/certificate-jobs/{job}.json", 302, 403, 403, 403, 200),
+    "certificates.download_job": row("GET", "/certificate-jobs/{job}/download", 302, 403, 403, 403, 200),
+    "verify.lookup": row("GET", "/verify", 200, 200, 200, 200, 200),
+    "verify.check_file": row("POST", "/verify/file", 200, 200, 200, 200, 200),
+    "verify.show_certificate": row("GET", "/verify/{cert_token}", 200, 200, 200, 200, 200),
     # last: it changes the invite token used above
     "cohorts.regenerate_code": row("POST", "/cohorts/{cohort}/code", 302, 403, 403, 403, 302),
 }
@@ -192,6 +223,16 @@ def world(app, make_user, make_cohort):
     # assessment: two quizzes; the trainee finished one (a short answer awaits grading) and
     # has an attempt in progress at the other
     values.update(_assessment_world(app, cohort_id, users["trainee"].id))
+    # certificates: the trainee's certificate (issued by hand) and a finished ZIP job
+    with app.test_request_context():
+        organizer = db.session.get(User, users["organizer"].id)
+        with write_transaction():
+            cohort = db.session.get(Cohort, cohort_id)
+            cert = certificate_service.manual_issue(organizer, cohort, users["trainee"].id, "测试", "http://localhost")
+            values.update(certificate=cert.id, cert_token=cert.token)
+        with write_transaction():
+            values["job"] = certificate_jobs.start_zip_job(organizer, db.session.get(Cohort, cohort_id))[0].id
+        certificate_jobs.run_zip_job(values["job"])
     return users, values
 
 
