@@ -58,9 +58,11 @@ def register_blueprints(app: Flask) -> None:
     from .auth.admin_views import bp as users_bp
     from .auth.views import bp as auth_bp
     from .cohorts.views import bp as cohorts_bp
+    from .improvement.views import bp as improvement_bp
     from .learning.views import bp as learning_bp
+    from .reports.views import bp as reports_bp
 
-    for bp in (auth_bp, users_bp, cohorts_bp, learning_bp, audit_bp):
+    for bp in (auth_bp, users_bp, cohorts_bp, learning_bp, audit_bp, reports_bp, improvement_bp):
         app.register_blueprint(bp)
 
 

@@ -10,6 +10,7 @@ from lms.assessment.models import (  # noqa: F401
 from lms.audit.models import AuditEntry  # noqa: F401
 from lms.auth.models import User, UserRole  # noqa: F401
 from lms.cohorts.models import Cohort, Enrolment, cohort_trainers  # noqa: F401
+from lms.improvement.models import ActionVersionLink, ImprovementAction  # noqa: F401
 from lms.learning.models import (  # noqa: F401
     Course,
     GlossaryTerm,
