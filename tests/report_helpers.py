@@ -182,3 +182,100 @@ def simulate_cohort(course_id: int, cohort_id: int, trainees: int = 30, seed: in
             })  # fmt: skip
     db.session.flush()
     return ids
+
+
+# -- A small course built row by row ------------------------------------------------------
+
+
+def make_question(course_id: int, module_id: int, key: str, qtype: str = "single",
+                  options=("甲", "乙", "丙", "丁"), answer="B", lesson_id: int | None = None,
+                  created_at: datetime = T0 - timedelta(days=30)) -> Question:
+    """A question with its version-1 row."""
+    options = list(options) if qtype in ("single", "multiple") else []
+    q = Question(course_id=course_id, module_id=module_id, lesson_id=lesson_id, key=key,
+                 qtype=qtype, stem=f"{key} 的题干", options=options, answer=answer,
+                 content_hash="h1")  # fmt: skip
+    db.session.add(q)
+    db.session.flush()
+    add_question_version(q, 1, options, answer, created_at)
+    return q
+
+
+def add_question_version(q: Question, version: int, options, answer, created_at: datetime,
+                         stem: str | None = None) -> QuestionVersion:
+    data = {"key": q.key, "type": str(q.qtype), "stem": stem or q.stem, "options": list(options),
+            "answer": answer}  # fmt: skip
+    row = QuestionVersion(question_id=q.id, version=version, content_hash=f"h{version}", data=data,
+                          created_at=created_at)  # fmt: skip
+    db.session.add(row)
+    q.version = version
+    db.session.flush()
+    return row
+
+
+def make_quiz(course_id: int, key: str, kind: str, question_ids, module_id=None, settings=None) -> Quiz:
+    from lms.assessment.models import QuizItem
+
+    quiz_row = Quiz(course_id=course_id, module_id=module_id, key=key, kind=kind, title=f"{key} 测验",
+                    content_hash="h", settings=settings or {})  # fmt: skip
+    db.session.add(quiz_row)
+    db.session.flush()
+    for position, qid in enumerate(question_ids):
+        db.session.add(QuizItem(quiz_id=quiz_row.id, question_id=qid, position=position))
+    db.session.flush()
+    return quiz_row
+
+
+def build_course(key: str = "rep-course") -> dict:
+    """Course with modules M1 (lessons L1, L2; 1.5 学时) and M2 (lesson L3; 2 学时)."""
+    from lms.learning.models import Course, LessonVersion
+
+    course = Course(key=key, code="REP", title="报告测试课程", content_hash="x", credit_hours=3.5)
+    db.session.add(course)
+    db.session.flush()
+    m1 = Module(course_id=course.id, key="m1", title="专题甲", position=0, credit_hours=1.5,
+                content_hash="h")  # fmt: skip
+    m2 = Module(course_id=course.id, key="m2", title="专题乙", position=1, credit_hours=2.0,
+                content_hash="h")  # fmt: skip
+    db.session.add_all([m1, m2])
+    db.session.flush()
+    lessons = []
+    for position, (module, lkey) in enumerate([(m1, "l1"), (m1, "l2"), (m2, "l3")]):
+        lesson = Lesson(course_id=course.id, module_id=module.id, key=lkey, title=f"小节{lkey}",
+                        position=position, content_hash="h")  # fmt: skip
+        db.session.add(lesson)
+        db.session.flush()
+        db.session.add(LessonVersion(lesson_id=lesson.id, version=1, content_hash="h", data={},
+                                     created_at=T0 - timedelta(days=30)))  # fmt: skip
+        lessons.append(lesson)
+    db.session.flush()
+    return {"course": course, "m1": m1, "m2": m2, "lessons": lessons}
+
+
+def make_survey(course_id: int, key: str, kind: str, items: list[dict], anonymous=False) -> Survey:
+    """A survey with items given as dicts: key, itype, and optional module_id, measure, spec."""
+    s = Survey(course_id=course_id, key=key, kind=kind, title=f"{key} 问卷", content_hash="h",
+               is_anonymous=anonymous)  # fmt: skip
+    db.session.add(s)
+    db.session.flush()
+    for position, item in enumerate(items):
+        db.session.add(SurveyItem(
+            survey_id=s.id, key=item["key"], position=position, itype=item["itype"],
+            prompt=item.get("prompt", item["key"]), spec=item.get("spec", {}),
+            module_id=item.get("module_id"), measure=item.get("measure"), content_hash="h",
+        ))  # fmt: skip
+    db.session.flush()
+    return s
+
+
+def make_trainee(cohort_id: int, name: str, **profile) -> int:
+    """A trainee enrolled in the cohort; returns the id."""
+    n = make_trainee.counter = getattr(make_trainee, "counter", 0) + 1
+    user = create_user(
+        Profile(name=name, phone=f"1590000{n:04d}", province=profile.get("province", "云南省"),
+                city=profile.get("city", ""), county=profile.get("county", ""),
+                work_unit=profile.get("work_unit", "单位甲"), position=profile.get("position", "教师")),
+        "trainee-pass-1", {Role.TRAINEE},
+    )  # fmt: skip
+    enrol(cohort_id, user.id)
+    return user.id

@@ -98,24 +98,34 @@ def format_cell(value, kind: str) -> str:
     return str(value)
 
 
-def _export_value(value, kind: str):
-    if value is None:
-        return ""
-    if kind == "pct":
-        return round(100 * value, 2)
-    if kind == "num":
-        return round(value, 4)
+def _export_values(value, kind: str) -> list:
+    """The cells a value becomes in a download: numbers stay numbers; an interval is two."""
     if kind in ("range", "pct_range"):
-        return format_cell(value, kind)
+        low, high = value if value is not None else (None, None)
+        scale = 100 if kind == "pct_range" else 1
+        return [round(v * scale, 4) if v is not None else "" for v in (low, high)]
+    if value is None:
+        return [""]
+    if kind == "pct":
+        return [round(100 * value, 2)]
+    if kind == "num":
+        return [round(value, 4)]
     if kind == "datetime":
-        return local_datetime_text(value)
-    return value
+        return [local_datetime_text(value)]
+    return [value]
+
+
+def _export_headings(column: Column) -> list[str]:
+    if column.kind in ("range", "pct_range"):
+        return [_("%(name)s, lower bound", name=column.heading),
+                _("%(name)s, upper bound", name=column.heading)]  # fmt: skip
+    return [column.heading + (" (%)" if column.kind == "pct" else "")]
 
 
 def export(table: Table, fmt: str) -> tuple[bytes, str]:
     """The table as CSV or XLSX bytes (formulas neutralised) and its MIME type."""
-    headings = [c.heading + (" (%)" if c.kind == "pct" else "") for c in table.columns]
-    rows = [[_export_value(v, c.kind) for v, c in zip(row, table.columns, strict=True)]
+    headings = [h for c in table.columns for h in _export_headings(c)]
+    rows = [[cell for v, c in zip(row, table.columns, strict=True) for cell in _export_values(v, c.kind)]
             for row in table.rows]  # fmt: skip
     if fmt == "csv":
         return exports.to_csv(headings, rows), "text/csv; charset=utf-8"
@@ -145,7 +155,7 @@ def funnel_table(stages: list[StageCount]) -> Table:
 
 def module_progress_table(rows: list[ModuleProgress], cohort_id: int) -> Table:
     t = Table("modules", _("Progress by module"), [
-        Column(_("Module")), Column(_("Lessons"), "int"), Column(_("Started"), "int"),
+        Column(_("Module")), Column(_("Number of lessons"), "int"), Column(_("Started"), "int"),
         Column(_("Started (share)"), "pct"), Column(_("Completed"), "int"),
         Column(_("Completion rate"), "pct"),
     ])  # fmt: skip
