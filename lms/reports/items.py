@@ -54,6 +54,7 @@ from lms.learning.models import Lesson, Module
 from . import stats
 from .scope import Scope
 from .settings import setting
+from .tuning import tune_for_reports
 
 CHOICE_TYPES = (QuestionType.SINGLE, QuestionType.MULTIPLE, QuestionType.TRUE_FALSE)
 
@@ -129,51 +130,50 @@ def _choice_question_ids(course_id: int) -> list[int]:
 
 
 def _item_sums(scope: Scope, quiz: Quiz) -> tuple[list, list]:
-    """One statement: per-question sums, whole-test sums and per-option counts.
+    """One statement, one pass over the answers: per-question sums, whole-test sums and
+    per-option counts.
 
-    The attempts' totals t (and numbers of questions k) are summed first; then the answers,
-    joined to their attempt's total, are grouped into cells (question, version, response, x, t)
-    with their counts. A question has only as many cells as distinct (response, score, total)
-    combinations, and every sum below is linear in the counts, so it is taken over the cells.
-    The response is kept only for choice questions (A-F, true/false), never for free text.
+    The answers, joined to their attempt (whose ``score`` is the attempt's total t: the
+    assessment domain sums the items' marks into it when grading), are grouped into cells
+    (question, version, response, x, t) with their counts. A question has only as many cells
+    as distinct (response, score, total) combinations, and every sum below is linear in the
+    counts, so it is taken over the cells. The response is kept only for choice questions
+    (A-F, true/false), never for free text.
 
     :returns: the item rows (one per question, each also carrying the whole-test sums) and
         the option rows (question, version, response text, count).
     """
+    tune_for_reports()
     score = func.coalesce(AttemptItem.score, 0.0)
     chosen = (
-        select(Attempt.id).where(Attempt.quiz_id == quiz.id, *scope.attempt_filter())
-    ).subquery("chosen")
+        select(Attempt.id, func.coalesce(Attempt.score, 0.0).label("t"),
+               Attempt.max_score.label("tp"))
+        .where(Attempt.quiz_id == quiz.id, *scope.attempt_filter())
+    ).subquery("chosen")  # fmt: skip
     response = case(
         (AttemptItem.question_id.in_(_choice_question_ids(quiz.course_id)),
          func.coalesce(cast(AttemptItem.response, String), "null")),
         else_=None,
     )  # fmt: skip
-    totals = (
-        select(AttemptItem.attempt_id, func.sum(score).label("t"), func.count().label("k"),
-               func.sum(AttemptItem.points).label("tp"))
-        .join(chosen, chosen.c.id == AttemptItem.attempt_id)
-        .group_by(AttemptItem.attempt_id)
-    ).cte("totals").prefix_with("MATERIALIZED")
     cells = (
         select(
             AttemptItem.question_id.label("q"),
             AttemptItem.question_version_id.label("v"),
             response.label("resp"),
             score.label("x"),
-            (totals.c.t - score).label("r"),
+            (chosen.c.t - score).label("r"),
             func.count().label("c"),
             func.sum(AttemptItem.points).label("sp"),
         )
-        .join(totals, totals.c.attempt_id == AttemptItem.attempt_id)
+        .join(chosen, chosen.c.id == AttemptItem.attempt_id)
         .group_by(AttemptItem.question_id, AttemptItem.question_version_id, response, score,
-                  totals.c.t)
+                  chosen.c.t)
     ).cte("cells").prefix_with("MATERIALIZED")  # fmt: skip
     x, r, c = cells.c.x, cells.c.r, cells.c.c
     sums = (
         select(
             cells.c.q,
-            func.sum(c).label("n"),
+            cast(func.sum(c), Integer).label("n"),  # PostgreSQL sums a count as numeric
             func.sum(x * c).label("sx"),
             func.sum(x * x * c).label("sx2"),
             func.sum(r * c).label("sr"),
@@ -215,11 +215,9 @@ def _item_sums(scope: Scope, quiz: Quiz) -> tuple[list, list]:
     ).subquery("sorted_pairs")  # fmt: skip
     whole = select(
         func.count().label("attempts"),
-        func.sum(totals.c.t).label("st"),
-        func.sum(totals.c.t * totals.c.t).label("st2"),
-        func.sum(totals.c.tp).label("stp"),
-        func.min(totals.c.k).label("k_min"),
-        func.max(totals.c.k).label("k_max"),
+        func.sum(chosen.c.t).label("st"),
+        func.sum(chosen.c.t * chosen.c.t).label("st2"),
+        func.sum(chosen.c.tp).label("stp"),
     ).subquery("whole")
     no_int, no_float, no_text = cast(null(), Integer), cast(null(), Float), cast(null(), String)
     item_rows = (
@@ -227,7 +225,6 @@ def _item_sums(scope: Scope, quiz: Quiz) -> tuple[list, list]:
             literal("item").label("kind"), sums.c.q, no_int.label("v"), no_text.label("resp"),
             sums.c.n, sums.c.sx, sums.c.sx2, sums.c.sr, sums.c.sr2, sums.c.sxr, sums.c.sp,
             sorted_pairs.c.sxr_sorted, whole.c.attempts, whole.c.st, whole.c.st2, whole.c.stp,
-            whole.c.k_min, whole.c.k_max,
         )
         .select_from(whole)
         .outerjoin(sums, true())
@@ -236,9 +233,8 @@ def _item_sums(scope: Scope, quiz: Quiz) -> tuple[list, list]:
     option_rows = (
         select(
             literal("option").label("kind"), cells.c.q, cells.c.v, cells.c.resp,
-            func.sum(c).label("n"),
+            cast(func.sum(c), Integer).label("n"),
             *[no_float.label(f"f{i}") for i in range(11)],
-            *[no_int.label(f"i{i}") for i in range(2)],
         )
         .where(cells.c.resp.is_not(None))
         .group_by(cells.c.q, cells.c.v, cells.c.resp)
@@ -309,7 +305,8 @@ def item_analysis(scope: Scope, quiz: Quiz) -> ItemAnalysis:
         )  # fmt: skip
     attempts = head.attempts or 0
     total_var = stats.variance(attempts, head.st, head.st2)
-    fixed = head.k_min == head.k_max and head.k_min == len(items)
+    # a fixed test: every question was answered in every attempt
+    fixed = all(row.n == attempts for row in by_question.values())
     if attempts and not fixed:
         alpha, note = None, "varying_questions"
     elif len(items) < 2 or attempts < 2:

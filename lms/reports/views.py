@@ -21,6 +21,7 @@ from .forms import CommentFilterForm, CompareForm, InactiveForm, ReportFilterFor
 from .pages import PAGE_ROWS, ReportContext
 from .scope import Scope, course_cohort_ids
 from .settings import setting
+from .tuning import tune_for_reports
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 STAFF = (Role.ORGANIZER, Role.TRAINER)
@@ -42,6 +43,7 @@ def _cohort(cohort_id: int) -> Cohort:
 
 def _context(cohort: Cohort) -> tuple[ReportContext, ReportFilterForm]:
     """The scope the filters describe; invalid filters are shown as errors and ignored."""
+    tune_for_reports()
     form = ReportFilterForm(request.args)
     form.validate()
     dated = not (form.date_from.errors or form.date_to.errors)
