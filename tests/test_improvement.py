@@ -7,6 +7,7 @@ the action is recorded:
 Completion of L1 by cohort start (change day = the day v2 was made):
     cohort 一期 (started before): 1 of 2 members;  cohort 二期 (starts after): 2 of 2.
 """
+
 from __future__ import annotations
 
 import io
@@ -46,7 +47,11 @@ from tests.report_helpers import (
 
 @pytest.fixture
 def ledger_world(app, make_user, make_cohort):
-    organizer, trainer, outsider = make_user("organizer"), make_user("trainer"), make_user("trainer")
+    organizer, trainer, outsider = (
+        make_user("organizer"),
+        make_user("trainer"),
+        make_user("trainer"),
+    )
     with app.app_context():
         built = build_course()
         other = build_course("other-course")
@@ -55,25 +60,50 @@ def ledger_world(app, make_user, make_cohort):
         quiz = make_quiz(course.id, "m1-quiz", "module_quiz", [q1.id], module_id=m1.id)
         other_q = make_question(other["course"].id, other["m1"].id, "oq")
         db.session.commit()
-        ids = {"course": course.id, "q1": q1.id, "quiz": quiz.id, "l1": l1.id, "m1": m1.id,
-               "v1": latest_version_id(q1.id), "other_version": latest_version_id(other_q.id),
-               "other_course": other["course"].id}  # fmt: skip
+        ids = {
+            "course": course.id,
+            "q1": q1.id,
+            "quiz": quiz.id,
+            "l1": l1.id,
+            "m1": m1.id,
+            "v1": latest_version_id(q1.id),
+            "other_version": latest_version_id(other_q.id),
+            "other_course": other["course"].id,
+        }
     today = date.today()
-    early, _, _ = make_cohort(organizer_id=organizer.id, course_id=ids["course"], name="一期",
-                              starts_on=today - timedelta(days=60), trainer_ids=(trainer.id,))  # fmt: skip
-    late, _, _ = make_cohort(organizer_id=organizer.id, course_id=ids["course"], name="二期",
-                             starts_on=today + timedelta(days=30))  # fmt: skip
-    make_cohort(organizer_id=organizer.id, course_id=ids["other_course"], trainer_ids=(outsider.id,))
+    early, _, _ = make_cohort(
+        organizer_id=organizer.id,
+        course_id=ids["course"],
+        name="一期",
+        starts_on=today - timedelta(days=60),
+        trainer_ids=(trainer.id,),
+    )
+    late, _, _ = make_cohort(
+        organizer_id=organizer.id,
+        course_id=ids["course"],
+        name="二期",
+        starts_on=today + timedelta(days=30),
+    )
+    make_cohort(
+        organizer_id=organizer.id, course_id=ids["other_course"], trainer_ids=(outsider.id,)
+    )
     ids.update(early=early, late=late, organizer=organizer, trainer=trainer, outsider=outsider)
     return ids
 
 
 def _action(ids, actor_id, **overrides) -> ImprovementAction:
     data = ActionData(
-        course_id=ids["course"], finding_kind="item", finding_ref=str(ids["q1"]),
-        finding_summary="q1 过易", planned_change="改写干扰项", measure="facility",
-        target_kind="question", target_key="q1", cohort_id=ids["early"], owner_id=actor_id,
-    )  # fmt: skip
+        course_id=ids["course"],
+        finding_kind="item",
+        finding_ref=str(ids["q1"]),
+        finding_summary="q1 过易",
+        planned_change="改写干扰项",
+        measure="facility",
+        target_kind="question",
+        target_key="q1",
+        cohort_id=ids["early"],
+        owner_id=actor_id,
+    )
     for name, value in overrides.items():
         setattr(data, name, value)
     with write_transaction():
@@ -86,13 +116,23 @@ def _revise(ids, after) -> int:
     from lms.assessment.models import Question
 
     q1 = db.session.get(Question, ids["q1"])
-    v2 = add_question_version(q1, 2, ["甲", "乙", "丙", "丁"], "B", after + timedelta(minutes=1), stem="改写后").id
+    v2 = add_question_version(
+        q1, 2, ["甲", "乙", "丙", "丁"], "B", after + timedelta(minutes=1), stem="改写后"
+    ).id
     for i, score in enumerate([1, 1, 1, 0]):
-        add_attempt(ids["quiz"], make_trainee(ids["early"], f"旧版学员{i}"), ids["early"],
-                    [(ids["q1"], float(score), "B", 1.0, ids["v1"])])  # fmt: skip
+        add_attempt(
+            ids["quiz"],
+            make_trainee(ids["early"], f"旧版学员{i}"),
+            ids["early"],
+            [(ids["q1"], float(score), "B", 1.0, ids["v1"])],
+        )
     for i, score in enumerate([1, 0, 0, 0, 0]):
-        add_attempt(ids["quiz"], make_trainee(ids["late"], f"新版学员{i}"), ids["late"],
-                    [(ids["q1"], float(score), "B", 1.0, v2)])  # fmt: skip
+        add_attempt(
+            ids["quiz"],
+            make_trainee(ids["late"], f"新版学员{i}"),
+            ids["late"],
+            [(ids["q1"], float(score), "B", 1.0, v2)],
+        )
     db.session.commit()
     return v2
 
@@ -134,15 +174,27 @@ def test_versions_are_detected_linked_once_and_compared(app, ledger_world):
 def test_completion_is_compared_by_cohort_start(app, ledger_world):
     with app.app_context():
         organizer = db.session.get(User, ledger_world["organizer"].id)
-        action = _action(ledger_world, organizer.id, target_kind="lesson", target_key="l1",
-                         measure="completion", finding_kind="module", finding_ref="")  # fmt: skip
+        action = _action(
+            ledger_world,
+            organizer.id,
+            target_kind="lesson",
+            target_key="l1",
+            measure="completion",
+            finding_kind="module",
+            finding_ref="",
+        )
         a, b = make_trainee(ledger_world["early"], "甲"), make_trainee(ledger_world["early"], "乙")
         c, d = make_trainee(ledger_world["late"], "丙"), make_trainee(ledger_world["late"], "丁")
         for user in (a, c, d):
             add_progress(user, ledger_world["l1"])
         add_progress(b, ledger_world["l1"], completed=False)
-        change = LessonVersion(lesson_id=ledger_world["l1"], version=2, content_hash="h2", data={},
-                               created_at=utcnow() + timedelta(minutes=5))  # fmt: skip
+        change = LessonVersion(
+            lesson_id=ledger_world["l1"],
+            version=2,
+            content_hash="h2",
+            data={},
+            created_at=utcnow() + timedelta(minutes=5),
+        )
         db.session.add(change)
         db.session.commit()
         result = compare_before_after(db.session.get(ImprovementAction, action.id), organizer)
@@ -167,7 +219,10 @@ def test_only_staff_of_the_course_record_and_see_actions(app, ledger_world, make
     login(stranger, ledger_world["outsider"])
     assert stranger.get(f"/improvements/{action_id}").status_code == 404
     assert "改写干扰项" not in stranger.get("/improvements/").get_data(as_text=True)
-    assert stranger.post(f"/improvements/{action_id}/versions", data={"version": "x"}).status_code == 404
+    assert (
+        stranger.post(f"/improvements/{action_id}/versions", data={"version": "x"}).status_code
+        == 404
+    )
     trainee = app.test_client()
     login(trainee, make_user("trainee"))
     assert trainee.get("/improvements/").status_code == 403
@@ -177,16 +232,25 @@ def test_only_staff_of_the_course_record_and_see_actions(app, ledger_world, make
 def test_recording_an_action_from_a_finding_through_the_pages(app, ledger_world):
     client = app.test_client()
     login(client, ledger_world["organizer"])
-    form = client.get(f"/improvements/new?finding=item:{ledger_world['q1']}&cohort={ledger_world['early']}")
+    form = client.get(
+        f"/improvements/new?finding=item:{ledger_world['q1']}&cohort={ledger_world['early']}"
+    )
     html = form.get_data(as_text=True)
     assert form.status_code == 200 and "q1: q1 的题干" in html and 'value="q1"' in html
     data = {
-        "course_id": ledger_world["course"], "finding_kind": "item", "finding_ref": str(ledger_world["q1"]),
-        "cohort_id": str(ledger_world["early"]), "finding_summary": "q1 过易，区分度低",
-        "target_kind": "question", "target_key": "q9", "planned_change": "重写选项",
-        "expected_effect": "得分率降到80%以下", "measure": "facility", "status": "planned",
+        "course_id": ledger_world["course"],
+        "finding_kind": "item",
+        "finding_ref": str(ledger_world["q1"]),
+        "cohort_id": str(ledger_world["early"]),
+        "finding_summary": "q1 过易，区分度低",
+        "target_kind": "question",
+        "target_key": "q9",
+        "planned_change": "重写选项",
+        "expected_effect": "得分率降到80%以下",
+        "measure": "facility",
+        "status": "planned",
         "owner_id": ledger_world["trainer"].id,
-    }  # fmt: skip
+    }
     bad = client.post("/improvements/new", data=data)
     assert bad.status_code == 200 and "本课程中没有该标识对应的内容" in bad.get_data(as_text=True)
     assert "重写选项" in bad.get_data(as_text=True)  # what was typed is kept
@@ -200,7 +264,11 @@ def test_recording_an_action_from_a_finding_through_the_pages(app, ledger_world)
     assert edited.status_code == 302
     with app.app_context():
         action = db.session.scalar(select(ImprovementAction))
-        assert (action.status, action.measure, action.owner_id) == ("done", "satisfaction", ledger_world["trainer"].id)
+        assert (action.status, action.measure, action.owner_id) == (
+            "done",
+            "satisfaction",
+            ledger_world["trainer"].id,
+        )
         assert action.cohort_id == ledger_world["early"] and action.target_id == ledger_world["q1"]
         v2 = _revise(ledger_world, action.created_at)
     page = client.get(url).get_data(as_text=True)
@@ -231,7 +299,9 @@ def test_parallel_links_make_one_row(app, ledger_world):
             try:
                 barrier.wait(timeout=30)
                 with write_transaction():
-                    link_version(action_id, "question", v2, db.session.get(User, organizer_id), "editor")
+                    link_version(
+                        action_id, "question", v2, db.session.get(User, organizer_id), "editor"
+                    )
             except Exception as error:  # noqa: BLE001 - collected and asserted below
                 errors.append(error)
             finally:

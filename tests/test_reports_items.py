@@ -23,6 +23,7 @@ Q3: x = 1,0,0,1,0  r = 2,2,1,1,0: the same sums as Q2 (0.3, 0.7, 0.15): D = 0.32
 Totals 3,2,1,2,0: s² = (18 − 64/5)/4 = 1.3
 Cronbach's alpha = 3/2 · (1 − (0.2 + 0.3 + 0.3)/1.3) = 1.5 · 0.5/1.3 = 0.576923
 """
+
 from __future__ import annotations
 
 import io
@@ -55,9 +56,12 @@ SCORES = {"A": (1, 1, 1), "B": (1, 1, 0), "C": (1, 0, 0), "D": (1, 0, 1), "E": (
 # Q2 (single, answer A): C and D chose B, E left it blank.
 # Q3 (multiple, answer [A, C]): B chose [A], C chose [B, C], E chose [D].
 RESPONSES = {
-    "A": ("B", "A", ["A", "C"]), "B": ("B", "A", ["A"]), "C": ("B", "B", ["B", "C"]),
-    "D": ("A", "B", ["C", "A"]), "E": ("C", None, ["D"]),
-}  # fmt: skip
+    "A": ("B", "A", ["A", "C"]),
+    "B": ("B", "A", ["A"]),
+    "C": ("B", "B", ["B", "C"]),
+    "D": ("A", "B", ["C", "A"]),
+    "E": ("C", None, ["D"]),
+}
 
 
 @pytest.fixture
@@ -76,7 +80,12 @@ def quiz_world(app, make_user, make_cohort):
         q3 = make_question(course.id, m1.id, "q3", qtype="multiple", answer=["A", "C"])
         quiz = make_quiz(course.id, "exam", "final_exam", [q1.id, q2.id, q3.id])
         db.session.commit()
-        ids = {"course": course.id, "quiz": quiz.id, "q": (q1.id, q2.id, q3.id), "course_key": course.key}
+        ids = {
+            "course": course.id,
+            "quiz": quiz.id,
+            "q": (q1.id, q2.id, q3.id),
+            "course_key": course.key,
+        }
     cohort_id, _, _ = make_cohort(organizer_id=organizer.id, course_id=ids["course"])
     other_cohort, _, _ = make_cohort(organizer_id=organizer.id, course_id=ids["course"])
     with app.app_context():
@@ -93,10 +102,17 @@ def quiz_world(app, make_user, make_cohort):
             add_attempt(ids["quiz"], uid, cohort_id, answers)
         # Left out by default: E's second attempt (all correct); always: an unfinished attempt,
         # and an attempt in another cohort.
-        add_attempt(ids["quiz"], trainees["E"], cohort_id,
-                    [(q, 1.0, "B") for q in ids["q"]], number=2)  # fmt: skip
-        add_attempt(ids["quiz"], trainees["A"], cohort_id, [(q, 0.0, "C") for q in ids["q"]],
-                    number=3, state="in_progress")  # fmt: skip
+        add_attempt(
+            ids["quiz"], trainees["E"], cohort_id, [(q, 1.0, "B") for q in ids["q"]], number=2
+        )
+        add_attempt(
+            ids["quiz"],
+            trainees["A"],
+            cohort_id,
+            [(q, 0.0, "C") for q in ids["q"]],
+            number=3,
+            state="in_progress",
+        )
         stranger = make_trainee(other_cohort, "外班学员")
         add_attempt(ids["quiz"], stranger, other_cohort, [(q, 0.0, "C") for q in ids["q"]])
         db.session.commit()
@@ -144,14 +160,24 @@ def test_all_graded_attempts_include_second_attempts(app, quiz_world):
 
 @pytest.mark.parametrize(
     "app",
-    [{"REPORTS_FACILITY_HIGH": 0.75, "REPORTS_FACILITY_LOW": 0.45, "REPORTS_DISCRIMINATION_LOW": 0.4}],
+    [
+        {
+            "REPORTS_FACILITY_HIGH": 0.75,
+            "REPORTS_FACILITY_LOW": 0.45,
+            "REPORTS_DISCRIMINATION_LOW": 0.4,
+        }
+    ],
     indirect=True,
 )
 def test_flags_follow_the_configured_thresholds(app, quiz_world):
     """Q1: 80 % > 75 % too easy; Q2 and Q3: 40 % < 45 % too hard, 0.33 < 0.4 low discrimination."""
     with app.app_context():
         flags = [i.flags for i in _analysis(app, quiz_world).items]
-    assert flags == [["too_easy"], ["too_hard", "low_discrimination"], ["too_hard", "low_discrimination"]]
+    assert flags == [
+        ["too_easy"],
+        ["too_hard", "low_discrimination"],
+        ["too_hard", "low_discrimination"],
+    ]
 
 
 def test_options_are_counted_in_each_version_letters(app, quiz_world):
@@ -164,10 +190,18 @@ def test_options_are_counted_in_each_version_letters(app, quiz_world):
     v1, v2 = options[q1]
     assert (v1.version, v1.n) == (1, 3)
     assert [(o.letter, o.text, o.count, o.is_correct) for o in v1.options] == [
-        ("A", "甲", 0, False), ("B", "乙", 3, True), ("C", "丙", 0, False), ("D", "丁", 0, False)]
+        ("A", "甲", 0, False),
+        ("B", "乙", 3, True),
+        ("C", "丙", 0, False),
+        ("D", "丁", 0, False),
+    ]
     assert (v2.version, v2.n) == (2, 2)
     assert [(o.letter, o.text, o.count, o.is_correct) for o in v2.options] == [
-        ("A", "乙", 1, True), ("B", "甲", 0, False), ("C", "丙", 1, False), ("D", "丁", 0, False)]
+        ("A", "乙", 1, True),
+        ("B", "甲", 0, False),
+        ("C", "丙", 1, False),
+        ("D", "丁", 0, False),
+    ]
     (only,) = options[q2]
     assert [o.count for o in only.options] == [2, 2, 0, 0] and only.blank == 1
     assert only.options[0].share == pytest.approx(0.4)
@@ -192,7 +226,9 @@ def test_everyone_correct_and_one_respondent_give_none_not_errors(app, make_user
     with app.app_context():
         for i, b in enumerate([1, 0, 1, 0, 0]):
             uid = make_trainee(cohort_id, f"学员{i}")
-            add_attempt(quiz_id, uid, cohort_id, [(qa, 1.0, "B"), (qb, float(b), "B" if b else "A")])
+            add_attempt(
+                quiz_id, uid, cohort_id, [(qa, 1.0, "B"), (qb, float(b), "B" if b else "A")]
+            )
         add_attempt(single_id, uid, cohort_id, [(qa, 1.0, "B"), (qb, 0.0, "A")])
         db.session.commit()
         scope = Scope(course_id=course_id, cohort_ids=(cohort_id,))
@@ -202,13 +238,17 @@ def test_everyone_correct_and_one_respondent_give_none_not_errors(app, make_user
         assert a.discrimination is None and a.efficiency is None
         assert a.flags == ["too_easy"]
         assert b.discrimination is None  # the rest (qa) has no variance either
-        assert result.alpha is not None  # total variance comes from qb alone: α = 2·(1 − 0.3/0.3) = 0
+        assert (
+            result.alpha is not None
+        )  # total variance comes from qb alone: α = 2·(1 − 0.3/0.3) = 0
         assert result.alpha == pytest.approx(0.0)
         one = item_analysis(scope, db.session.get(Quiz, single_id))
         assert one.attempts == 1 and one.items[0].sd is None and one.items[0].discrimination is None
         assert one.alpha is None and one.alpha_note == "too_few"
         assert one.items[0].flags == []  # n = 1 is below REPORTS_FLAG_MIN_N
-        empty = item_analysis(Scope(course_id=course_id, cohort_ids=(cohort_id + 999,)), db.session.get(Quiz, quiz_id))
+        empty = item_analysis(
+            Scope(course_id=course_id, cohort_ids=(cohort_id + 999,)), db.session.get(Quiz, quiz_id)
+        )
         assert empty.attempts == 0 and empty.items == [] and empty.alpha is None
     client = _organizer_client(app, make_user)
     page = client.get(f"/reports/cohorts/{cohort_id}/quizzes/{single_id}/items")
@@ -231,7 +271,10 @@ def test_item_page_flags_link_to_the_question_and_the_lesson(app, quiz_world, ma
     assert "需关注的试题" in html and "过易" in html
     assert f"/reports/questions/{q1}?cohort={quiz_world['cohort']}" in html
     assert f"/courses/{quiz_world['course_key']}/lessons/l1" in html
-    assert f"/improvements/new?finding=item%3A{q1}" in html or f"/improvements/new?finding=item:{q1}" in html
+    assert (
+        f"/improvements/new?finding=item%3A{q1}" in html
+        or f"/improvements/new?finding=item:{q1}" in html
+    )
     assert "80.0%" in html and "53.5%" in html and "0.58" in html  # facility, discrimination, alpha
     assert 'role="img"' in html and "<title id=" in html
     question = client.get(f"/reports/questions/{q1}?cohort={quiz_world['cohort']}")
@@ -261,14 +304,15 @@ def test_item_tables_download_as_csv_and_xlsx(app, quiz_world, make_user):
 def test_exported_cells_cannot_run_as_formulas(app, quiz_world, make_user):
     with app.app_context():
         quiz = db.session.get(Quiz, quiz_world["quiz"])
-        quiz.title = "=HYPERLINK(\"http://evil\")"
+        quiz.title = '=HYPERLINK("http://evil")'
         db.session.commit()
     client = _organizer_client(app, make_user)
     quiz_id, cohort = quiz_world["quiz"], quiz_world["cohort"]
-    sheet = load_workbook(io.BytesIO(client.get(
-        f"/reports/cohorts/{cohort}/export/learning/quizzes.xlsx").data)).active
+    sheet = load_workbook(
+        io.BytesIO(client.get(f"/reports/cohorts/{cohort}/export/learning/quizzes.xlsx").data)
+    ).active
     titles = [row[0] for row in sheet.iter_rows(values_only=True)]
-    assert "'=HYPERLINK(\"http://evil\")" in titles
+    assert '\'=HYPERLINK("http://evil")' in titles
     assert quiz_id
 
 

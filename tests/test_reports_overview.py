@@ -7,6 +7,7 @@ Course: M1 (lessons L1, L2; 1.5 学时), M2 (lesson L3; 2 学时). Cohort member
     T4  completed L1 but was removed from the cohort    -> not counted anywhere
 Funnel: enrolled 3, started 2, completed 1. M1: started 2, completed 1; M2: started 1, completed 1.
 """
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -34,8 +35,9 @@ def progress_world(app, make_user, make_cohort):
         course_id, m1 = built["course"].id, built["m1"].id
         lessons = [lesson.id for lesson in built["lessons"]]
     cohort_id, _, _ = make_cohort(course_id=course_id, trainer_ids=(trainer.id,), name="一期")
-    later_id, _, _ = make_cohort(course_id=course_id, name="二期",
-                                 starts_on=date.today() + timedelta(days=40))  # fmt: skip
+    later_id, _, _ = make_cohort(
+        course_id=course_id, name="二期", starts_on=date.today() + timedelta(days=40)
+    )
     now = utcnow()
     with app.app_context():
         t1 = make_trainee(cohort_id, "学员一")
@@ -52,15 +54,26 @@ def progress_world(app, make_user, make_cohort):
         )
         make_trainee(later_id, "二期学员")
         db.session.commit()
-    return {"cohort": cohort_id, "later": later_id, "course": course_id, "trainer": trainer,
-            "t1": t1, "t2": t2, "m1": m1}  # fmt: skip
+    return {
+        "cohort": cohort_id,
+        "later": later_id,
+        "course": course_id,
+        "trainer": trainer,
+        "t1": t1,
+        "t2": t2,
+        "m1": m1,
+    }
 
 
 def test_funnel_progress_hours_and_inactive(app, progress_world):
     with app.app_context():
         cohort = db.session.get(Cohort, progress_world["cohort"])
         stages = funnel(cohort)
-        assert [(s.key, s.count) for s in stages] == [("enrolled", 3), ("started", 2), ("completed", 1)]
+        assert [(s.key, s.count) for s in stages] == [
+            ("enrolled", 3),
+            ("started", 2),
+            ("completed", 1),
+        ]
         assert stages[2].share == pytest.approx(1 / 3)
         m1, m2 = module_progress(cohort, 3)
         assert (m1.lessons, m1.started, m1.completed) == (2, 2, 1)
@@ -70,7 +83,11 @@ def test_funnel_progress_hours_and_inactive(app, progress_world):
         assert hours == {progress_world["t1"]: 3.5}
         rows = {r.name: r for r in trainee_progress(cohort, hours)}
         assert set(rows) == {"学员一", "学员二", "学员三"}
-        assert (rows["学员一"].lessons_done, rows["学员一"].modules_done, rows["学员一"].hours) == (3, 2, 3.5)
+        assert (rows["学员一"].lessons_done, rows["学员一"].modules_done, rows["学员一"].hours) == (
+            3,
+            2,
+            3.5,
+        )
         assert rows["学员一"].active_seconds == 3600
         assert (rows["学员二"].lessons_done, rows["学员二"].modules_done) == (1, 0)
         assert rows["学员三"].last_seen_at is None
@@ -82,9 +99,17 @@ def test_funnel_progress_hours_and_inactive(app, progress_world):
 def test_hours_histogram_bins():
     """0 to 3.5 学时 in one-hour bins (a course under eight hours)."""
     assert hours_bins([0.0, 0.0, 3.5], 3.5) == [("0", 2), ("1", 0), ("2", 0), ("3", 1)]
-    assert hours_bins([16.0, 7.9], 16) == [("0–2", 0), ("2–4", 0), ("4–6", 0), ("6–8", 1),
-                                           ("8–10", 0), ("10–12", 0), ("12–14", 0), ("14–16", 0),
-                                           ("16–18", 1)]  # fmt: skip
+    assert hours_bins([16.0, 7.9], 16) == [
+        ("0–2", 0),
+        ("2–4", 0),
+        ("4–6", 0),
+        ("6–8", 1),
+        ("8–10", 0),
+        ("10–12", 0),
+        ("12–14", 0),
+        ("14–16", 0),
+        ("16–18", 1),
+    ]
 
 
 def test_providers_for_hours_and_certificates_plug_in(app, progress_world):
@@ -95,8 +120,15 @@ def test_providers_for_hours_and_certificates_plug_in(app, progress_world):
         register_stage("certified", "已发证", lambda c: 1, after="completed")
         try:
             assert hours_module.hours_by_user(cohort) == {progress_world["t2"]: 1.0}
-            assert [s.key for s in funnel(cohort)] == ["enrolled", "started", "completed", "certified"]
-            register_stage("certified", "已发证", lambda c: 0, after="completed")  # replaced, not doubled
+            assert [s.key for s in funnel(cohort)] == [
+                "enrolled",
+                "started",
+                "completed",
+                "certified",
+            ]
+            register_stage(
+                "certified", "已发证", lambda c: 0, after="completed"
+            )  # replaced, not doubled
             assert [s.count for s in funnel(cohort)][-1] == 0
         finally:
             hours_module.set_hours_provider(None)
@@ -113,7 +145,12 @@ def test_overview_page_charts_and_downloads(app, progress_world, make_user):
     assert "连续7天未学习的学员" in html
     assert "连续11天未学习的学员" in client.get(base + "?days=11").get_data(as_text=True)
     assert client.get(base + "?days=abc").status_code == 200  # bad input is ignored, not a 500
-    csv = client.get(f"{base}/export/overview/modules.csv").get_data().decode("utf-8-sig").splitlines()
+    csv = (
+        client.get(f"{base}/export/overview/modules.csv")
+        .get_data()
+        .decode("utf-8-sig")
+        .splitlines()
+    )
     assert csv[1] == "专题甲,2,2,66.67,1,33.33"
     for name in ("funnel", "trainees", "inactive", "hours"):
         assert client.get(f"{base}/export/overview/{name}.xlsx").status_code == 200
@@ -129,7 +166,11 @@ def test_cohorts_side_by_side(app, progress_world, make_user):
     page = client.get(f"/reports/compare?cohort={ids[0]}&cohort={ids[1]}&cohort=abc")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "一期" in html and "二期" in html
-    csv = client.get(f"/reports/compare.csv?cohort={ids[0]}&cohort={ids[1]}").get_data().decode("utf-8-sig")
+    csv = (
+        client.get(f"/reports/compare.csv?cohort={ids[0]}&cohort={ids[1]}")
+        .get_data()
+        .decode("utf-8-sig")
+    )
     first, second = csv.splitlines()[1:3]
     assert first.startswith("一期,") and ",3,2,1,33.33," in first
     assert second.startswith("二期,") and ",1,0,0,0.0," in second
@@ -141,10 +182,17 @@ def test_trainers_see_only_their_cohorts(app, progress_world, make_user):
     login(trainer, progress_world["trainer"])
     assert trainer.get(f"/reports/cohorts/{progress_world['cohort']}").status_code == 200
     assert trainer.get(f"/reports/cohorts/{progress_world['later']}").status_code == 403
-    assert trainer.get(f"/reports/cohorts/{progress_world['later']}/export/overview/trainees.csv").status_code == 403
+    assert (
+        trainer.get(
+            f"/reports/cohorts/{progress_world['later']}/export/overview/trainees.csv"
+        ).status_code
+        == 403
+    )
     index = trainer.get("/reports/").get_data(as_text=True)
     assert "一期" in index and "二期" not in index
-    compared = trainer.get(f"/reports/compare?cohort={progress_world['later']}").get_data(as_text=True)
+    compared = trainer.get(f"/reports/compare?cohort={progress_world['later']}").get_data(
+        as_text=True
+    )
     assert "二期" not in compared
     trainee = app.test_client()
     login(trainee, make_user("trainee"))

@@ -1,4 +1,5 @@
 """The statistics helpers: t critical values against printed tables, and the edge cases."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,9 +10,22 @@ from lms.reports import stats
 @pytest.mark.parametrize(
     ("df", "expected"),
     # two-sided 95 % values from a printed t table
-    [(1, 12.706), (2, 4.303), (3, 3.182), (4, 2.776), (5, 2.571), (9, 2.262), (10, 2.228),
-     (20, 2.086), (29, 2.045), (30, 2.042), (60, 2.000), (100, 1.984), (1000, 1.962)],
-)  # fmt: skip
+    [
+        (1, 12.706),
+        (2, 4.303),
+        (3, 3.182),
+        (4, 2.776),
+        (5, 2.571),
+        (9, 2.262),
+        (10, 2.228),
+        (20, 2.086),
+        (29, 2.045),
+        (30, 2.042),
+        (60, 2.000),
+        (100, 1.984),
+        (1000, 1.962),
+    ],
+)
 def test_t_critical_matches_the_table(df, expected):
     assert stats.t_critical(df) == pytest.approx(expected, abs=5e-4)
 

@@ -18,6 +18,7 @@ Course feedback (anonymous), six responses in the cohort:
 A second cohort has three anonymous responses: fewer than SURVEY_MIN_GROUP (5), so nothing
 of them is shown.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -43,44 +44,91 @@ def survey_world(app, make_cohort):
     with app.app_context():
         built = build_course()
         course, m1 = built["course"], built["m1"]
-        needs = make_survey(course.id, "needs", "needs", [
-            {"key": "need-m1", "itype": "likert", "module_id": m1.id, "measure": "need"},
-            {"key": "conf-m1", "itype": "likert", "module_id": m1.id, "measure": "confidence"},
-            {"key": "role", "itype": "single", "spec": {"options": ["教师", "校长", "干部"]}},
-            {"key": "topics", "itype": "multiple", "spec": {"options": ["政策", "案例", "管理"]}},
-            {"key": "wish", "itype": "text"},
-        ])  # fmt: skip
-        feedback = make_survey(course.id, "feedback", "feedback", [
-            {"key": "overall", "itype": "likert", "prompt": "总体满意度"},
-            {"key": "useful-m1", "itype": "likert", "module_id": m1.id},
-            {"key": "aspects", "itype": "matrix",
-             "spec": {"rows": [{"id": "content", "label": "内容"}, {"id": "pace", "label": "节奏"}]}},
-            {"key": "recommend", "itype": "rating10"},
-            {"key": "improve", "itype": "text", "prompt": "改进建议"},
-        ], anonymous=True)  # fmt: skip
+        needs = make_survey(
+            course.id,
+            "needs",
+            "needs",
+            [
+                {"key": "need-m1", "itype": "likert", "module_id": m1.id, "measure": "need"},
+                {"key": "conf-m1", "itype": "likert", "module_id": m1.id, "measure": "confidence"},
+                {"key": "role", "itype": "single", "spec": {"options": ["教师", "校长", "干部"]}},
+                {
+                    "key": "topics",
+                    "itype": "multiple",
+                    "spec": {"options": ["政策", "案例", "管理"]},
+                },
+                {"key": "wish", "itype": "text"},
+            ],
+        )
+        feedback = make_survey(
+            course.id,
+            "feedback",
+            "feedback",
+            [
+                {"key": "overall", "itype": "likert", "prompt": "总体满意度"},
+                {"key": "useful-m1", "itype": "likert", "module_id": m1.id},
+                {
+                    "key": "aspects",
+                    "itype": "matrix",
+                    "spec": {
+                        "rows": [
+                            {"id": "content", "label": "内容"},
+                            {"id": "pace", "label": "节奏"},
+                        ]
+                    },
+                },
+                {"key": "recommend", "itype": "rating10"},
+                {"key": "improve", "itype": "text", "prompt": "改进建议"},
+            ],
+            anonymous=True,
+        )
         db.session.commit()
         ids = {"course": course.id, "needs": needs.id, "feedback": feedback.id, "m1": m1.id}
     cohort_id, _, _ = make_cohort(course_id=ids["course"])
     small_cohort, _, _ = make_cohort(course_id=ids["course"])
     with app.app_context():
         for name, province, need, conf, role, topics in [
-            ("U1", "云南省", 5, 2, 0, [0, 1]), ("U2", "云南省", 4, 3, 1, [1]), ("U3", "贵州省", 3, 4, 0, [1, 2]),
-        ]:  # fmt: skip
+            ("U1", "云南省", 5, 2, 0, [0, 1]),
+            ("U2", "云南省", 4, 3, 1, [1]),
+            ("U3", "贵州省", 3, 4, 0, [1, 2]),
+        ]:
             uid = make_trainee(cohort_id, name, province=province)
-            add_response(ids["needs"], cohort_id, uid, {
-                "need-m1": float(need), "conf-m1": float(conf), "role": float(role),
-                "topics": [float(t) for t in topics], "wish": f"{name}希望多讲案例",
-            })  # fmt: skip
+            add_response(
+                ids["needs"],
+                cohort_id,
+                uid,
+                {
+                    "need-m1": float(need),
+                    "conf-m1": float(conf),
+                    "role": float(role),
+                    "topics": [float(t) for t in topics],
+                    "wish": f"{name}希望多讲案例",
+                },
+            )
         for i in range(6):
-            add_response(ids["feedback"], cohort_id, None, {
-                "overall": float(OVERALL[i]), "useful-m1": float(USEFUL[i]),
-                "aspects": {"content": 4.0, "pace": float(3 + i % 2)},
-                "recommend": float(RECOMMEND[i]), "improve": COMMENTS[i],
-            })  # fmt: skip
+            add_response(
+                ids["feedback"],
+                cohort_id,
+                None,
+                {
+                    "overall": float(OVERALL[i]),
+                    "useful-m1": float(USEFUL[i]),
+                    "aspects": {"content": 4.0, "pace": float(3 + i % 2)},
+                    "recommend": float(RECOMMEND[i]),
+                    "improve": COMMENTS[i],
+                },
+            )
         for i in range(3):
-            add_response(ids["feedback"], small_cohort, None, {
-                "useful-m1": 1.0, "recommend": 0.0, "improve": "小班的意见",
-            })  # fmt: skip
+            add_response(
+                ids["feedback"],
+                small_cohort,
+                None,
+                {
+                    "useful-m1": 1.0,
+                    "recommend": 0.0,
+                    "improve": "小班的意见",
+                },
+            )
         db.session.commit()
     ids.update(cohort=cohort_id, small=small_cohort)
     return ids
@@ -98,7 +146,9 @@ def test_needs_by_module_and_group(app, survey_world):
         assert m1.need.low == pytest.approx(4 - 2.484138, abs=1e-5)
         assert m1.confidence.mean == pytest.approx(3.0) and m1.gap == pytest.approx(1.0)
         assert m1.need_counts == [0, 0, 1, 1, 1] and m1.high_demand
-        groups = {g.label: g for g in needs_by_group(_scope(survey_world), surveys, dimension("province"))}
+        groups = {
+            g.label: g for g in needs_by_group(_scope(survey_world), surveys, dimension("province"))
+        }
         assert groups["云南省"].respondents == 2
         assert groups["云南省"].cells[survey_world["m1"]] == pytest.approx((4.5, 2.5))
         assert groups["贵州省"].cells[survey_world["m1"]] == pytest.approx((3.0, 4.0))
@@ -138,7 +188,9 @@ def test_reaction_figures_match_the_hand_computation(app, survey_world):
         # likert and matrix answers: 6 overall + 6 useful + 12 matrix (4,4,4,4,4,4 and 3,4,3,4,3,4)
         assert overall.n == 24
         assert overall.mean == pytest.approx((sum(OVERALL) + sum(USEFUL) + 24 + 21) / 24)
-        results = survey_results(_scope(survey_world), db.session.get(Survey, survey_world["feedback"]))
+        results = survey_results(
+            _scope(survey_world), db.session.get(Survey, survey_world["feedback"])
+        )
         by_key = {i.key: i for i in results.items}
         assert by_key["recommend"].nps.score == pytest.approx(100 / 6)
         content, pace = by_key["aspects"].parts
@@ -169,7 +221,8 @@ def test_comments_filter_and_pages(app, survey_world, make_user):
         feedback = db.session.get(Survey, survey_world["feedback"])
         total, found = text_answers(_scope(survey_world), [feedback], search="案例")
         assert total == 3 and sorted(a.text for a in found) == sorted(
-            ["案例很实用", "=SUM(1)希望增加案例", "案例分析好"])
+            ["案例很实用", "=SUM(1)希望增加案例", "案例分析好"]
+        )
         assert text_answers(_scope(survey_world), [feedback], search="%")[0] == 0  # no wildcard
     client = app.test_client()
     login(client, make_user("organizer"))
@@ -183,6 +236,12 @@ def test_comments_filter_and_pages(app, survey_world, make_user):
     assert ",'=SUM(1)希望增加案例" in csv  # neutralised: a spreadsheet shows it as text
     needs = client.get(f"{base}/needs").get_data(as_text=True)
     assert "各专题的学习需求与掌握信心" in needs and "4.00" in needs and "U1希望多讲案例" in needs
-    assert "/improvements/new?finding=need%3A" in needs or "/improvements/new?finding=need:" in needs
-    groups = client.get(f"{base}/export/needs/needs-groups.csv?dim=province").get_data().decode("utf-8-sig")
+    assert (
+        "/improvements/new?finding=need%3A" in needs or "/improvements/new?finding=need:" in needs
+    )
+    groups = (
+        client.get(f"{base}/export/needs/needs-groups.csv?dim=province")
+        .get_data()
+        .decode("utf-8-sig")
+    )
     assert "云南省,2,4.5,2.5" in groups

@@ -2,12 +2,14 @@
 
 The split is the action's change point (its earliest linked content version):
 - facility of a question whose own new version is linked: answers given on the older versions
-  of the question against answers on the new version and later (``AttemptItem.question_version_id``);
+  of the question against answers on the new version and later
+  (``AttemptItem.question_version_id``);
 - otherwise (gain, satisfaction, completion, or a lesson or module change): the cohorts of the
   course that started before the change day against those that started on or after it.
 Only cohorts the viewer may see count. Each side has its n and a 95 % interval (t for means,
 Wilson for completion rates).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -17,7 +19,13 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import func, select
 
-from lms.assessment.models import Attempt, AttemptItem, AttemptState, Question, QuestionVersion
+from lms.assessment.models import (
+    Attempt,
+    AttemptItem,
+    AttemptState,
+    Question,
+    QuestionVersion,
+)
 from lms.auth.models import User
 from lms.cohorts.models import Cohort
 from lms.cohorts.service import visible_cohorts
@@ -98,15 +106,19 @@ def _share_stats(where) -> tuple[int, float | None, float | None, float | None]:
 
 
 def _questions_under(action: ImprovementAction) -> list[int]:
-    column = {TargetKind.QUESTION: Question.id, TargetKind.LESSON: Question.lesson_id,
-              TargetKind.MODULE: Question.module_id}[action.target_kind]  # fmt: skip
+    column = {
+        TargetKind.QUESTION: Question.id,
+        TargetKind.LESSON: Question.lesson_id,
+        TargetKind.MODULE: Question.module_id,
+    }[action.target_kind]
     return list(db.session.scalars(select(Question.id).where(column == action.target_id)))
 
 
 def _facility_by_version(action, change: VersionInfo, cohort_ids) -> tuple[Side, Side]:
     versions = db.session.execute(
-        select(QuestionVersion.id, QuestionVersion.version)
-        .where(QuestionVersion.question_id == action.target_id)
+        select(QuestionVersion.id, QuestionVersion.version).where(
+            QuestionVersion.question_id == action.target_id
+        )
     ).all()
     old = [v for v in versions if v.version < change.version]
     new = [v for v in versions if v.version >= change.version]
@@ -155,7 +167,9 @@ def _lessons_under(action: ImprovementAction) -> list[int]:
     if action.target_kind == TargetKind.LESSON:
         return [action.target_id]
     if action.target_kind == TargetKind.QUESTION:
-        lesson_id = db.session.scalar(select(Question.lesson_id).where(Question.id == action.target_id))
+        lesson_id = db.session.scalar(
+            select(Question.lesson_id).where(Question.id == action.target_id)
+        )
         if lesson_id:
             return [lesson_id]
     module_id = _module_id(action)
@@ -177,18 +191,27 @@ def compare_before_after(action: ImprovementAction, viewer: User) -> Comparison 
     measure = Measure(action.measure)
     kind = "num" if measure in (Measure.GAIN, Measure.SATISFACTION) else "pct"
     by_version = (
-        measure == Measure.FACILITY and action.target_kind == TargetKind.QUESTION
-        and change.kind == TargetKind.QUESTION and change.item_id == action.target_id
-    )  # fmt: skip
+        measure == Measure.FACILITY
+        and action.target_kind == TargetKind.QUESTION
+        and change.kind == TargetKind.QUESTION
+        and change.item_id == action.target_id
+    )
     if by_version:
-        cohort_ids = [c.id for c in db.session.scalars(
-            visible_cohorts(viewer).where(Cohort.course_id == action.course_id))]  # fmt: skip
+        cohort_ids = [
+            c.id
+            for c in db.session.scalars(
+                visible_cohorts(viewer).where(Cohort.course_id == action.course_id)
+            )
+        ]
         before, after = _facility_by_version(action, change, cohort_ids)
         return Comparison(measure, "version", change, day, before, after, kind)
     early, late = _split_cohorts(action, viewer, day)
     return Comparison(
-        measure, "cohort_start", change, day,
-        _cohort_side(action, measure, early), _cohort_side(action, measure, late), kind,
-    )  # fmt: skip
-
-
+        measure,
+        "cohort_start",
+        change,
+        day,
+        _cohort_side(action, measure, early),
+        _cohort_side(action, measure, late),
+        kind,
+    )

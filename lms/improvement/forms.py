@@ -1,4 +1,5 @@
 """Forms for recording, updating and filtering improvement actions."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -48,9 +49,10 @@ class ActionForm(FlaskForm):
         _l("Finding (what the report showed)"), validators=[DataRequired(), Length(max=2000)]
     )
     target_kind = SelectField(
-        _l("Content to change"), choices=_choices(TARGET_LABELS, _l("None yet")),
+        _l("Content to change"),
+        choices=_choices(TARGET_LABELS, _l("None yet")),
         validators=[Optional()],
-    )  # fmt: skip
+    )
     target_key = StringField(
         _l("Key of that question, lesson or module"), validators=[Optional(), Length(max=64)]
     )
@@ -84,12 +86,15 @@ class ActionFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET filter changes nothing
 
-    status = SelectField(_l("Status"), choices=_choices(STATUS_LABELS, _l("Any")),
-                         validators=[Optional()])  # fmt: skip
-    measure = SelectField(_l("Measure"), choices=_choices(MEASURE_LABELS, _l("Any")),
-                          validators=[Optional()])  # fmt: skip
-    finding = SelectField(_l("Kind of finding"), choices=_choices(FINDING_LABELS, _l("Any")),
-                          validators=[Optional()])  # fmt: skip
+    status = SelectField(
+        _l("Status"), choices=_choices(STATUS_LABELS, _l("Any")), validators=[Optional()]
+    )
+    measure = SelectField(
+        _l("Measure"), choices=_choices(MEASURE_LABELS, _l("Any")), validators=[Optional()]
+    )
+    finding = SelectField(
+        _l("Kind of finding"), choices=_choices(FINDING_LABELS, _l("Any")), validators=[Optional()]
+    )
     course = SelectField(_l("Course"), coerce=int, validators=[Optional()])
     mine = SelectField(
         _l("Owner"),

@@ -1,5 +1,6 @@
 """The improvement ledger (持续改进台账): findings, the actions taken on them, and the
 content versions that carried each action out."""
+
 from __future__ import annotations
 
 import enum
@@ -74,9 +75,11 @@ class ImprovementAction(db.Model):
 
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id], lazy="joined")
     links: Mapped[list[ActionVersionLink]] = relationship(
-        back_populates="action", cascade="all, delete-orphan", order_by="ActionVersionLink.id",
+        back_populates="action",
+        cascade="all, delete-orphan",
+        order_by="ActionVersionLink.id",
         lazy="selectin",
-    )  # fmt: skip
+    )
 
     def __repr__(self) -> str:
         return f"<ImprovementAction {self.id} {self.status}>"

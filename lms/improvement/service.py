@@ -4,6 +4,7 @@ Functions take an explicit acting user and plain data, add and flush, never comm
 them inside ``write_transaction``. Organizers see and keep every action; a trainer those of the
 courses they teach a cohort of, and any they own or recorded.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -89,7 +90,9 @@ def can_view_action(user: User, action: ImprovementAction) -> bool:
         return True
     if not user.has_role(Role.TRAINER):
         return False
-    return user.id in (action.owner_id, action.created_by_id) or can_record_for(user, action.course_id)
+    return user.id in (action.owner_id, action.created_by_id) or can_record_for(
+        user, action.course_id
+    )
 
 
 def visible_actions(user: User):
@@ -150,14 +153,22 @@ def describe_finding(kind: str, ref: str) -> Finding:
     if kind == FindingKind.ITEM and ref.isdigit():
         question = db.session.get(Question, int(ref))
         if question is not None:
-            return Finding(kind, ref, question.course_id, f"{question.key}: {question.stem}",
-                           TargetKind.QUESTION, question.key, Measure.FACILITY)  # fmt: skip
+            return Finding(
+                kind,
+                ref,
+                question.course_id,
+                f"{question.key}: {question.stem}",
+                TargetKind.QUESTION,
+                question.key,
+                Measure.FACILITY,
+            )
     if kind in (FindingKind.MODULE, FindingKind.NEED) and ref.isdigit():
         module = db.session.get(Module, int(ref))
         if module is not None:
             measure = Measure.GAIN if kind == FindingKind.NEED else Measure.SATISFACTION
-            return Finding(kind, ref, module.course_id, module.title, TargetKind.MODULE,
-                           module.key, measure)  # fmt: skip
+            return Finding(
+                kind, ref, module.course_id, module.title, TargetKind.MODULE, module.key, measure
+            )
     if kind in (FindingKind.SUGGESTION, FindingKind.COMMENT):
         return Finding(kind, ref[:64], None, "", None, "", Measure.SATISFACTION)
     return Finding(FindingKind.OTHER, "", None, "", None, "", Measure.SATISFACTION)
@@ -175,7 +186,9 @@ def resolve_target(course_id: int, kind: str | None, key: str) -> int | None:
         select(model.id).where(model.course_id == course_id, model.key == key.strip())
     )
     if item_id is None:
-        raise ImprovementError(_l("No %(kind)s with this key in the course.", kind=kind), "target_key")
+        raise ImprovementError(
+            _l("No %(kind)s with this key in the course.", kind=kind), "target_key"
+        )
     return item_id
 
 
@@ -201,7 +214,9 @@ def _check(actor: User, data: ActionData) -> int | None:
     if db.session.get(Course, data.course_id) is None:
         raise ImprovementError(_l("Choose a course."), "course_id")
     if not can_record_for(actor, data.course_id):
-        raise ImprovementError(_l("You can record actions only for the courses you teach."), "course_id")
+        raise ImprovementError(
+            _l("You can record actions only for the courses you teach."), "course_id"
+        )
     if data.owner_id is not None and data.owner_id not in {u.id for u in staff_users()}:
         raise ImprovementError(_l("The owner must be a trainer or an organizer."), "owner_id")
     return resolve_target(data.course_id, data.target_kind, data.target_key)
@@ -219,13 +234,20 @@ def create_action(actor: User, data: ActionData) -> ImprovementAction:
         cohort = db.session.get(Cohort, cohort_id)
         cohort_id = cohort.id if cohort is not None and cohort.course_id == data.course_id else None
     action = ImprovementAction(
-        course_id=data.course_id, cohort_id=cohort_id, finding_kind=FindingKind(data.finding_kind),
-        finding_ref=data.finding_ref[:64], finding_summary=data.finding_summary,
+        course_id=data.course_id,
+        cohort_id=cohort_id,
+        finding_kind=FindingKind(data.finding_kind),
+        finding_ref=data.finding_ref[:64],
+        finding_summary=data.finding_summary,
         target_kind=TargetKind(data.target_kind) if data.target_kind else None,
-        target_id=target_id, planned_change=data.planned_change,
-        expected_effect=data.expected_effect, measure=Measure(data.measure),
-        status=ActionStatus(data.status), owner_id=data.owner_id, created_by_id=actor.id,
-    )  # fmt: skip
+        target_id=target_id,
+        planned_change=data.planned_change,
+        expected_effect=data.expected_effect,
+        measure=Measure(data.measure),
+        status=ActionStatus(data.status),
+        owner_id=data.owner_id,
+        created_by_id=actor.id,
+    )
     db.session.add(action)
     db.session.flush()
     record(actor, "improvement.create", action, finding=f"{data.finding_kind}:{data.finding_ref}")
@@ -271,14 +293,23 @@ def _version_rows(kind: TargetKind, where) -> list[VersionInfo]:
     version_model, fk, model = VERSION_TABLES[kind]
     label = model.title if kind != TargetKind.QUESTION else model.stem
     rows = db.session.execute(
-        select(version_model.id, fk.label("item_id"), model.key, label.label("label"),
-               version_model.version, version_model.created_at, version_model.source)
+        select(
+            version_model.id,
+            fk.label("item_id"),
+            model.key,
+            label.label("label"),
+            version_model.version,
+            version_model.created_at,
+            version_model.source,
+        )
         .join(model, model.id == fk)
         .where(*where)
         .order_by(version_model.created_at, version_model.id)
-    ).all()  # fmt: skip
-    return [VersionInfo(kind, r.id, r.item_id, r.key, r.label, r.version, r.created_at, r.source)
-            for r in rows]  # fmt: skip
+    ).all()
+    return [
+        VersionInfo(kind, r.id, r.item_id, r.key, r.label, r.version, r.created_at, r.source)
+        for r in rows
+    ]
 
 
 def _content_under(action: ImprovementAction) -> dict[TargetKind, list]:
@@ -308,9 +339,10 @@ def detected_versions(action: ImprovementAction) -> list[VersionInfo]:
     for kind, where in _content_under(action).items():
         version_model = VERSION_TABLES[kind][0]
         found += [
-            v for v in _version_rows(kind, [*where, version_model.created_at > action.created_at])
+            v
+            for v in _version_rows(kind, [*where, version_model.created_at > action.created_at])
             if (v.kind, v.row_id) not in linked
-        ]  # fmt: skip
+        ]
     return sorted(found, key=lambda v: v.created_at)
 
 
@@ -353,15 +385,22 @@ def link_version(
         raise ImprovementError(_l("Unknown kind of content."), "version") from None
     version_model, fk, model = VERSION_TABLES[kind]
     course_id = db.session.scalar(
-        select(model.course_id).join(version_model, fk == model.id).where(version_model.id == version_row_id)
+        select(model.course_id)
+        .join(version_model, fk == model.id)
+        .where(version_model.id == version_row_id)
     )
     if course_id is None or course_id != action.course_id:
         raise ImprovementError(_l("This version is not content of the action's course."), "version")
     existing = _existing_link(action.id, kind, version_row_id)
     if existing is not None:
         return existing
-    link = ActionVersionLink(action_id=action.id, target_kind=kind, version_row_id=version_row_id,
-                             source=source[:16], linked_by_id=actor.id if actor else None)  # fmt: skip
+    link = ActionVersionLink(
+        action_id=action.id,
+        target_kind=kind,
+        version_row_id=version_row_id,
+        source=source[:16],
+        linked_by_id=actor.id if actor else None,
+    )
     try:
         with db.session.begin_nested():
             db.session.add(link)
@@ -373,7 +412,9 @@ def link_version(
     return link
 
 
-def _existing_link(action_id: int, kind: TargetKind, version_row_id: int) -> ActionVersionLink | None:
+def _existing_link(
+    action_id: int, kind: TargetKind, version_row_id: int
+) -> ActionVersionLink | None:
     return db.session.scalar(
         select(ActionVersionLink).where(
             ActionVersionLink.action_id == action_id,

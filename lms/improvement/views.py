@@ -1,5 +1,6 @@
 """Ledger pages: the list, recording an action from a finding, and an action's page (update,
 link the content version that carried it out, and the before/after comparison)."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -45,7 +46,8 @@ def _courses() -> list[Course]:
 
 def _owner_choices(form: ActionForm) -> None:
     form.owner_id.choices = [(0, "—")] + [
-        (u.id, f"{u.name} · {u.work_unit}" if u.work_unit else u.name) for u in service.staff_users()
+        (u.id, f"{u.name} · {u.work_unit}" if u.work_unit else u.name)
+        for u in service.staff_users()
     ]
 
 
@@ -75,8 +77,12 @@ def _action(action_id: int) -> ImprovementAction:
 
 
 def _labels() -> dict:
-    return {"finding_labels": FINDING_LABELS, "status_labels": STATUS_LABELS,
-            "measure_labels": MEASURE_LABELS, "target_labels": TARGET_LABELS}  # fmt: skip
+    return {
+        "finding_labels": FINDING_LABELS,
+        "status_labels": STATUS_LABELS,
+        "measure_labels": MEASURE_LABELS,
+        "target_labels": TARGET_LABELS,
+    }
 
 
 def _filtered(form: ActionFilterForm):
@@ -110,8 +116,9 @@ def list_actions():
     page = db.paginate(_filtered(form), per_page=30, error_out=False)
     courses = {c.id: c.title for c in db.session.scalars(select(Course))}
     args = {k: v for k, v in request.args.items() if k != "page"}
-    return render_template("improvement/list.html", form=form, page=page, courses=courses,
-                           args=args, **_labels())  # fmt: skip
+    return render_template(
+        "improvement/list.html", form=form, page=page, courses=courses, args=args, **_labels()
+    )
 
 
 @bp.route("/actions.<any(csv, xlsx):fmt>")
@@ -119,23 +126,45 @@ def list_actions():
 def export_actions(fmt: str):
     actions = db.session.scalars(_filtered(_filter_form())).all()
     courses = {c.id: c.title for c in db.session.scalars(select(Course))}
-    table = tables.Table("improvements", _("Improvement ledger"), [
-        tables.Column(_("Recorded")), tables.Column(_("Course")), tables.Column(_("Kind of finding")),
-        tables.Column(_("Finding (what the report showed)")), tables.Column(_("Content to change")),
-        tables.Column(_("Planned change")), tables.Column(_("Expected effect")),
-        tables.Column(_("Measure of the effect")), tables.Column(_("Status")), tables.Column(_("Owner")),
-        tables.Column(_("Linked versions"), "int"),
-    ])  # fmt: skip
+    table = tables.Table(
+        "improvements",
+        _("Improvement ledger"),
+        [
+            tables.Column(_("Recorded")),
+            tables.Column(_("Course")),
+            tables.Column(_("Kind of finding")),
+            tables.Column(_("Finding (what the report showed)")),
+            tables.Column(_("Content to change")),
+            tables.Column(_("Planned change")),
+            tables.Column(_("Expected effect")),
+            tables.Column(_("Measure of the effect")),
+            tables.Column(_("Status")),
+            tables.Column(_("Owner")),
+            tables.Column(_("Linked versions"), "int"),
+        ],
+    )
     for a in actions:
-        table.rows.append([
-            local_datetime_text(a.created_at), courses.get(a.course_id, ""),
-            str(FINDING_LABELS[a.finding_kind]), a.finding_summary, service.target_label(a),
-            a.planned_change, a.expected_effect, str(MEASURE_LABELS[a.measure]),
-            str(STATUS_LABELS[a.status]), a.owner.name if a.owner else "", len(a.links),
-        ])  # fmt: skip
+        table.rows.append(
+            [
+                local_datetime_text(a.created_at),
+                courses.get(a.course_id, ""),
+                str(FINDING_LABELS[a.finding_kind]),
+                a.finding_summary,
+                service.target_label(a),
+                a.planned_change,
+                a.expected_effect,
+                str(MEASURE_LABELS[a.measure]),
+                str(STATUS_LABELS[a.status]),
+                a.owner.name if a.owner else "",
+                len(a.links),
+            ]
+        )
     body, mime = tables.export(table, fmt)
-    return body, 200, {"Content-Type": mime,
-                       "Content-Disposition": f"attachment; filename=improvements.{fmt}"}  # fmt: skip
+    return (
+        body,
+        200,
+        {"Content-Type": mime, "Content-Disposition": f"attachment; filename=improvements.{fmt}"},
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -176,13 +205,19 @@ def new_action():
     return render_template("improvement/new.html", form=form, **_labels())
 
 
+def _when(moment) -> str:
+    return local_datetime_text(moment)
+
+
 def _link_form(action: ImprovementAction) -> LinkVersionForm:
     form = LinkVersionForm()
     form.version.choices = [
-        (f"{v.kind}:{v.row_id}", f"{TARGET_LABELS[v.kind]} {v.item_key} v{v.version} · "
-                                 f"{local_datetime_text(v.created_at)}")
+        (
+            f"{v.kind}:{v.row_id}",
+            f"{TARGET_LABELS[v.kind]} {v.item_key} v{v.version} · {_when(v.created_at)}",
+        )
         for v in service.version_choices(action)
-    ]  # fmt: skip
+    ]
     return form
 
 
@@ -198,11 +233,17 @@ def _show(action: ImprovementAction, form: ActionForm | None = None, status: int
     _owner_choices(form)
     course = db.session.get(Course, action.course_id)
     return render_template(
-        "improvement/show.html", action=action, form=form, link_form=_link_form(action),
-        course=course, target=service.target_label(action),
-        linked=service.linked_versions(action), detected=service.detected_versions(action),
-        comparison=compare_before_after(action, current_user), **_labels(),
-    ), status  # fmt: skip
+        "improvement/show.html",
+        action=action,
+        form=form,
+        link_form=_link_form(action),
+        course=course,
+        target=service.target_label(action),
+        linked=service.linked_versions(action),
+        detected=service.detected_versions(action),
+        comparison=compare_before_after(action, current_user),
+        **_labels(),
+    ), status
 
 
 @bp.route("/<int:action_id>")
@@ -214,14 +255,16 @@ def show_action(action_id: int):
 @bp.route("/<int:action_id>/edit", methods=["POST"])
 @role_required(*STAFF)
 def edit_action(action_id: int):
-    action = _action(action_id)
+    _action(action_id)  # 404 unless the user may see it
     form = ActionForm()
     _owner_choices(form)
     if form.validate_on_submit():
         try:
             with write_transaction():
                 locked = db.session.scalar(
-                    select(ImprovementAction).where(ImprovementAction.id == action_id).with_for_update()
+                    select(ImprovementAction)
+                    .where(ImprovementAction.id == action_id)
+                    .with_for_update()
                 )
                 service.update_action(current_user, locked, _data(form, locked.course_id))
         except ImprovementError as error:
@@ -249,4 +292,3 @@ def link_version(action_id: int):
     else:
         flash(_("Version linked: the comparison now splits at this change."), "success")
     return redirect(url_for("improvement.show_action", action_id=action_id))
-

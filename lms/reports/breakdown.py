@@ -1,4 +1,5 @@
 """Breakdown dimensions: region (省 / 省市 / 省市县), work unit and position of the trainee."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

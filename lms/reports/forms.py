@@ -1,9 +1,16 @@
 """Report filters (GET forms: they change nothing, so no CSRF token)."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, StringField
+from wtforms import (
+    DateField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional, ValidationError
 
@@ -20,20 +27,27 @@ class ReportFilterForm(_GetForm):
     date_to = DateField(_l("To"), validators=[Optional()])
     cohorts = SelectField(
         _l("Cohorts"),
-        choices=[SelectChoice("cohort", _l("This cohort")),
-                 SelectChoice("course", _l("All my cohorts of this course"))],
-        default="cohort", validators=[Optional()],
-    )  # fmt: skip
+        choices=[
+            SelectChoice("cohort", _l("This cohort")),
+            SelectChoice("course", _l("All my cohorts of this course")),
+        ],
+        default="cohort",
+        validators=[Optional()],
+    )
     attempts = SelectField(
         _l("Attempts"),
-        choices=[SelectChoice("first", _l("First attempts (as Moodle)")),
-                 SelectChoice("all", _l("All graded attempts"))],
-        default="first", validators=[Optional()],
-    )  # fmt: skip
+        choices=[
+            SelectChoice("first", _l("First attempts (as Moodle)")),
+            SelectChoice("all", _l("All graded attempts")),
+        ],
+        default="first",
+        validators=[Optional()],
+    )
     dim = SelectField(
         _l("Break down by"),
         choices=[SelectChoice(d.key, d.label) for d in DIMENSIONS.values()],
-        default=DEFAULT_DIMENSION, validators=[Optional()],
+        default=DEFAULT_DIMENSION,
+        validators=[Optional()],
     )
 
     def validate_date_to(self, field):

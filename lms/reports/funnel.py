@@ -8,6 +8,7 @@ compute from the tables it reads are registered here; other domains add theirs w
 
 A stage that is not registered is simply not shown.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -77,9 +78,12 @@ def current_lessons(course_id: int):
     return (
         select(Lesson.id)
         .join(Module, Module.id == Lesson.module_id)
-        .where(Lesson.course_id == course_id, Lesson.is_retired.is_(False),
-               Module.is_retired.is_(False))
-    )  # fmt: skip
+        .where(
+            Lesson.course_id == course_id,
+            Lesson.is_retired.is_(False),
+            Module.is_retired.is_(False),
+        )
+    )
 
 
 def count_enrolled(cohort: Cohort) -> int:
@@ -92,9 +96,7 @@ def count_started(cohort: Cohort) -> int:
     opened = exists().where(
         LessonProgress.user_id == members.c.user_id, LessonProgress.course_id == cohort.course_id
     )
-    attempted = exists().where(
-        Attempt.user_id == members.c.user_id, Attempt.cohort_id == cohort.id
-    )
+    attempted = exists().where(Attempt.user_id == members.c.user_id, Attempt.cohort_id == cohort.id)
     return db.session.scalar(
         select(func.count()).select_from(members).where(or_(opened, attempted))
     )

@@ -3,6 +3,7 @@
 Each figure comes from the same functions as the full reports, narrowed to one module, so the
 card and the report pages always agree.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -60,7 +61,11 @@ def module_health(cohort: Cohort, scope: Scope, module: Module, members: int) ->
     pre, post = pre_post_quizzes(module.course_id)
     gain = gain_overall(scope, pre, post, module_ids=[module.id]) if pre and post else None
     need = next(
-        (n for n in module_needs(scope, needs_surveys(module.course_id)) if n.module_id == module.id),
+        (
+            n
+            for n in module_needs(scope, needs_surveys(module.course_id))
+            if n.module_id == module.id
+        ),
         None,
     )
     health = ModuleHealth(module, progress, satisfaction, gain, need)

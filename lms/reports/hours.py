@@ -6,6 +6,7 @@ of it (from ``lesson_progress``). The lead replaces it at start-up with::
 
     set_hours_provider(lambda cohort: credited_hours_by_user(cohort))  # {user_id: hours}
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable

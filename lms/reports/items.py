@@ -19,6 +19,7 @@ Everything comes from one statement: per question n, Σx, Σx², Σr, Σr², Σx
 sorted-pair sum, plus n, Σtotal, Σtotal² of the attempts, then the arithmetic in ``stats``.
 Per-option counts come from a second grouped query (GROUP BY version, response).
 """
+
 from __future__ import annotations
 
 import json
@@ -146,29 +147,40 @@ def _item_sums(scope: Scope, quiz: Quiz) -> tuple[list, list]:
     tune_for_reports()
     score = func.coalesce(AttemptItem.score, 0.0)
     chosen = (
-        select(Attempt.id, func.coalesce(Attempt.score, 0.0).label("t"),
-               Attempt.max_score.label("tp"))
-        .where(Attempt.quiz_id == quiz.id, *scope.attempt_filter())
-    ).subquery("chosen")  # fmt: skip
-    response = case(
-        (AttemptItem.question_id.in_(_choice_question_ids(quiz.course_id)),
-         func.coalesce(cast(AttemptItem.response, String), "null")),
-        else_=None,
-    )  # fmt: skip
-    cells = (
         select(
-            AttemptItem.question_id.label("q"),
-            AttemptItem.question_version_id.label("v"),
-            response.label("resp"),
-            score.label("x"),
-            (chosen.c.t - score).label("r"),
-            func.count().label("c"),
-            func.sum(AttemptItem.points).label("sp"),
+            Attempt.id, func.coalesce(Attempt.score, 0.0).label("t"), Attempt.max_score.label("tp")
+        ).where(Attempt.quiz_id == quiz.id, *scope.attempt_filter())
+    ).subquery("chosen")
+    response = case(
+        (
+            AttemptItem.question_id.in_(_choice_question_ids(quiz.course_id)),
+            func.coalesce(cast(AttemptItem.response, String), "null"),
+        ),
+        else_=None,
+    )
+    cells = (
+        (
+            select(
+                AttemptItem.question_id.label("q"),
+                AttemptItem.question_version_id.label("v"),
+                response.label("resp"),
+                score.label("x"),
+                (chosen.c.t - score).label("r"),
+                func.count().label("c"),
+                func.sum(AttemptItem.points).label("sp"),
+            )
+            .join(chosen, chosen.c.id == AttemptItem.attempt_id)
+            .group_by(
+                AttemptItem.question_id,
+                AttemptItem.question_version_id,
+                response,
+                score,
+                chosen.c.t,
+            )
         )
-        .join(chosen, chosen.c.id == AttemptItem.attempt_id)
-        .group_by(AttemptItem.question_id, AttemptItem.question_version_id, response, score,
-                  chosen.c.t)
-    ).cte("cells").prefix_with("MATERIALIZED")  # fmt: skip
+        .cte("cells")
+        .prefix_with("MATERIALIZED")
+    )
     x, r, c = cells.c.x, cells.c.r, cells.c.c
     sums = (
         select(
@@ -187,32 +199,44 @@ def _item_sums(scope: Scope, quiz: Quiz) -> tuple[list, list]:
     # Σ x₍ₖ₎ r₍ₖ₎ = Σᵢ (vᵢ − vᵢ₊₁) · R(hᵢ) with vₘ₊₁ = 0, where R(h) is the sum of the h smallest
     # r. R(h) comes from the distinct r values: in the block (lo, hi] of value r,
     # R(h) = (sum of the r below the block) + (h − lo) · r.
-    per_x = select(cells.c.q, x.label("v"), func.sum(c).label("c")).group_by(cells.c.q, x).subquery()
+    per_x = (
+        select(cells.c.q, x.label("v"), func.sum(c).label("c")).group_by(cells.c.q, x).subquery()
+    )
     by_x = {"partition_by": per_x.c.q, "order_by": per_x.c.v}
     x_blocks = select(
         per_x.c.q,
         func.sum(per_x.c.c).over(**by_x, rows=(None, 0)).label("h"),
         (per_x.c.v - func.lead(per_x.c.v, 1, 0.0).over(**by_x)).label("dv"),
     ).subquery("x_blocks")
-    per_r = select(cells.c.q, r.label("r"), func.sum(c).label("c")).group_by(cells.c.q, r).subquery()
+    per_r = (
+        select(cells.c.q, r.label("r"), func.sum(c).label("c")).group_by(cells.c.q, r).subquery()
+    )
     by_r = {"partition_by": per_r.c.q, "order_by": per_r.c.r, "rows": (None, 0)}
     upto = func.sum(per_r.c.c).over(**by_r)
     r_blocks = select(
-        per_r.c.q, per_r.c.r, (upto - per_r.c.c).label("lo"), upto.label("hi"),
+        per_r.c.q,
+        per_r.c.r,
+        (upto - per_r.c.c).label("lo"),
+        upto.label("hi"),
         (func.sum(per_r.c.r * per_r.c.c).over(**by_r) - per_r.c.r * per_r.c.c).label("below"),
     ).subquery("r_blocks")
     sorted_pairs = (
         select(
             x_blocks.c.q,
             func.sum(
-                x_blocks.c.dv
-                * (r_blocks.c.below + (x_blocks.c.h - r_blocks.c.lo) * r_blocks.c.r)
+                x_blocks.c.dv * (r_blocks.c.below + (x_blocks.c.h - r_blocks.c.lo) * r_blocks.c.r)
             ).label("sxr_sorted"),
         )
-        .join(r_blocks, and_(r_blocks.c.q == x_blocks.c.q, x_blocks.c.h > r_blocks.c.lo,
-                             x_blocks.c.h <= r_blocks.c.hi))
+        .join(
+            r_blocks,
+            and_(
+                r_blocks.c.q == x_blocks.c.q,
+                x_blocks.c.h > r_blocks.c.lo,
+                x_blocks.c.h <= r_blocks.c.hi,
+            ),
+        )
         .group_by(x_blocks.c.q)
-    ).subquery("sorted_pairs")  # fmt: skip
+    ).subquery("sorted_pairs")
     whole = select(
         func.count().label("attempts"),
         func.sum(chosen.c.t).label("st"),
@@ -222,40 +246,63 @@ def _item_sums(scope: Scope, quiz: Quiz) -> tuple[list, list]:
     no_int, no_float, no_text = cast(null(), Integer), cast(null(), Float), cast(null(), String)
     item_rows = (
         select(
-            literal("item").label("kind"), sums.c.q, no_int.label("v"), no_text.label("resp"),
-            sums.c.n, sums.c.sx, sums.c.sx2, sums.c.sr, sums.c.sr2, sums.c.sxr, sums.c.sp,
-            sorted_pairs.c.sxr_sorted, whole.c.attempts, whole.c.st, whole.c.st2, whole.c.stp,
+            literal("item").label("kind"),
+            sums.c.q,
+            no_int.label("v"),
+            no_text.label("resp"),
+            sums.c.n,
+            sums.c.sx,
+            sums.c.sx2,
+            sums.c.sr,
+            sums.c.sr2,
+            sums.c.sxr,
+            sums.c.sp,
+            sorted_pairs.c.sxr_sorted,
+            whole.c.attempts,
+            whole.c.st,
+            whole.c.st2,
+            whole.c.stp,
         )
         .select_from(whole)
         .outerjoin(sums, true())
         .outerjoin(sorted_pairs, sorted_pairs.c.q == sums.c.q)
-    )  # fmt: skip
+    )
     option_rows = (
         select(
-            literal("option").label("kind"), cells.c.q, cells.c.v, cells.c.resp,
+            literal("option").label("kind"),
+            cells.c.q,
+            cells.c.v,
+            cells.c.resp,
             cast(func.sum(c), Integer).label("n"),
             *[no_float.label(f"f{i}") for i in range(11)],
         )
         .where(cells.c.resp.is_not(None))
         .group_by(cells.c.q, cells.c.v, cells.c.resp)
-    )  # fmt: skip
+    )
     rows = db.session.execute(union_all(item_rows, option_rows)).all()
-    return [row for row in rows if row.kind == "item"], [row for row in rows if row.kind == "option"]
+    return [row for row in rows if row.kind == "item"], [
+        row for row in rows if row.kind == "option"
+    ]
 
 
 def _questions(quiz: Quiz, question_ids) -> list:
     """The questions to list, in quiz order (fixed lists) or module order (draws)."""
     query = (
         select(
-            Question.id, Question.key, Question.stem, Question.qtype, Question.module_id,
-            Question.lesson_id, func.coalesce(QuizItem.position, 10_000).label("position"),
+            Question.id,
+            Question.key,
+            Question.stem,
+            Question.qtype,
+            Question.module_id,
+            Question.lesson_id,
+            func.coalesce(QuizItem.position, 10_000).label("position"),
             Module.position.label("module_position"),
         )
         .join(Module, Module.id == Question.module_id)
         .outerjoin(QuizItem, and_(QuizItem.quiz_id == quiz.id, QuizItem.question_id == Question.id))
         .where(Question.id.in_(list(question_ids)))
         .order_by("position", "module_position", Question.key)
-    )  # fmt: skip
+    )
     return db.session.execute(query).all()
 
 
@@ -296,13 +343,21 @@ def item_analysis(scope: Scope, quiz: Quiz) -> ItemAnalysis:
             efficiency = cov / cov_max if cov_max and cov_max > 1e-12 else None
         items.append(
             ItemStats(
-                question_id=q.id, key=q.key, stem=q.stem, qtype=str(q.qtype),
-                module_id=q.module_id, lesson_id=q.lesson_id, n=n, max_points=max_p,
-                facility=facility, sd=sd / max_p if sd is not None and max_p else None,
-                discrimination=discrimination, efficiency=efficiency,
+                question_id=q.id,
+                key=q.key,
+                stem=q.stem,
+                qtype=str(q.qtype),
+                module_id=q.module_id,
+                lesson_id=q.lesson_id,
+                n=n,
+                max_points=max_p,
+                facility=facility,
+                sd=sd / max_p if sd is not None and max_p else None,
+                discrimination=discrimination,
+                efficiency=efficiency,
                 flags=flags_for(facility, discrimination, n),
             )
-        )  # fmt: skip
+        )
     attempts = head.attempts or 0
     total_var = stats.variance(attempts, head.st, head.st2)
     # a fixed test: every question was answered in every attempt
@@ -314,11 +369,17 @@ def item_analysis(scope: Scope, quiz: Quiz) -> ItemAnalysis:
     else:
         alpha, note = stats.cronbach_alpha(len(items), variances, total_var), ""
     return ItemAnalysis(
-        quiz=quiz, attempts=attempts, items=items, alpha=alpha, alpha_note=note,
-        mean_total=stats.mean(attempts, head.st), sd_total=stats.std_dev(attempts, head.st, head.st2),
+        quiz=quiz,
+        attempts=attempts,
+        items=items,
+        alpha=alpha,
+        alpha_note=note,
+        mean_total=stats.mean(attempts, head.st),
+        sd_total=stats.std_dev(attempts, head.st, head.st2),
         max_total=stats.mean(attempts, head.stp),
-        first_only=not scope.all_attempts, options=_option_counts(option_rows),
-    )  # fmt: skip
+        first_only=not scope.all_attempts,
+        options=_option_counts(option_rows),
+    )
 
 
 def _letters(response) -> list[str]:
@@ -368,17 +429,30 @@ def _option_counts(rows) -> dict[int, list[VersionResponses]]:
             choices = [("true", "true"), ("false", "false")]
             correct = {"true" if answer else "false"}
         else:
-            choices = [(chr(ord("A") + i), text) for i, text in enumerate(data.get("options") or [])]
+            choices = [
+                (chr(ord("A") + i), text) for i, text in enumerate(data.get("options") or [])
+            ]
             correct = set(answer if isinstance(answer, list) else [answer])
         options = [
-            OptionCount(letter, text, tally.get(letter, 0), tally.get(letter, 0) / n if n else None,
-                        letter in correct)
+            OptionCount(
+                letter,
+                text,
+                tally.get(letter, 0),
+                tally.get(letter, 0) / n if n else None,
+                letter in correct,
+            )
             for letter, text in choices
-        ]  # fmt: skip
+        ]
         result.setdefault(owners[version.id], []).append(
-            VersionResponses(owners[version.id], version.id, version.version, n,
-                             tally.get("__blank__", 0), options)
-        )  # fmt: skip
+            VersionResponses(
+                owners[version.id],
+                version.id,
+                version.version,
+                n,
+                tally.get("__blank__", 0),
+                options,
+            )
+        )
     return result
 
 

@@ -7,6 +7,7 @@ normalised gain is g = (post − pre) / (1 − pre) (Hake); it is undefined, and
 the pre-test share is already 100 %. Module and overall figures are the mean of the trainees'
 g with n and a 95 % t confidence interval, all from SQL sums (n, Σg, Σg²).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -55,25 +56,33 @@ def quiz_scores(scope: Scope, quizzes: list[Quiz]) -> list[QuizScores]:
     ids = [q.id for q in quizzes]
     pct = Attempt.percent
     main = db.session.execute(
-        select(Attempt.quiz_id, func.count(pct).label("n"), func.sum(pct).label("s1"),
-               func.sum(pct * pct).label("s2"),
-               func.sum(case((Attempt.passed.is_(True), 1), else_=0)).label("passed"))
+        select(
+            Attempt.quiz_id,
+            func.count(pct).label("n"),
+            func.sum(pct).label("s1"),
+            func.sum(pct * pct).label("s2"),
+            func.sum(case((Attempt.passed.is_(True), 1), else_=0)).label("passed"),
+        )
         .where(*scope.attempt_filter(ids))
         .group_by(Attempt.quiz_id)
-    ).all()  # fmt: skip
+    ).all()
     ever = db.session.execute(
-        select(Attempt.quiz_id, func.count(func.distinct(Attempt.user_id)).label("takers"),
-               func.count(func.distinct(case((Attempt.passed.is_(True), Attempt.user_id))))
-               .label("passers"))
+        select(
+            Attempt.quiz_id,
+            func.count(func.distinct(Attempt.user_id)).label("takers"),
+            func.count(func.distinct(case((Attempt.passed.is_(True), Attempt.user_id)))).label(
+                "passers"
+            ),
+        )
         .where(*scope.attempt_filter(ids, first_only=False))
         .group_by(Attempt.quiz_id)
-    ).all()  # fmt: skip
+    ).all()
     bins = bucket(pct, SCORE_EDGES)
     hist = db.session.execute(
         select(Attempt.quiz_id, bins.label("bin"), func.count().label("n"))
         .where(*scope.attempt_filter(ids), pct.is_not(None))
         .group_by(Attempt.quiz_id, bins)
-    ).all()  # fmt: skip
+    ).all()
     by_quiz = {r.quiz_id: r for r in main}
     ever_by = {r.quiz_id: r for r in ever}
     result = []
@@ -87,28 +96,35 @@ def quiz_scores(scope: Scope, quizzes: list[Quiz]) -> list[QuizScores]:
         e = ever_by.get(quiz.id)
         result.append(
             QuizScores(
-                quiz=quiz, n=n, mean=stats.mean(n, r.s1 if r else None),
+                quiz=quiz,
+                n=n,
+                mean=stats.mean(n, r.s1 if r else None),
                 sd=stats.std_dev(n, r.s1 if r else None, r.s2 if r else None),
                 pass_rate=(r.passed / n) if r and n else None,
-                ever_passed=e.passers if e else 0, takers=e.takers if e else 0,
+                ever_passed=e.passers if e else 0,
+                takers=e.takers if e else 0,
                 histogram=counts,
             )
-        )  # fmt: skip
+        )
     return result
 
 
 def pre_post_quizzes(course_id: int) -> tuple[Quiz | None, Quiz | None]:
     """The course's pre-test and the post-test that is its parallel form."""
     quizzes = db.session.scalars(
-        select(Quiz).where(
+        select(Quiz)
+        .where(
             Quiz.course_id == course_id,
             Quiz.kind.in_([QuizKind.PRE_TEST, QuizKind.POST_TEST]),
             Quiz.is_retired.is_(False),
-        ).order_by(Quiz.id)
+        )
+        .order_by(Quiz.id)
     ).all()
     pre = next((q for q in quizzes if q.kind == QuizKind.PRE_TEST), None)
     posts = [q for q in quizzes if q.kind == QuizKind.POST_TEST]
-    post = next((q for q in posts if pre and (q.settings or {}).get("parallel_to") == pre.key), None)
+    post = next(
+        (q for q in posts if pre and (q.settings or {}).get("parallel_to") == pre.key), None
+    )
     return pre, post or (posts[0] if posts else None)
 
 
@@ -144,9 +160,10 @@ def _pairs(scope: Scope, pre: Quiz, post: Quiz, by_module: bool, module_ids=None
     )
     columns = [sums.c.user_id] + ([sums.c.module_id] if by_module else [])
     return (
-        select(*columns, pre_share.label("pre"), post_share.label("post"), gain.label("g"))
-        .where(sums.c.pre_p > 0, sums.c.post_p > 0)
-    ).subquery("pairs")  # fmt: skip
+        select(*columns, pre_share.label("pre"), post_share.label("post"), gain.label("g")).where(
+            sums.c.pre_p > 0, sums.c.post_p > 0
+        )
+    ).subquery("pairs")
 
 
 @dataclass
@@ -177,11 +194,13 @@ def _aggregate(pairs, *group):
 def _gain(key, label, row) -> Gain:
     pairs = row.pairs if row else 0
     return Gain(
-        key=key, label=label, pairs=pairs,
+        key=key,
+        label=label,
+        pairs=pairs,
         pre=stats.mean(pairs, row.pre if row else None),
         post=stats.mean(pairs, row.post if row else None),
         gain=stats.mean_ci(row.n if row else 0, row.s1 if row else None, row.s2 if row else None),
-    )  # fmt: skip
+    )
 
 
 def gain_overall(scope: Scope, pre: Quiz, post: Quiz, module_ids=None) -> Gain:
@@ -246,14 +265,31 @@ def gain_by_trainee(scope: Scope, pre: Quiz, post: Quiz) -> list[TraineeGain]:
     """Each trainee with both tests: pre, post and g, lowest gain first (who needs help)."""
     pairs = _pairs(scope, pre, post, by_module=False)
     rows = db.session.execute(
-        select(User.id, User.name, User.province, User.city, User.county, User.work_unit,
-               User.position, pairs.c.pre, pairs.c.post, pairs.c.g)
+        select(
+            User.id,
+            User.name,
+            User.province,
+            User.city,
+            User.county,
+            User.work_unit,
+            User.position,
+            pairs.c.pre,
+            pairs.c.post,
+            pairs.c.g,
+        )
         .join(User, User.id == pairs.c.user_id)
         .order_by(pairs.c.g.is_(None), pairs.c.g, User.name)
-    ).all()  # fmt: skip
+    ).all()
     return [
-        TraineeGain(r.id, r.name, " ".join(p for p in (r.province, r.city, r.county) if p),
-                    r.work_unit, r.position, r.pre, r.post, r.g)
+        TraineeGain(
+            r.id,
+            r.name,
+            " ".join(p for p in (r.province, r.city, r.county) if p),
+            r.work_unit,
+            r.position,
+            r.pre,
+            r.post,
+            r.g,
+        )
         for r in rows
-    ]  # fmt: skip
-
+    ]

@@ -4,6 +4,7 @@ Needs-survey items that name a module and a measure (``need`` or ``confidence``,
 averaged per module, overall and by region, work unit or position. A high mean need with low
 confidence is where the training should put its weight.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -13,7 +14,13 @@ from sqlalchemy import func, select
 from lms.auth.models import User
 from lms.extensions import db
 from lms.learning.models import Module
-from lms.surveys.models import Survey, SurveyAnswer, SurveyItem, SurveyKind, SurveyResponse
+from lms.surveys.models import (
+    Survey,
+    SurveyAnswer,
+    SurveyItem,
+    SurveyKind,
+    SurveyResponse,
+)
 
 from . import stats
 from .breakdown import Dimension
@@ -45,9 +52,13 @@ class ModuleNeed:
 
 def needs_surveys(course_id: int) -> list[Survey]:
     return db.session.scalars(
-        select(Survey).where(
-            Survey.course_id == course_id, Survey.kind == SurveyKind.NEEDS, Survey.is_retired.is_(False)
-        ).order_by(Survey.id)
+        select(Survey)
+        .where(
+            Survey.course_id == course_id,
+            Survey.kind == SurveyKind.NEEDS,
+            Survey.is_retired.is_(False),
+        )
+        .order_by(Survey.id)
     ).all()
 
 
@@ -74,10 +85,14 @@ def module_needs(scope: Scope, surveys: list[Survey]) -> list[ModuleNeed]:
         return []
     rows = db.session.execute(
         _answers(scope, visible)
-        .add_columns(SurveyItem.module_id, SurveyItem.measure, SurveyAnswer.value_num,
-                     func.count().label("n"))
+        .add_columns(
+            SurveyItem.module_id,
+            SurveyItem.measure,
+            SurveyAnswer.value_num,
+            func.count().label("n"),
+        )
         .group_by(SurveyItem.module_id, SurveyItem.measure, SurveyAnswer.value_num)
-    ).all()  # fmt: skip
+    ).all()
     cells: dict[int, dict[str, dict[float, int]]] = {}
     for r in rows:
         cells.setdefault(r.module_id, {}).setdefault(r.measure, {})[r.value_num] = r.n
@@ -86,19 +101,18 @@ def module_needs(scope: Scope, surveys: list[Survey]) -> list[ModuleNeed]:
     ).all()
     result = []
     for m in modules:
-        by_measure = cells[m.id]
-
-        def summary(measure):
-            counts = by_measure.get(measure, {})
-            n = sum(counts.values())
-            s1 = sum(v * c for v, c in counts.items())
-            s2 = sum(v * v * c for v, c in counts.items())
-            return stats.mean_ci(n, s1, s2), [counts.get(float(v), 0) for v in range(1, 6)]
-
-        need, need_counts = summary("need")
-        confidence, confidence_counts = summary("confidence")
+        need, need_counts = _summary(cells[m.id].get("need", {}))
+        confidence, confidence_counts = _summary(cells[m.id].get("confidence", {}))
         result.append(ModuleNeed(m.id, m.title, need, confidence, need_counts, confidence_counts))
     return result
+
+
+def _summary(counts: dict[float, int]) -> tuple[stats.MeanCI, list[int]]:
+    """Mean with CI from counts per answer 1-5, and the counts in order."""
+    n = sum(counts.values())
+    s1 = sum(v * c for v, c in counts.items())
+    s2 = sum(v * v * c for v, c in counts.items())
+    return stats.mean_ci(n, s1, s2), [counts.get(float(v), 0) for v in range(1, 6)]
 
 
 @dataclass
@@ -121,17 +135,22 @@ def needs_by_group(scope: Scope, surveys: list[Survey], dimension: Dimension) ->
     columns = dimension.columns()
     rows = db.session.execute(
         _answers(scope, named)
-        .add_columns(*columns, SurveyItem.module_id, SurveyItem.measure,
-                     func.count().label("n"), func.sum(SurveyAnswer.value_num).label("s1"))
+        .add_columns(
+            *columns,
+            SurveyItem.module_id,
+            SurveyItem.measure,
+            func.count().label("n"),
+            func.sum(SurveyAnswer.value_num).label("s1"),
+        )
         .join(User, User.id == SurveyResponse.user_id)
         .group_by(*columns, SurveyItem.module_id, SurveyItem.measure)
-    ).all()  # fmt: skip
+    ).all()
     sizes = db.session.execute(
         select(*columns, func.count(SurveyResponse.id).label("n"))
         .join(User, User.id == SurveyResponse.user_id)
         .where(SurveyResponse.survey_id.in_(named), *scope.response_filter())
         .group_by(*columns)
-    ).all()  # fmt: skip
+    ).all()
     groups = {
         dimension.key_of(r): GroupNeeds(dimension.key_of(r), dimension.label_of(r), r.n)
         for r in sizes

@@ -5,6 +5,7 @@ viewer) and returns the template's variables, with every table under ``tables``;
 route calls the same function and downloads one of those tables, so a download always matches
 what the page showed.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -37,7 +38,12 @@ from .learning import (
 )
 from .needs import module_needs, needs_by_group, needs_surveys
 from .progress import inactive_trainees, module_progress, trainee_progress
-from .reaction import FEEDBACK_KINDS, course_nps, module_satisfaction, overall_satisfaction
+from .reaction import (
+    FEEDBACK_KINDS,
+    course_nps,
+    module_satisfaction,
+    overall_satisfaction,
+)
 from .scope import Scope
 from .survey_results import course_surveys, survey_results, text_answers
 from .tables import CohortFigures
@@ -72,22 +78,30 @@ def overview(ctx: ReportContext) -> dict:
     bins = tables.hours_bins([t.hours or 0.0 for t in trainees], cohort.course.credit_hours or 0)
     charts = {
         "funnel": svg.funnel(
-            "chart-funnel", _("Funnel"),
+            "chart-funnel",
+            _("Funnel"),
             _("Trainees at each stage, from enrolment on; the table below has the figures."),
             [(str(s.label), s.count, _pct(s.share)) for s in stages],
         ),
         "modules": svg.bar_chart(
-            "chart-modules", _("Completion rate by module"),
+            "chart-modules",
+            _("Completion rate by module"),
             _("Share of enrolled trainees who completed every lesson of each module."),
-            [svg.Bar(m.title, m.completion, _pct(m.completion)) for m in modules], max_value=1,
+            [svg.Bar(m.title, m.completion, _pct(m.completion)) for m in modules],
+            max_value=1,
         ),
         "hours": svg.histogram(
-            "chart-hours", _("Credit hours distribution"),
-            _("How many trainees have earned how many credit hours."), bins,
+            "chart-hours",
+            _("Credit hours distribution"),
+            _("How many trainees have earned how many credit hours."),
+            bins,
         ),
-    }  # fmt: skip
+    }
     return {
-        "stages": stages, "members": members, "inactive_count": len(inactive), "charts": charts,
+        "stages": stages,
+        "members": members,
+        "inactive_count": len(inactive),
+        "charts": charts,
         "tables": {
             "funnel": tables.funnel_table(stages),
             "modules": tables.module_progress_table(modules, cohort.id),
@@ -95,7 +109,7 @@ def overview(ctx: ReportContext) -> dict:
             "inactive": tables.inactive_table(inactive, ctx.inactive_days),
             "trainees": tables.trainees_table(trainees),
         },
-    }  # fmt: skip
+    }
 
 
 def needs(ctx: ReportContext) -> dict:
@@ -115,17 +129,36 @@ def needs(ctx: ReportContext) -> dict:
             result_tables[table.name] = table
     result_tables["open-answers"] = tables.text_table(answers, "open-answers", _("Open answers"))
     chart = svg.bar_chart(
-        "chart-needs", _("Need and confidence by module"),
+        "chart-needs",
+        _("Need and confidence by module"),
         _("Mean self-rated need (first bar) and confidence (second bar), 1 to 5, per module."),
-        [bar for m in modules for bar in (
-            svg.Bar(_("%(module)s: need", module=m.title), m.need.mean,
-                    tables.format_cell(m.need.mean, "num"), m.high_demand),
-            svg.Bar(_("%(module)s: confidence", module=m.title), m.confidence.mean,
-                    tables.format_cell(m.confidence.mean, "num")),
-        )], max_value=5,
-    )  # fmt: skip
-    return {"modules": modules, "results": results, "named": any(not s.is_anonymous for s in surveys),
-            "surveys": surveys, "chart": chart, "tables": result_tables}  # fmt: skip
+        [
+            bar
+            for m in modules
+            for bar in (
+                svg.Bar(
+                    _("%(module)s: need", module=m.title),
+                    m.need.mean,
+                    tables.format_cell(m.need.mean, "num"),
+                    m.high_demand,
+                ),
+                svg.Bar(
+                    _("%(module)s: confidence", module=m.title),
+                    m.confidence.mean,
+                    tables.format_cell(m.confidence.mean, "num"),
+                ),
+            )
+        ],
+        max_value=5,
+    )
+    return {
+        "modules": modules,
+        "results": results,
+        "named": any(not s.is_anonymous for s in surveys),
+        "surveys": surveys,
+        "chart": chart,
+        "tables": result_tables,
+    }
 
 
 def learning(ctx: ReportContext) -> dict:
@@ -135,12 +168,18 @@ def learning(ctx: ReportContext) -> dict:
     data: dict = {"scores": scores, "pre": pre, "post": post, "charts": {}}
     result_tables = {"quizzes": tables.quiz_scores_table(scores, ctx.cohort.id)}
     data["charts"]["scores"] = [
-        (q, svg.histogram(
-            f"chart-scores-{q.quiz.id}", _("Score distribution: %(quiz)s", quiz=q.quiz.title),
-            _("Attempts per score band (percent)."), tables.score_bins(q),
-        ))
-        for q in scores if q.n
-    ]  # fmt: skip
+        (
+            q,
+            svg.histogram(
+                f"chart-scores-{q.quiz.id}",
+                _("Score distribution: %(quiz)s", quiz=q.quiz.title),
+                _("Attempts per score band (percent)."),
+                tables.score_bins(q),
+            ),
+        )
+        for q in scores
+        if q.n
+    ]
     if pre and post:
         overall = gain_overall(ctx.scope, pre, post)
         by_module = gain_by_module(ctx.scope, pre, post)
@@ -148,17 +187,26 @@ def learning(ctx: ReportContext) -> dict:
         by_trainee = gain_by_trainee(ctx.scope, pre, post)
         data.update(overall=overall, by_module=by_module)
         data["charts"]["gain"] = svg.bar_chart(
-            "chart-gain", _("Normalised gain by module"),
+            "chart-gain",
+            _("Normalised gain by module"),
             _("Mean normalised gain (post − pre) / (1 − pre) of the trainees who took both tests."),
-            [svg.Bar(g.label, max(g.gain.mean or 0, 0), tables.format_cell(g.gain.mean, "num"),
-                     g.gain.mean is not None and g.gain.mean <= 0) for g in by_module],
+            [
+                svg.Bar(
+                    g.label,
+                    max(g.gain.mean or 0, 0),
+                    tables.format_cell(g.gain.mean, "num"),
+                    g.gain.mean is not None and g.gain.mean <= 0,
+                )
+                for g in by_module
+            ],
             max_value=1,
-        )  # fmt: skip
+        )
         data["charts"]["gain_hist"] = svg.histogram(
-            "chart-gain-hist", _("Normalised gain of the trainees"),
+            "chart-gain-hist",
+            _("Normalised gain of the trainees"),
             _("Trainees per band of normalised gain; below 0 means the post-test went worse."),
             tables.gain_bins(gain_histogram(ctx.scope, pre, post)),
-        )  # fmt: skip
+        )
         overall.label = _("Whole test")
         result_tables["gain-modules"] = tables.gain_table(
             [overall, *by_module], "gain-modules", _("Pre/post gain by module"), _("Module")
@@ -178,21 +226,30 @@ def items(ctx: ReportContext, quiz_id: int) -> dict:
     analysis = item_analysis(ctx.scope, quiz)
     lessons = lesson_keys(item.lesson_id for item in analysis.items)
     chart = svg.bar_chart(
-        "chart-facility", _("Facility index by question"),
+        "chart-facility",
+        _("Facility index by question"),
         _("Share of the marks earned on each question; flagged questions are highlighted."),
-        [svg.Bar(f"{i.key} {i.stem}", i.facility, _pct(i.facility), bool(i.flags))
-         for i in analysis.items], max_value=1,
-    )  # fmt: skip
+        [
+            svg.Bar(f"{i.key} {i.stem}", i.facility, _pct(i.facility), bool(i.flags))
+            for i in analysis.items
+        ],
+        max_value=1,
+    )
     return {
-        "quiz": quiz, "analysis": analysis, "chart": chart, "lessons": lessons,
+        "quiz": quiz,
+        "analysis": analysis,
+        "chart": chart,
+        "lessons": lessons,
         "tables": {
             "items": tables.items_table(analysis, lessons, ctx.cohort.course.key),
             "options": tables.options_table(analysis),
         },
-    }  # fmt: skip
+    }
 
 
-def reaction(ctx: ReportContext, survey_id: int | None = None, search: str = "", page: int = 1) -> dict:
+def reaction(
+    ctx: ReportContext, survey_id: int | None = None, search: str = "", page: int = 1
+) -> dict:
     surveys = course_surveys(ctx.cohort.course_id, (*FEEDBACK_KINDS, SurveyKind.FOLLOW_UP))
     satisfaction = module_satisfaction(ctx.scope)
     results = [survey_results(ctx.scope, s) for s in surveys]
@@ -208,16 +265,26 @@ def reaction(ctx: ReportContext, survey_id: int | None = None, search: str = "",
             result_tables[table.name] = table
     result_tables["comments"] = tables.text_table(comments, "comments", _("Comments"))
     chart = svg.bar_chart(
-        "chart-satisfaction", _("Satisfaction by module"),
+        "chart-satisfaction",
+        _("Satisfaction by module"),
         _("Mean of the 1-5 feedback answers about each module; low scores are highlighted."),
-        [svg.Bar(s.title, s.score.mean, tables.format_cell(s.score.mean, "num"), s.low)
-         for s in satisfaction], max_value=5,
-    )  # fmt: skip
+        [
+            svg.Bar(s.title, s.score.mean, tables.format_cell(s.score.mean, "num"), s.low)
+            for s in satisfaction
+        ],
+        max_value=5,
+    )
     return {
-        "satisfaction": satisfaction, "results": results, "nps": course_nps(ctx.scope),
-        "overall": overall_satisfaction(ctx.scope), "surveys": surveys, "chart": chart,
-        "comment_total": total, "comment_page": page, "tables": result_tables,
-    }  # fmt: skip
+        "satisfaction": satisfaction,
+        "results": results,
+        "nps": course_nps(ctx.scope),
+        "overall": overall_satisfaction(ctx.scope),
+        "surveys": surveys,
+        "chart": chart,
+        "comment_total": total,
+        "comment_page": page,
+        "tables": result_tables,
+    }
 
 
 def module(ctx: ReportContext, module_id: int) -> dict:
@@ -226,8 +293,11 @@ def module(ctx: ReportContext, module_id: int) -> dict:
         abort(404)
     members = funnel(ctx.cohort)[0].count
     health = module_health(ctx.cohort, ctx.scope, row, members)
-    return {"module": row, "health": health,
-            "tables": {"module-items": tables.module_items_table(health)}}  # fmt: skip
+    return {
+        "module": row,
+        "health": health,
+        "tables": {"module-items": tables.module_items_table(health)},
+    }
 
 
 def cohort_figures(cohort: Cohort, scope: Scope) -> CohortFigures:
@@ -238,27 +308,40 @@ def cohort_figures(cohort: Cohort, scope: Scope) -> CohortFigures:
     final = quiz_scores(scope, finals)
     nps = course_nps(scope)
     return CohortFigures(
-        cohort_id=cohort.id, name=cohort.name, starts_on=cohort.starts_on, stages=funnel(cohort),
-        pre=overall.pre if overall else None, post=overall.post if overall else None,
+        cohort_id=cohort.id,
+        name=cohort.name,
+        starts_on=cohort.starts_on,
+        stages=funnel(cohort),
+        pre=overall.pre if overall else None,
+        post=overall.post if overall else None,
         gain=overall.gain if overall else None,
         final_pass_rate=final[0].pass_rate if final else None,
-        satisfaction=overall_satisfaction(scope), nps=nps.score if nps else None,
-    )  # fmt: skip
+        satisfaction=overall_satisfaction(scope),
+        nps=nps.score if nps else None,
+    )
 
 
 def compare(cohorts: list[Cohort]) -> dict:
-    figures = [
-        cohort_figures(c, Scope(course_id=c.course_id, cohort_ids=(c.id,))) for c in cohorts
-    ]
+    figures = [cohort_figures(c, Scope(course_id=c.course_id, cohort_ids=(c.id,))) for c in cohorts]
     completion = svg.bar_chart(
-        "chart-compare", _("Completion rate by cohort"),
+        "chart-compare",
+        _("Completion rate by cohort"),
         _("Share of enrolled trainees who completed every lesson, per cohort."),
-        [svg.Bar(f.name, next((s.share for s in f.stages if s.key == "completed"), None),
-                 _pct(next((s.share for s in f.stages if s.key == "completed"), None)))
-         for f in figures], max_value=1,
-    )  # fmt: skip
-    return {"figures": figures, "chart": completion,
-            "tables": {"compare": tables.compare_table(figures)}}  # fmt: skip
+        [
+            svg.Bar(
+                f.name,
+                next((s.share for s in f.stages if s.key == "completed"), None),
+                _pct(next((s.share for s in f.stages if s.key == "completed"), None)),
+            )
+            for f in figures
+        ],
+        max_value=1,
+    )
+    return {
+        "figures": figures,
+        "chart": completion,
+        "tables": {"compare": tables.compare_table(figures)},
+    }
 
 
 def cohorts_for(user: User, ids) -> list[Cohort]:

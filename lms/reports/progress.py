@@ -4,6 +4,7 @@ A module counts as completed by a trainee when every current lesson of it is com
 active members of the cohort count. ``lesson_progress`` is per course, not per cohort, so a
 trainee in two cohorts of the same course shows the same progress in both.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -25,9 +26,12 @@ def _lessons(course_id: int):
     return (
         select(Lesson.id, Lesson.module_id)
         .join(Module, Module.id == Lesson.module_id)
-        .where(Lesson.course_id == course_id, Lesson.is_retired.is_(False),
-               Module.is_retired.is_(False))
-    ).subquery("current_lessons")  # fmt: skip
+        .where(
+            Lesson.course_id == course_id,
+            Lesson.is_retired.is_(False),
+            Module.is_retired.is_(False),
+        )
+    ).subquery("current_lessons")
 
 
 def _per_user_module(cohort: Cohort, lesson_ids=None):
@@ -60,12 +64,15 @@ def module_completions(cohort: Cohort):
     per, lessons = _per_user_module(cohort)
     sizes = _module_sizes(lessons)
     return db.session.execute(
-        select(per.c.user_id, func.count().label("modules"),
-               func.sum(Module.credit_hours).label("hours"))
+        select(
+            per.c.user_id,
+            func.count().label("modules"),
+            func.sum(Module.credit_hours).label("hours"),
+        )
         .join(sizes, and_(sizes.c.module_id == per.c.module_id, per.c.done == sizes.c.size))
         .join(Module, Module.id == per.c.module_id)
         .group_by(per.c.user_id)
-    ).all()  # fmt: skip
+    ).all()
 
 
 @dataclass
@@ -101,13 +108,18 @@ def module_progress(cohort: Cohort, members: int) -> list[ModuleProgress]:
         .group_by(per.c.module_id)
     ).subquery()
     rows = db.session.execute(
-        select(Module.id, Module.key, Module.title, sizes.c.size,
-               func.coalesce(counts.c.started, 0).label("started"),
-               func.coalesce(counts.c.completed, 0).label("completed"))
+        select(
+            Module.id,
+            Module.key,
+            Module.title,
+            sizes.c.size,
+            func.coalesce(counts.c.started, 0).label("started"),
+            func.coalesce(counts.c.completed, 0).label("completed"),
+        )
         .join(sizes, sizes.c.module_id == Module.id)
         .outerjoin(counts, counts.c.module_id == Module.id)
         .order_by(Module.position)
-    ).all()  # fmt: skip
+    ).all()
     return [
         ModuleProgress(r.id, r.key, r.title, r.size, r.started, r.completed, members) for r in rows
     ]
@@ -144,13 +156,23 @@ def _member_rows(cohort: Cohort):
         .group_by(LessonProgress.user_id)
     ).subquery()
     return (
-        select(User.id, User.name, User.phone, User.province, User.city, User.county,
-               User.work_unit, User.position, progress.c.done, progress.c.seconds,
-               progress.c.last_seen)
+        select(
+            User.id,
+            User.name,
+            User.phone,
+            User.province,
+            User.city,
+            User.county,
+            User.work_unit,
+            User.position,
+            progress.c.done,
+            progress.c.seconds,
+            progress.c.last_seen,
+        )
         .join(Enrolment, Enrolment.user_id == User.id)
         .outerjoin(progress, progress.c.user_id == User.id)
         .where(Enrolment.cohort_id == cohort.id, Enrolment.status == EnrolmentStatus.ACTIVE)
-    ), progress  # fmt: skip
+    ), progress
 
 
 def trainee_progress(cohort: Cohort, hours: dict[int, float]) -> list[TraineeProgress]:
@@ -160,28 +182,53 @@ def trainee_progress(cohort: Cohort, hours: dict[int, float]) -> list[TraineePro
     rows = db.session.execute(query.order_by(User.name, User.id)).all()
     return [
         TraineeProgress(
-            r.id, r.name, r.phone, r.province, r.city, r.county, r.work_unit, r.position,
-            r.done or 0, modules.get(r.id, 0), hours.get(r.id, 0.0), r.seconds or 0, r.last_seen,
+            r.id,
+            r.name,
+            r.phone,
+            r.province,
+            r.city,
+            r.county,
+            r.work_unit,
+            r.position,
+            r.done or 0,
+            modules.get(r.id, 0),
+            hours.get(r.id, 0.0),
+            r.seconds or 0,
+            r.last_seen,
         )
         for r in rows
-    ]  # fmt: skip
+    ]
 
 
-def inactive_trainees(cohort: Cohort, days: int, now: datetime | None = None) -> list[TraineeProgress]:
+def inactive_trainees(
+    cohort: Cohort, days: int, now: datetime | None = None
+) -> list[TraineeProgress]:
     """Active members with no lesson activity in the last ``days`` days (or none at all)."""
     cutoff = (now or utcnow()) - timedelta(days=days)
     query, progress = _member_rows(cohort)
     rows = db.session.execute(
-        query.where((progress.c.last_seen.is_(None)) | (progress.c.last_seen < cutoff))
-        .order_by(progress.c.last_seen.is_(None).desc(), progress.c.last_seen, User.name)
-    ).all()  # fmt: skip
+        query.where((progress.c.last_seen.is_(None)) | (progress.c.last_seen < cutoff)).order_by(
+            progress.c.last_seen.is_(None).desc(), progress.c.last_seen, User.name
+        )
+    ).all()
     return [
         TraineeProgress(
-            r.id, r.name, r.phone, r.province, r.city, r.county, r.work_unit, r.position,
-            r.done or 0, 0, None, r.seconds or 0, r.last_seen,
+            r.id,
+            r.name,
+            r.phone,
+            r.province,
+            r.city,
+            r.county,
+            r.work_unit,
+            r.position,
+            r.done or 0,
+            0,
+            None,
+            r.seconds or 0,
+            r.last_seen,
         )
         for r in rows
-    ]  # fmt: skip
+    ]
 
 
 def lesson_completion(cohort_ids, lesson_ids) -> tuple[int, int]:
@@ -189,19 +236,22 @@ def lesson_completion(cohort_ids, lesson_ids) -> tuple[int, int]:
     lesson_ids = list(lesson_ids)
     members = (
         select(Enrolment.user_id)
-        .where(Enrolment.cohort_id.in_(list(cohort_ids)),
-               Enrolment.status == EnrolmentStatus.ACTIVE)
+        .where(
+            Enrolment.cohort_id.in_(list(cohort_ids)), Enrolment.status == EnrolmentStatus.ACTIVE
+        )
         .distinct()
-    ).subquery()  # fmt: skip
+    ).subquery()
     total = db.session.scalar(select(func.count()).select_from(members))
     if not lesson_ids or not total:
         return total or 0, 0
     done = (
         select(LessonProgress.user_id)
-        .where(LessonProgress.user_id.in_(select(members.c.user_id)),
-               LessonProgress.lesson_id.in_(lesson_ids),
-               LessonProgress.completed_at.is_not(None))
+        .where(
+            LessonProgress.user_id.in_(select(members.c.user_id)),
+            LessonProgress.lesson_id.in_(lesson_ids),
+            LessonProgress.completed_at.is_not(None),
+        )
         .group_by(LessonProgress.user_id)
         .having(func.count() == len(lesson_ids))
-    ).subquery()  # fmt: skip
+    ).subquery()
     return total, db.session.scalar(select(func.count()).select_from(done))

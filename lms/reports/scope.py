@@ -4,6 +4,7 @@ Every report query takes a :class:`Scope` and turns it into WHERE clauses here, 
 the same thing on every page: ``date_from``/``date_to`` are local days (Asia/Shanghai by
 default) applied to when an attempt finished or a survey was submitted.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace

@@ -4,6 +4,7 @@ Item flags follow Moodle's guidance on quiz statistics: a facility index above 9
 easy, below 20 % too hard, and a discrimination index below 20 % (0.2) separates strong and
 weak trainees too little to be worth the question's place in the test.
 """
+
 from __future__ import annotations
 
 from flask import current_app

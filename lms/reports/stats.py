@@ -12,6 +12,7 @@ fraction (Numerical Recipes §6.4), and the quantile is found by bisection to 1e
 matches printed t tables to every printed digit (t₀.₉₇₅ = 12.706 for 1 degree of freedom,
 2.571 for 5, 2.042 for 30, 1.984 for 100); tests/test_reports_stats.py checks those values.
 """
+
 from __future__ import annotations
 
 import math
@@ -53,9 +54,7 @@ def covariance(n: int, sx: float, sy: float, sxy: float) -> float | None:
     return (sxy - sx * sy / n) / (n - 1)
 
 
-def correlation(
-    n: int, sx: float, sy: float, sx2: float, sy2: float, sxy: float
-) -> float | None:
+def correlation(n: int, sx: float, sy: float, sx2: float, sy2: float, sxy: float) -> float | None:
     """Pearson's r from sums; None when either variable has no variance (or n < 2)."""
     vx, vy = variance(n, sx, sx2), variance(n, sy, sy2)
     if not vx or not vy:
@@ -101,9 +100,8 @@ def regularized_beta(a: float, b: float, x: float) -> float:
     if x >= 1.0:
         return 1.0
     log_front = (
-        math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b)
-        + a * math.log(x) + b * math.log1p(-x)
-    )  # fmt: skip
+        math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
+    )
     front = math.exp(log_front)
     if x < (a + 1.0) / (a + b + 2.0):
         return front * _beta_continued_fraction(a, b, x) / a
@@ -208,7 +206,9 @@ def percent(part: float | None, whole: float | None) -> float | None:
     return 100.0 * part / whole
 
 
-def wilson(successes: int, n: int, z: float = 1.959963984540054) -> tuple[float | None, float | None]:
+def wilson(
+    successes: int, n: int, z: float = 1.959963984540054
+) -> tuple[float | None, float | None]:
     """The Wilson score 95 % interval of a proportion (sensible even for 0 or n successes)."""
     if not n:
         return None, None

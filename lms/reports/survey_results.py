@@ -9,6 +9,7 @@ Answers (see ``lms.surveys.models.SurveyAnswer``): likert and matrix rows 1-5, r
 number the number, single/multiple the option's 0-based index (one row per chosen option),
 text ``value_text``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -16,7 +17,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 
 from lms.extensions import db
-from lms.surveys.models import ItemType, Survey, SurveyAnswer, SurveyItem, SurveyResponse
+from lms.surveys.models import (
+    ItemType,
+    Survey,
+    SurveyAnswer,
+    SurveyItem,
+    SurveyResponse,
+)
 
 from . import stats
 from .scope import Scope
@@ -94,18 +101,22 @@ def _labels(item: SurveyItem) -> list[tuple[float, str]]:
         labels = spec.get("labels") or []
         return [(v, f"{v} {labels[v - 1]}" if len(labels) == 5 else str(v)) for v in range(1, 6)]
     if item.itype == ItemType.RATING10:
-        return [(v, str(v)) for v in range(0, 11)]
+        return [(v, str(v)) for v in range(11)]
     if item.itype in (ItemType.SINGLE, ItemType.MULTIPLE):
         return list(enumerate(spec.get("options") or []))
     return []
 
 
-def _distribution(item: SurveyItem, label: str, counts: dict, answered: int, row_key="") -> Distribution:
+def _distribution(
+    item: SurveyItem, label: str, counts: dict, answered: int, row_key=""
+) -> Distribution:
     values = _labels(item)
     n = sum(counts.values())
     if values:
-        bars = [Bar(text, counts.get(value, 0), counts.get(value, 0) / answered if answered else None)
-                for value, text in values]  # fmt: skip
+        bars = [
+            Bar(text, counts.get(value, 0), counts.get(value, 0) / answered if answered else None)
+            for value, text in values
+        ]
     else:
         bars = []
     mean = None
@@ -122,19 +133,28 @@ def survey_results(scope: Scope, survey: Survey) -> SurveyResults:
     if is_suppressed(survey, respondents):
         return SurveyResults(survey, respondents, True, [])
     in_scope = (
-        select(SurveyResponse.id).where(SurveyResponse.survey_id == survey.id, *scope.response_filter())
+        select(SurveyResponse.id).where(
+            SurveyResponse.survey_id == survey.id, *scope.response_filter()
+        )
     ).subquery()
-    base = select().select_from(SurveyAnswer).join(in_scope, in_scope.c.id == SurveyAnswer.response_id)
+    base = (
+        select().select_from(SurveyAnswer).join(in_scope, in_scope.c.id == SurveyAnswer.response_id)
+    )
     counts = db.session.execute(
-        base.add_columns(SurveyAnswer.item_id, SurveyAnswer.row_key, SurveyAnswer.value_num,
-                         func.count().label("n"))
+        base.add_columns(
+            SurveyAnswer.item_id,
+            SurveyAnswer.row_key,
+            SurveyAnswer.value_num,
+            func.count().label("n"),
+        )
         .where(SurveyAnswer.value_num.is_not(None))
         .group_by(SurveyAnswer.item_id, SurveyAnswer.row_key, SurveyAnswer.value_num)
-    ).all()  # fmt: skip
+    ).all()
     answered = dict(
         db.session.execute(
-            base.add_columns(SurveyAnswer.item_id, func.count(func.distinct(SurveyAnswer.response_id)))
-            .group_by(SurveyAnswer.item_id)
+            base.add_columns(
+                SurveyAnswer.item_id, func.count(func.distinct(SurveyAnswer.response_id))
+            ).group_by(SurveyAnswer.item_id)
         ).all()
     )
     texts = dict(
@@ -152,15 +172,22 @@ def survey_results(scope: Scope, survey: Survey) -> SurveyResults:
         cells = by_item.get(item.id, {})
         n_item = answered.get(item.id, 0)
         result = ItemResult(
-            item_id=item.id, key=item.key, prompt=item.prompt, itype=str(item.itype),
-            section=item.section, module_id=item.module_id, measure=item.measure,
+            item_id=item.id,
+            key=item.key,
+            prompt=item.prompt,
+            itype=str(item.itype),
+            section=item.section,
+            module_id=item.module_id,
+            measure=item.measure,
             respondents=n_item,
-        )  # fmt: skip
+        )
         if item.itype == ItemType.MATRIX:
             for row in (item.spec or {}).get("rows") or []:
                 row_counts = cells.get(row["id"], {})
                 result.parts.append(
-                    _distribution(item, row["label"], row_counts, sum(row_counts.values()), row["id"])
+                    _distribution(
+                        item, row["label"], row_counts, sum(row_counts.values()), row["id"]
+                    )
                 )
         elif item.itype == ItemType.TEXT:
             result.texts = texts.get(item.id, 0)
@@ -182,10 +209,13 @@ def survey_results(scope: Scope, survey: Survey) -> SurveyResults:
 def course_surveys(course_id: int, kinds) -> list[Survey]:
     return db.session.scalars(
         select(Survey)
-        .where(Survey.course_id == course_id, Survey.kind.in_(list(kinds)),
-               Survey.is_retired.is_(False))
+        .where(
+            Survey.course_id == course_id,
+            Survey.kind.in_(list(kinds)),
+            Survey.is_retired.is_(False),
+        )
         .order_by(Survey.id)
-    ).all()  # fmt: skip
+    ).all()
 
 
 @dataclass
@@ -197,8 +227,12 @@ class TextAnswer:
 
 
 def text_answers(
-    scope: Scope, surveys: list[Survey], item_id: int | None = None, search: str = "",
-    limit: int | None = None, offset: int = 0,
+    scope: Scope,
+    surveys: list[Survey],
+    item_id: int | None = None,
+    search: str = "",
+    limit: int | None = None,
+    offset: int = 0,
 ) -> tuple[int, list[TextAnswer]]:
     """Text answers (comments, open answers) in scope, filtered by item and a search word.
 
@@ -209,10 +243,12 @@ def text_answers(
     if not visible:
         return 0, []
     where = [
-        SurveyResponse.survey_id.in_(visible), *scope.response_filter(),
-        SurveyItem.itype == ItemType.TEXT, SurveyAnswer.value_text.is_not(None),
+        SurveyResponse.survey_id.in_(visible),
+        *scope.response_filter(),
+        SurveyItem.itype == ItemType.TEXT,
+        SurveyAnswer.value_text.is_not(None),
         SurveyAnswer.value_text != "",
-    ]  # fmt: skip
+    ]
     if item_id:
         where.append(SurveyAnswer.item_id == item_id)
     if search:
@@ -228,10 +264,14 @@ def text_answers(
     )
     total = db.session.scalar(joined.add_columns(func.count()))
     query = (
-        joined.add_columns(SurveyAnswer.id, Survey.title, SurveyItem.prompt, SurveyAnswer.value_text)
+        joined.add_columns(
+            SurveyAnswer.id, Survey.title, SurveyItem.prompt, SurveyAnswer.value_text
+        )
         .order_by(Survey.id, SurveyItem.position, SurveyAnswer.id)
         .offset(offset)
     )
     if limit:
         query = query.limit(limit)
-    return total, [TextAnswer(r.id, r.title, r.prompt, r.value_text) for r in db.session.execute(query)]
+    return total, [
+        TextAnswer(r.id, r.title, r.prompt, r.value_text) for r in db.session.execute(query)
+    ]

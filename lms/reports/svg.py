@@ -5,6 +5,7 @@ JavaScript and obey the CSP: no ``style`` attributes, only presentation attribut
 classes (``static/css/reports.css``). Each has ``role="img"`` and ``aria-labelledby``
 pointing at its ``<title>`` and ``<desc>``; the figures are also in the table next to it.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -38,39 +39,68 @@ def _frame(chart_id: str, title: str, desc: str, height: float, body: list[str])
     )
 
 
-def bar_chart(chart_id: str, title: str, desc: str, bars: list[Bar], max_value: float | None = None) -> Markup:
+def _num(value: float) -> str:
+    return f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+def _el(tag: str, content: str | None = None, **attrs) -> str:
+    """One SVG element; ``class_`` and ``font_size`` become ``class`` and ``font-size``."""
+    rendered = " ".join(
+        f'{name.rstrip("_").replace("_", "-")}="{_num(v) if isinstance(v, float) else escape(v)}"'
+        for name, v in attrs.items()
+    )
+    if content is None:
+        return f"<{tag} {rendered}/>"
+    return f"<{tag} {rendered}>{escape(content)}</{tag}>"
+
+
+def bar_chart(
+    chart_id: str, title: str, desc: str, bars: list[Bar], max_value: float | None = None
+) -> Markup:
     """Horizontal bars, one per row: the label above, the bar and its value below."""
     top = max([b.value for b in bars if b.value is not None] + [max_value or 0, 0])
     row, bar_h, value_w = 36, 12, 52
+    track = WIDTH - value_w
     body = []
     for i, b in enumerate(bars):
         y = i * row
-        body.append(f'<g><title>{escape(b.label)}: {escape(b.text)}</title>')
-        body.append(f'<text class="label" x="0" y="{y + FONT}" font-size="{FONT}">{escape(_short(b.label))}</text>')
-        width = (WIDTH - value_w) * (b.value / top) if b.value is not None and top > 0 else 0
-        cls = "bar attention" if b.highlight else "bar"
-        body.append(f'<rect class="track" x="0" y="{y + 17}" width="{WIDTH - value_w}" height="{bar_h}"/>')
+        width = track * (b.value / top) if b.value is not None and top > 0 else 0
+        body.append(f"<g><title>{escape(b.label)}: {escape(b.text)}</title>")
+        body.append(_el("text", _short(b.label), class_="label", x=0, y=y + FONT, font_size=FONT))
+        body.append(_el("rect", class_="track", x=0, y=y + 17, width=track, height=bar_h))
         if width > 0:
-            body.append(f'<rect class="{cls}" x="0" y="{y + 17}" width="{max(width, 1):.1f}" height="{bar_h}"/>')
-        body.append(f'<text class="value" x="{WIDTH}" y="{y + 28}" font-size="{FONT - 1}" text-anchor="end">{escape(b.text)}</text></g>')
+            cls = "bar attention" if b.highlight else "bar"
+            body.append(_el("rect", class_=cls, x=0, y=y + 17, width=max(width, 1.0), height=bar_h))
+        body.append(
+            _el("text", b.text, class_="value", x=WIDTH, y=y + 28, font_size=FONT - 1,
+                text_anchor="end")
+        )  # fmt: skip
+        body.append("</g>")
     return _frame(chart_id, title, desc, max(len(bars), 1) * row, body)
 
 
 def histogram(chart_id: str, title: str, desc: str, bins: list[tuple[str, int]]) -> Markup:
     """Vertical bars with their counts above and bin labels below."""
     height, base, top_pad = 180, 150, 18
-    n = max(len(bins), 1)
-    slot = WIDTH / n
+    slot = WIDTH / max(len(bins), 1)
     peak = max([c for _, c in bins] + [0])
-    body = [f'<line class="axis" x1="0" y1="{base}" x2="{WIDTH}" y2="{base}"/>']
+    body = [_el("line", class_="axis", x1=0, y1=base, x2=WIDTH, y2=base)]
     for i, (label, count) in enumerate(bins):
         x = i * slot
-        h = (base - top_pad) * count / peak if peak else 0
-        body.append(f'<g><title>{escape(label)}: {count}</title>')
+        h = (base - top_pad) * count / peak if peak else 0.0
+        middle = x + slot / 2
+        body.append(f"<g><title>{escape(label)}: {count}</title>")
         if h > 0:
-            body.append(f'<rect class="bar" x="{x + 2:.1f}" y="{base - h:.1f}" width="{slot - 4:.1f}" height="{h:.1f}"/>')
-        body.append(f'<text class="value" x="{x + slot / 2:.1f}" y="{base - h - 3:.1f}" font-size="{FONT - 1}" text-anchor="middle">{count}</text>')
-        body.append(f'<text class="label" x="{x + slot / 2:.1f}" y="{base + 16}" font-size="{FONT - 3}" text-anchor="middle">{escape(label)}</text></g>')
+            body.append(_el("rect", class_="bar", x=x + 2, y=base - h, width=slot - 4, height=h))
+        body.append(
+            _el("text", str(count), class_="value", x=middle, y=base - h - 3, font_size=FONT - 1,
+                text_anchor="middle")
+        )  # fmt: skip
+        body.append(
+            _el("text", label, class_="label", x=middle, y=base + 16, font_size=FONT - 3,
+                text_anchor="middle")
+        )  # fmt: skip
+        body.append("</g>")
     return _frame(chart_id, title, desc, height, body)
 
 
@@ -82,10 +112,16 @@ def funnel(chart_id: str, title: str, desc: str, stages: list[tuple[str, int, st
     for i, (label, count, share) in enumerate(stages):
         y = i * row
         width = WIDTH * count / first if first else 0
-        body.append(f'<g><title>{escape(label)}: {count} ({escape(share)})</title>')
-        body.append(f'<text class="label" x="0" y="{y + FONT}" font-size="{FONT}">{escape(label)}</text>')
-        body.append(f'<text class="value" x="{WIDTH}" y="{y + FONT}" font-size="{FONT}" text-anchor="end">{count} · {escape(share)}</text>')
+        body.append(f"<g><title>{escape(label)}: {count} ({escape(share)})</title>")
+        body.append(_el("text", label, class_="label", x=0, y=y + FONT, font_size=FONT))
+        body.append(
+            _el("text", f"{count} · {share}", class_="value", x=WIDTH, y=y + FONT, font_size=FONT,
+                text_anchor="end")
+        )  # fmt: skip
         if width > 0:
-            body.append(f'<rect class="bar" x="{(WIDTH - width) / 2:.1f}" y="{y + 17}" width="{max(width, 1):.1f}" height="{bar_h}"/>')
+            body.append(
+                _el("rect", class_="bar", x=(WIDTH - width) / 2, y=y + 17, width=max(width, 1.0),
+                    height=bar_h)
+            )  # fmt: skip
         body.append("</g>")
     return _frame(chart_id, title, desc, max(len(stages), 1) * row, body)

@@ -4,6 +4,7 @@ A :class:`Table` holds raw values with a kind per column; the page formats them 
 "—" for None) and the exports write numbers as numbers, so a spreadsheet can compute with
 them. Every builder here turns the result objects of a report module into a Table.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -117,16 +118,24 @@ def _export_values(value, kind: str) -> list:
 
 def _export_headings(column: Column) -> list[str]:
     if column.kind in ("range", "pct_range"):
-        return [_("%(name)s, lower bound", name=column.heading),
-                _("%(name)s, upper bound", name=column.heading)]  # fmt: skip
+        return [
+            _("%(name)s, lower bound", name=column.heading),
+            _("%(name)s, upper bound", name=column.heading),
+        ]
     return [column.heading + (" (%)" if column.kind == "pct" else "")]
 
 
 def export(table: Table, fmt: str) -> tuple[bytes, str]:
     """The table as CSV or XLSX bytes (formulas neutralised) and its MIME type."""
     headings = [h for c in table.columns for h in _export_headings(c)]
-    rows = [[cell for v, c in zip(row, table.columns, strict=True) for cell in _export_values(v, c.kind)]
-            for row in table.rows]  # fmt: skip
+    rows = [
+        [
+            cell
+            for v, c in zip(row, table.columns, strict=True)
+            for cell in _export_values(v, c.kind)
+        ]
+        for row in table.rows
+    ]
     if fmt == "csv":
         return exports.to_csv(headings, rows), "text/csv; charset=utf-8"
     return (
@@ -147,44 +156,88 @@ def _ci(ci: stats.MeanCI) -> tuple:
 
 
 def funnel_table(stages: list[StageCount]) -> Table:
-    t = Table("funnel", _("Funnel"), [Column(_("Stage")), Column(_("Trainees"), "int"),
-                                       Column(_("Share of enrolled"), "pct")])  # fmt: skip
+    t = Table(
+        "funnel",
+        _("Funnel"),
+        [Column(_("Stage")), Column(_("Trainees"), "int"), Column(_("Share of enrolled"), "pct")],
+    )
     t.rows = [[str(s.label), s.count, s.share] for s in stages]
     return t
 
 
 def module_progress_table(rows: list[ModuleProgress], cohort_id: int) -> Table:
-    t = Table("modules", _("Progress by module"), [
-        Column(_("Module")), Column(_("Number of lessons"), "int"), Column(_("Started"), "int"),
-        Column(_("Started (share)"), "pct"), Column(_("Completed"), "int"),
-        Column(_("Completion rate"), "pct"),
-    ])  # fmt: skip
+    t = Table(
+        "modules",
+        _("Progress by module"),
+        [
+            Column(_("Module")),
+            Column(_("Number of lessons"), "int"),
+            Column(_("Started"), "int"),
+            Column(_("Started (share)"), "pct"),
+            Column(_("Completed"), "int"),
+            Column(_("Completion rate"), "pct"),
+        ],
+    )
     for m in rows:
         t.rows.append([m.title, m.lessons, m.started, m.started_share, m.completed, m.completion])
-        t.links.append({0: url_for("reports.module_health", cohort_id=cohort_id, module_id=m.module_id)})
+        t.links.append(
+            {0: url_for("reports.module_health", cohort_id=cohort_id, module_id=m.module_id)}
+        )
     return t
 
 
-def trainees_table(rows: list[TraineeProgress], name: str = "trainees", title: str | None = None) -> Table:
-    t = Table(name, title or _("Trainees"), [
-        Column(_("Name")), Column(_("Region")), Column(_("Work unit")), Column(_("Position")),
-        Column(_("Lessons completed"), "int"), Column(_("Modules completed"), "int"),
-        Column(_("Credit hours"), "num"), Column(_("Active minutes"), "int"),
-        Column(_("Last active"), "datetime"),
-    ])  # fmt: skip
+def trainees_table(
+    rows: list[TraineeProgress], name: str = "trainees", title: str | None = None
+) -> Table:
+    t = Table(
+        name,
+        title or _("Trainees"),
+        [
+            Column(_("Name")),
+            Column(_("Region")),
+            Column(_("Work unit")),
+            Column(_("Position")),
+            Column(_("Lessons completed"), "int"),
+            Column(_("Modules completed"), "int"),
+            Column(_("Credit hours"), "num"),
+            Column(_("Active minutes"), "int"),
+            Column(_("Last active"), "datetime"),
+        ],
+    )
     for r in rows:
-        t.rows.append([r.name, _region(r), r.work_unit, r.position, r.lessons_done,
-                       r.modules_done, r.hours, r.active_seconds // 60, r.last_seen_at])  # fmt: skip
+        t.rows.append(
+            [
+                r.name,
+                _region(r),
+                r.work_unit,
+                r.position,
+                r.lessons_done,
+                r.modules_done,
+                r.hours,
+                r.active_seconds // 60,
+                r.last_seen_at,
+            ]
+        )
     return t
 
 
 def inactive_table(rows: list[TraineeProgress], days: int) -> Table:
-    t = Table("inactive", _("No activity for %(days)d days", days=days), [
-        Column(_("Name")), Column(_("Mobile number")), Column(_("Region")), Column(_("Work unit")),
-        Column(_("Lessons completed"), "int"), Column(_("Last active"), "datetime"),
-    ])  # fmt: skip
+    t = Table(
+        "inactive",
+        _("No activity for %(days)d days", days=days),
+        [
+            Column(_("Name")),
+            Column(_("Mobile number")),
+            Column(_("Region")),
+            Column(_("Work unit")),
+            Column(_("Lessons completed"), "int"),
+            Column(_("Last active"), "datetime"),
+        ],
+    )
     for r in rows:
-        t.rows.append([r.name, r.phone or "", _region(r), r.work_unit, r.lessons_done, r.last_seen_at])
+        t.rows.append(
+            [r.name, r.phone or "", _region(r), r.work_unit, r.lessons_done, r.last_seen_at]
+        )
     return t
 
 
@@ -196,12 +249,17 @@ def hours_bins(hours: list[float], total: float) -> list[tuple[str, int]]:
     bins = [0] * count
     for h in hours:
         bins[min(int(h // width), count - 1)] += 1
-    return [(f"{i * width}–{(i + 1) * width}" if width > 1 else f"{i}", n) for i, n in enumerate(bins)]
+    return [
+        (f"{i * width}–{(i + 1) * width}" if width > 1 else f"{i}", n) for i, n in enumerate(bins)
+    ]
 
 
 def hours_table(bins: list[tuple[str, int]]) -> Table:
-    t = Table("hours", _("Credit hours distribution"),
-              [Column(_("Credit hours")), Column(_("Trainees"), "int")])  # fmt: skip
+    t = Table(
+        "hours",
+        _("Credit hours distribution"),
+        [Column(_("Credit hours")), Column(_("Trainees"), "int")],
+    )
     t.rows = [[label, n] for label, n in bins]
     return t
 
@@ -210,25 +268,51 @@ def hours_table(bins: list[tuple[str, int]]) -> Table:
 
 
 def needs_table(rows: list[ModuleNeed]) -> Table:
-    t = Table("needs", _("Needs by module"), [
-        Column(_("Module")), Column(_("Need (mean, 1-5)"), "num"), Column(_("95% CI"), "range"),
-        Column(_("n"), "int"), Column(_("Confidence (mean, 1-5)"), "num"),
-        Column(_("95% CI"), "range"), Column(_("n"), "int"), Column(_("Need − confidence"), "num"),
-    ])  # fmt: skip
+    t = Table(
+        "needs",
+        _("Needs by module"),
+        [
+            Column(_("Module")),
+            Column(_("Need (mean, 1-5)"), "num"),
+            Column(_("95% CI"), "range"),
+            Column(_("n"), "int"),
+            Column(_("Confidence (mean, 1-5)"), "num"),
+            Column(_("95% CI"), "range"),
+            Column(_("n"), "int"),
+            Column(_("Need − confidence"), "num"),
+        ],
+    )
     for m in rows:
-        t.rows.append([m.title, m.need.mean, _ci(m.need), m.need.n, m.confidence.mean,
-                       _ci(m.confidence), m.confidence.n, m.gap])  # fmt: skip
+        t.rows.append(
+            [
+                m.title,
+                m.need.mean,
+                _ci(m.need),
+                m.need.n,
+                m.confidence.mean,
+                _ci(m.confidence),
+                m.confidence.n,
+                m.gap,
+            ]
+        )
         t.marked.append(m.high_demand)
-        t.links.append({0: url_for("improvement.new_action", finding=f"need:{m.module_id}")}
-                       if m.high_demand else {})  # fmt: skip
+        t.links.append(
+            {0: url_for("improvement.new_action", finding=f"need:{m.module_id}")}
+            if m.high_demand
+            else {}
+        )
     return t
 
 
-def needs_groups_table(groups: list[GroupNeeds], modules: list[ModuleNeed], dimension_label) -> Table:
+def needs_groups_table(
+    groups: list[GroupNeeds], modules: list[ModuleNeed], dimension_label
+) -> Table:
     columns = [Column(str(dimension_label)), Column(_("Respondents"), "int")]
     for m in modules:
-        columns += [Column(_("%(module)s: need", module=m.title), "num"),
-                    Column(_("%(module)s: confidence", module=m.title), "num")]  # fmt: skip
+        columns += [
+            Column(_("%(module)s: need", module=m.title), "num"),
+            Column(_("%(module)s: confidence", module=m.title), "num"),
+        ]
     t = Table("needs-groups", _("Needs by group"), columns)
     for g in groups:
         row = [g.label, g.respondents]
@@ -241,14 +325,30 @@ def needs_groups_table(groups: list[GroupNeeds], modules: list[ModuleNeed], dime
 
 def survey_table(results: SurveyResults) -> Table:
     """Every closed item's answers: one row per answer option (or matrix row), with means."""
-    t = Table("survey", results.survey.title, [
-        Column(_("Question")), Column(_("Answer")), Column(_("Count"), "int"),
-        Column(_("Share"), "pct"), Column(_("Mean"), "num"), Column(_("n"), "int"),
-    ])  # fmt: skip
+    t = Table(
+        "survey",
+        results.survey.title,
+        [
+            Column(_("Question")),
+            Column(_("Answer")),
+            Column(_("Count"), "int"),
+            Column(_("Share"), "pct"),
+            Column(_("Mean"), "num"),
+            Column(_("n"), "int"),
+        ],
+    )
     for item in results.items:
         if item.itype == "text":
-            t.rows.append([item.prompt, _("(text answers: %(n)d)", n=item.texts), None, None, None,
-                           item.respondents])  # fmt: skip
+            t.rows.append(
+                [
+                    item.prompt,
+                    _("(text answers: %(n)d)", n=item.texts),
+                    None,
+                    None,
+                    None,
+                    item.respondents,
+                ]
+            )
             continue
         for part in item.parts:
             question = item.prompt if part.label == item.prompt else f"{item.prompt} · {part.label}"
@@ -257,8 +357,16 @@ def survey_table(results: SurveyResults) -> Table:
             for bar in part.bars:
                 t.rows.append(["", bar.label, bar.count, bar.share, None, None])
         if item.nps is not None:
-            t.rows.append([item.prompt, _("Would-recommend score (NPS)"), item.nps.n, None,
-                           item.nps.score, item.nps.n])  # fmt: skip
+            t.rows.append(
+                [
+                    item.prompt,
+                    _("Would-recommend score (NPS)"),
+                    item.nps.n,
+                    None,
+                    item.nps.score,
+                    item.nps.n,
+                ]
+            )
     return t
 
 
@@ -272,15 +380,36 @@ def text_table(answers: list[TextAnswer], name: str, title: str) -> Table:
 
 
 def quiz_scores_table(rows: list[QuizScores], cohort_id: int) -> Table:
-    t = Table("quizzes", _("Scores and pass rates"), [
-        Column(_("Quiz")), Column(_("Kind")), Column(_("Attempts"), "int"),
-        Column(_("Mean score (%)"), "num"), Column(_("SD"), "num"), Column(_("Pass rate"), "pct"),
-        Column(_("Trainees who passed"), "int"), Column(_("Trainees who took it"), "int"),
-    ])  # fmt: skip
+    t = Table(
+        "quizzes",
+        _("Scores and pass rates"),
+        [
+            Column(_("Quiz")),
+            Column(_("Kind")),
+            Column(_("Attempts"), "int"),
+            Column(_("Mean score (%)"), "num"),
+            Column(_("SD"), "num"),
+            Column(_("Pass rate"), "pct"),
+            Column(_("Trainees who passed"), "int"),
+            Column(_("Trainees who took it"), "int"),
+        ],
+    )
     for q in rows:
-        t.rows.append([q.quiz.title, str(QUIZ_KIND_LABELS.get(str(q.quiz.kind), q.quiz.kind)), q.n,
-                       q.mean, q.sd, q.pass_rate, q.ever_passed, q.takers])  # fmt: skip
-        t.links.append({0: url_for("reports.item_analysis", cohort_id=cohort_id, quiz_id=q.quiz.id)})
+        t.rows.append(
+            [
+                q.quiz.title,
+                str(QUIZ_KIND_LABELS.get(str(q.quiz.kind), q.quiz.kind)),
+                q.n,
+                q.mean,
+                q.sd,
+                q.pass_rate,
+                q.ever_passed,
+                q.takers,
+            ]
+        )
+        t.links.append(
+            {0: url_for("reports.item_analysis", cohort_id=cohort_id, quiz_id=q.quiz.id)}
+        )
     return t
 
 
@@ -296,22 +425,38 @@ def gain_bins(counts: list[int]) -> list[tuple[str, int]]:
 
 
 def gain_table(rows: list[Gain], name: str, title: str, first: str) -> Table:
-    t = Table(name, title, [
-        Column(first), Column(_("Trainees with both tests"), "int"), Column(_("Pre-test"), "pct"),
-        Column(_("Post-test"), "pct"), Column(_("Normalised gain (mean)"), "num"),
-        Column(_("95% CI"), "range"), Column(_("n"), "int"),
-    ])  # fmt: skip
+    t = Table(
+        name,
+        title,
+        [
+            Column(first),
+            Column(_("Trainees with both tests"), "int"),
+            Column(_("Pre-test"), "pct"),
+            Column(_("Post-test"), "pct"),
+            Column(_("Normalised gain (mean)"), "num"),
+            Column(_("95% CI"), "range"),
+            Column(_("n"), "int"),
+        ],
+    )
     for g in rows:
         t.rows.append([g.label, g.pairs, g.pre, g.post, g.gain.mean, _ci(g.gain), g.gain.n])
     return t
 
 
 def trainee_gain_table(rows: list[TraineeGain]) -> Table:
-    t = Table("gain-trainees", _("Gain by trainee"), [
-        Column(_("Name")), Column(_("Region")), Column(_("Work unit")), Column(_("Position")),
-        Column(_("Pre-test"), "pct"), Column(_("Post-test"), "pct"),
-        Column(_("Normalised gain"), "num"),
-    ])  # fmt: skip
+    t = Table(
+        "gain-trainees",
+        _("Gain by trainee"),
+        [
+            Column(_("Name")),
+            Column(_("Region")),
+            Column(_("Work unit")),
+            Column(_("Position")),
+            Column(_("Pre-test"), "pct"),
+            Column(_("Post-test"), "pct"),
+            Column(_("Normalised gain"), "num"),
+        ],
+    )
     t.rows = [[r.name, r.region, r.work_unit, r.position, r.pre, r.post, r.gain] for r in rows]
     return t
 
@@ -320,17 +465,36 @@ def trainee_gain_table(rows: list[TraineeGain]) -> Table:
 
 
 def items_table(analysis: ItemAnalysis, lessons: dict, course_key: str) -> Table:
-    t = Table("items", _("Item analysis: %(quiz)s", quiz=analysis.quiz.title), [
-        Column(_("Question")), Column(_("Stem")), Column(_("Lesson")), Column(_("n"), "int"),
-        Column(_("Facility index"), "pct"), Column(_("Standard deviation"), "pct"),
-        Column(_("Discrimination index"), "pct"), Column(_("Discriminative efficiency"), "pct"),
-        Column(_("Attention")),
-    ])  # fmt: skip
+    t = Table(
+        "items",
+        _("Item analysis: %(quiz)s", quiz=analysis.quiz.title),
+        [
+            Column(_("Question")),
+            Column(_("Stem")),
+            Column(_("Lesson")),
+            Column(_("n"), "int"),
+            Column(_("Facility index"), "pct"),
+            Column(_("Standard deviation"), "pct"),
+            Column(_("Discrimination index"), "pct"),
+            Column(_("Discriminative efficiency"), "pct"),
+            Column(_("Attention")),
+        ],
+    )
     for item in analysis.items:
         lesson = lessons.get(item.lesson_id)
-        t.rows.append([item.key, item.stem, lesson[1] if lesson else "", item.n, item.facility,
-                       item.sd, item.discrimination, item.efficiency,
-                       "、".join(str(FLAG_LABELS[f]) for f in item.flags)])  # fmt: skip
+        t.rows.append(
+            [
+                item.key,
+                item.stem,
+                lesson[1] if lesson else "",
+                item.n,
+                item.facility,
+                item.sd,
+                item.discrimination,
+                item.efficiency,
+                "、".join(str(FLAG_LABELS[f]) for f in item.flags),
+            ]
+        )
         links = {0: url_for("reports.show_question", question_id=item.question_id)}
         if lesson:
             links[2] = url_for("learning.show_lesson", key=course_key, lesson_key=lesson[0])
@@ -340,19 +504,46 @@ def items_table(analysis: ItemAnalysis, lessons: dict, course_key: str) -> Table
 
 
 def options_table(analysis: ItemAnalysis) -> Table:
-    t = Table("options", _("Answers by option"), [
-        Column(_("Question")), Column(_("Version"), "int"), Column(_("Option")), Column(_("Text")),
-        Column(_("Correct")), Column(_("Chosen"), "int"), Column(_("Share"), "pct"),
-    ])  # fmt: skip
+    t = Table(
+        "options",
+        _("Answers by option"),
+        [
+            Column(_("Question")),
+            Column(_("Version"), "int"),
+            Column(_("Option")),
+            Column(_("Text")),
+            Column(_("Correct")),
+            Column(_("Chosen"), "int"),
+            Column(_("Share"), "pct"),
+        ],
+    )
     for item in analysis.items:
         for version in analysis.options.get(item.question_id, []):
             for o in version.options:
-                t.rows.append([item.key, version.version, _option_label(o.letter), o.text,
-                               _("Yes") if o.is_correct else "", o.count, o.share])  # fmt: skip
+                t.rows.append(
+                    [
+                        item.key,
+                        version.version,
+                        _option_label(o.letter),
+                        o.text,
+                        _("Yes") if o.is_correct else "",
+                        o.count,
+                        o.share,
+                    ]
+                )
                 t.marked.append(not o.is_correct and (o.share or 0) == 0)
             if version.blank:
-                t.rows.append([item.key, version.version, _("(blank)"), "", "", version.blank,
-                               version.blank / version.n if version.n else None])  # fmt: skip
+                t.rows.append(
+                    [
+                        item.key,
+                        version.version,
+                        _("(blank)"),
+                        "",
+                        "",
+                        version.blank,
+                        version.blank / version.n if version.n else None,
+                    ]
+                )
                 t.marked.append(False)
     return t
 
@@ -365,10 +556,17 @@ def _option_label(letter: str) -> str:
 
 
 def satisfaction_table(rows: list[Satisfaction], cohort_id: int) -> Table:
-    t = Table("satisfaction", _("Satisfaction by module"), [
-        Column(_("Module")), Column(_("Respondents"), "int"), Column(_("Mean (1-5)"), "num"),
-        Column(_("95% CI"), "range"), *[Column(str(v), "int") for v in range(1, 6)],
-    ])  # fmt: skip
+    t = Table(
+        "satisfaction",
+        _("Satisfaction by module"),
+        [
+            Column(_("Module")),
+            Column(_("Respondents"), "int"),
+            Column(_("Mean (1-5)"), "num"),
+            Column(_("95% CI"), "range"),
+            *[Column(str(v), "int") for v in range(1, 6)],
+        ],
+    )
     for s in rows:
         counts = [None] * 5 if s.suppressed else s.counts
         t.rows.append([s.title, s.respondents, s.score.mean, _ci(s.score), *counts])
@@ -384,15 +582,30 @@ def satisfaction_table(rows: list[Satisfaction], cohort_id: int) -> Table:
 
 
 def module_items_table(health: ModuleHealth) -> Table:
-    t = Table("module-items", _("Questions of this module"), [
-        Column(_("Quiz")), Column(_("Question")), Column(_("n"), "int"),
-        Column(_("Facility index"), "pct"), Column(_("Discrimination index"), "pct"),
-        Column(_("Attention")),
-    ])  # fmt: skip
+    t = Table(
+        "module-items",
+        _("Questions of this module"),
+        [
+            Column(_("Quiz")),
+            Column(_("Question")),
+            Column(_("n"), "int"),
+            Column(_("Facility index"), "pct"),
+            Column(_("Discrimination index"), "pct"),
+            Column(_("Attention")),
+        ],
+    )
     for entry in health.items:
         item = entry.item
-        t.rows.append([entry.quiz_title, item.key, item.n, item.facility, item.discrimination,
-                       "、".join(str(FLAG_LABELS[f]) for f in item.flags)])  # fmt: skip
+        t.rows.append(
+            [
+                entry.quiz_title,
+                item.key,
+                item.n,
+                item.facility,
+                item.discrimination,
+                "、".join(str(FLAG_LABELS[f]) for f in item.flags),
+            ]
+        )
         t.links.append({1: url_for("reports.show_question", question_id=item.question_id)})
         t.marked.append(bool(item.flags))
     return t
@@ -414,22 +627,40 @@ class CohortFigures:
 
 def compare_table(figures: list[CohortFigures]) -> Table:
     stage_labels = [(s.key, str(s.label)) for s in figures[0].stages] if figures else []
-    t = Table("compare", _("Cohorts compared"), [
-        Column(_("Cohort")), Column(_("Starts on")),
-        *[Column(label, "int") for _key, label in stage_labels],
-        Column(_("Completion rate"), "pct"), Column(_("Pre-test"), "pct"),
-        Column(_("Post-test"), "pct"), Column(_("Normalised gain (mean)"), "num"),
-        Column(_("95% CI"), "range"), Column(_("Final exam pass rate"), "pct"),
-        Column(_("Satisfaction (1-5)"), "num"), Column(_("Would-recommend score (NPS)"), "num"),
-    ])  # fmt: skip
+    t = Table(
+        "compare",
+        _("Cohorts compared"),
+        [
+            Column(_("Cohort")),
+            Column(_("Starts on")),
+            *[Column(label, "int") for _key, label in stage_labels],
+            Column(_("Completion rate"), "pct"),
+            Column(_("Pre-test"), "pct"),
+            Column(_("Post-test"), "pct"),
+            Column(_("Normalised gain (mean)"), "num"),
+            Column(_("95% CI"), "range"),
+            Column(_("Final exam pass rate"), "pct"),
+            Column(_("Satisfaction (1-5)"), "num"),
+            Column(_("Would-recommend score (NPS)"), "num"),
+        ],
+    )
     for f in figures:
         counts = {s.key: s for s in f.stages}
         completed = counts.get("completed")
-        t.rows.append([
-            f.name, f.starts_on.isoformat(), *[counts[key].count for key, _l in stage_labels],
-            completed.share if completed else None, f.pre, f.post,
-            f.gain.mean if f.gain else None, _ci(f.gain) if f.gain else (None, None),
-            f.final_pass_rate, f.satisfaction.mean if f.satisfaction else None, f.nps,
-        ])  # fmt: skip
+        t.rows.append(
+            [
+                f.name,
+                f.starts_on.isoformat(),
+                *[counts[key].count for key, _l in stage_labels],
+                completed.share if completed else None,
+                f.pre,
+                f.post,
+                f.gain.mean if f.gain else None,
+                _ci(f.gain) if f.gain else (None, None),
+                f.final_pass_rate,
+                f.satisfaction.mean if f.satisfaction else None,
+                f.nps,
+            ]
+        )
         t.links.append({0: url_for("reports.overview", cohort_id=f.cohort_id)})
     return t

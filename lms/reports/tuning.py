@@ -5,6 +5,7 @@ estimate that from expression keys, so with the default ``work_mem`` (4 MB) it s
 instead of hashing, and its JIT compiler spends half a second compiling a query that runs
 once. Both are changed with ``SET LOCAL``, i.e. for the current (read) transaction only.
 """
+
 from __future__ import annotations
 
 from flask import current_app

@@ -1,5 +1,6 @@
 """An organizer reads a cohort's reports on a phone, follows a flagged question, records an
 improvement action and downloads the item analysis as XLSX."""
+
 from __future__ import annotations
 
 import re
@@ -32,19 +33,29 @@ def reported(live_app):
         course = db.session.scalar(select(Course).where(Course.key == "edu-assistance-policy"))
         organizer = create_user(
             Profile(name="组织者乙", phone="13700000002", province="北京市", work_unit="培训中心"),
-            "organizer-pass-2", {Role.ORGANIZER},
-        )  # fmt: skip
+            "organizer-pass-2",
+            {Role.ORGANIZER},
+        )
         today = date.today()
-        cohort = create_cohort(organizer, CohortData(
-            course_id=course.id, name="2026年春季班", starts_on=today - timedelta(days=30),
-            ends_on=today + timedelta(days=30), enrol_until=today, capacity=None,
-        ))  # fmt: skip
+        cohort = create_cohort(
+            organizer,
+            CohortData(
+                course_id=course.id,
+                name="2026年春季班",
+                starts_on=today - timedelta(days=30),
+                ends_on=today + timedelta(days=30),
+                enrol_until=today,
+                capacity=None,
+            ),
+        )
         simulate_cohort(course.id, cohort.id, trainees=30)
         db.session.commit()
     return live_app
 
 
-def test_organizer_follows_a_flagged_question_to_an_action_and_downloads_xlsx(page, reported, tmp_path):
+def test_organizer_follows_a_flagged_question_to_an_action_and_downloads_xlsx(
+    page, reported, tmp_path
+):
     base = reported.url
     page.goto(base + "/login")
     page.get_by_label("手机号码或电子邮箱").fill("13700000002")
