@@ -7,6 +7,8 @@ weak trainees too little to be worth the question's place in the test.
 
 from __future__ import annotations
 
+import os
+
 from flask import current_app
 
 DEFAULTS: dict[str, float | int] = {
@@ -30,5 +32,15 @@ DEFAULTS: dict[str, float | int] = {
 
 
 def setting(name: str):
-    """The configured value of a report setting, or its default."""
-    return current_app.config.get(name, DEFAULTS[name])
+    """A report setting: the app config's value, else the ``LMS_<NAME>`` environment variable
+    (converted to the default's type), else the default."""
+    if name in current_app.config:
+        return current_app.config[name]
+    default = DEFAULTS[name]
+    raw = os.environ.get(f"LMS_{name}")
+    if raw is None:
+        return default
+    try:
+        return type(default)(raw)
+    except ValueError:
+        return default
