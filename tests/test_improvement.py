@@ -251,6 +251,9 @@ def test_recording_an_action_from_a_finding_through_the_pages(app, ledger_world)
         "status": "planned",
         "owner_id": ledger_world["trainer"].id,
     }
+    suggestion = client.get("/improvements/new?finding=suggestion:7&summary=希望提供课件下载")
+    text = suggestion.get_data(as_text=True)
+    assert "希望提供课件下载" in text and 'value="suggestion"' in text and 'value="7"' in text
     bad = client.post("/improvements/new", data=data)
     assert bad.status_code == 200 and "本课程中没有该标识对应的内容" in bad.get_data(as_text=True)
     assert "重写选项" in bad.get_data(as_text=True)  # what was typed is kept

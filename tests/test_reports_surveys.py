@@ -229,6 +229,7 @@ def test_comments_filter_and_pages(app, survey_world, make_user):
     base = f"/reports/cohorts/{survey_world['cohort']}"
     html = client.get(f"{base}/reaction?q=节奏").get_data(as_text=True)
     assert "节奏偏快" in html and "案例很实用" not in html
+    assert "/improvements/new?finding=comment:" in html  # a comment is a finding to act on
     assert "16.67" in html and "3.83" in html  # NPS and module satisfaction
     small = client.get(f"/reports/cohorts/{survey_world['small']}/reaction").get_data(as_text=True)
     assert "小班的意见" not in small and "匿名结果不予显示" in small

@@ -179,7 +179,7 @@ def new_action():
         finding = service.describe_finding(kind, ref)
         form.finding_kind.data = finding.kind
         form.finding_ref.data = finding.ref
-        form.finding_summary.data = finding.summary
+        form.finding_summary.data = finding.summary or request.args.get("summary", "")[:2000]
         form.target_kind.data = finding.target_kind or ""
         form.target_key.data = finding.target_key
         form.measure.data = finding.measure

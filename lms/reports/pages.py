@@ -263,7 +263,9 @@ def reaction(
             table = tables.survey_table(r)
             table.name = f"survey-{r.survey.id}"
             result_tables[table.name] = table
-    result_tables["comments"] = tables.text_table(comments, "comments", _("Comments"))
+    result_tables["comments"] = tables.text_table(
+        comments, "comments", _("Comments"), cohort_id=ctx.cohort.id
+    )
     chart = svg.bar_chart(
         "chart-satisfaction",
         _("Satisfaction by module"),

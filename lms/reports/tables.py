@@ -296,11 +296,6 @@ def needs_table(rows: list[ModuleNeed]) -> Table:
             ]
         )
         t.marked.append(m.high_demand)
-        t.links.append(
-            {0: url_for("improvement.new_action", finding=f"need:{m.module_id}")}
-            if m.high_demand
-            else {}
-        )
     return t
 
 
@@ -370,9 +365,18 @@ def survey_table(results: SurveyResults) -> Table:
     return t
 
 
-def text_table(answers: list[TextAnswer], name: str, title: str) -> Table:
+def text_table(
+    answers: list[TextAnswer], name: str, title: str, cohort_id: int | None = None
+) -> Table:
+    """Text answers; with a cohort, each links to recording an action on it (a finding)."""
     t = Table(name, title, [Column(_("Survey")), Column(_("Question")), Column(_("Answer"))])
     t.rows = [[a.survey_title, a.prompt, a.text] for a in answers]
+    if cohort_id is not None:
+        t.links = [
+            {2: url_for("improvement.new_action", finding=f"comment:{a.answer_id}",
+                        summary=a.text[:500], cohort=cohort_id)}
+            for a in answers
+        ]  # fmt: skip
     return t
 
 
