@@ -73,7 +73,7 @@ class ImprovementAction(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id], lazy="joined")
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id], lazy="selectin")
     links: Mapped[list[ActionVersionLink]] = relationship(
         back_populates="action",
         cascade="all, delete-orphan",

@@ -264,7 +264,7 @@ def edit_action(action_id: int):
                 locked = db.session.scalar(
                     select(ImprovementAction)
                     .where(ImprovementAction.id == action_id)
-                    .with_for_update()
+                    .with_for_update(of=ImprovementAction)
                 )
                 service.update_action(current_user, locked, _data(form, locked.course_id))
         except ImprovementError as error:
