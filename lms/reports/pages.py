@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import abort, url_for
+from flask import abort
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -354,7 +354,3 @@ def cohorts_for(user: User, ids) -> list[Cohort]:
         return []
     rows = {c.id: c for c in db.session.scalars(select(Cohort).where(Cohort.id.in_(allowed)))}
     return [rows[i] for i in allowed]
-
-
-def module_link(cohort_id: int, module_id: int) -> str:
-    return url_for("reports.module_health", cohort_id=cohort_id, module_id=module_id)

@@ -34,7 +34,7 @@ def _lessons(course_id: int):
     ).subquery("current_lessons")
 
 
-def _per_user_module(cohort: Cohort, lesson_ids=None):
+def _per_user_module(cohort: Cohort):
     """Per (member, module): lessons seen and lessons completed, current lessons only."""
     lessons = _lessons(cohort.course_id)
     query = (
@@ -48,8 +48,6 @@ def _per_user_module(cohort: Cohort, lesson_ids=None):
         .where(LessonProgress.user_id.in_(active_members(cohort.id)))
         .group_by(LessonProgress.user_id, lessons.c.module_id)
     )
-    if lesson_ids is not None:
-        query = query.where(LessonProgress.lesson_id.in_(list(lesson_ids)))
     return query.subquery("per_user_module"), lessons
 
 
