@@ -67,13 +67,16 @@ def register_blueprints(app: Flask) -> None:
     from .cohorts.views import bp as cohorts_bp
     from .discussions.views import bp as discussions_bp
     from .health import bp as health_bp
+    from .improvement.views import bp as improvement_bp
     from .learning import record_views  # noqa: F401  (its routes are on the learning blueprint)
     from .learning.views import bp as learning_bp
+    from .reports.views import bp as reports_bp
     from .suggestions.views import bp as suggestions_bp
     from .surveys.views import bp as surveys_bp
 
     for bp in (auth_bp, users_bp, cohorts_bp, learning_bp, discussions_bp, audit_bp, health_bp,
-               surveys_bp, suggestions_bp, bank_bp, assessment_bp, certificates_bp, verify_bp):
+               surveys_bp, suggestions_bp, bank_bp, assessment_bp, certificates_bp, verify_bp,
+               reports_bp, improvement_bp):
         app.register_blueprint(bp)
 
 

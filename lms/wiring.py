@@ -12,6 +12,7 @@ after the request (or, from the CLI, by :func:`run_certificate_checks`).
 from __future__ import annotations
 
 from flask import Flask, g
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from lms import todo
@@ -34,6 +35,12 @@ def connect_domains(app: Flask) -> None:
     eligibility.register_check("min_credit_hours", requirements.credit_hours_status)
     eligibility.register_credit_hours_source(requirements.credited_hours)
 
+    # reports: the certified stage of the funnel, and 学时 by the course's own credit rule
+    from lms.reports import funnel, hours
+
+    funnel.register_stage("certified", _l("Certified"), _count_certified, after="completed")
+    hours.set_hours_provider(_credited_hours_by_user)
+
     # events that may complete a trainee's requirements
     _add_once(progress.on_lesson_completed, _lesson_completed)
     _add_once(grading.on_attempt_graded, _attempt_graded)
@@ -43,6 +50,19 @@ def connect_domains(app: Flask) -> None:
     def _issue_certificates(response):
         run_certificate_checks()
         return response
+
+
+def _count_certified(cohort) -> int:
+    from lms.certificates import service as certificates
+
+    return certificates.cohort_counts(cohort)["valid"]
+
+
+def _credited_hours_by_user(cohort) -> dict[int, float]:
+    from lms.learning.standing import cohort_standings
+
+    standings = cohort_standings(cohort.course, cohort.id)
+    return {user_id: s.credited_hours for user_id, s in standings.items() if s.credited_hours}
 
 
 def _add_once(hooks: list, hook) -> None:

@@ -162,6 +162,32 @@ ROUTES = {
     "verify.lookup": row("GET", "/verify", 200, 200, 200, 200, 200),
     "verify.check_file": row("POST", "/verify/file", 200, 200, 200, 200, 200),
     "verify.show_certificate": row("GET", "/verify/{cert_token}", 200, 200, 200, 200, 200),
+    # reports and the improvement ledger
+    "reports.index": row("GET", "/reports/", 302, 403, 403, 200, 200),
+    "reports.compare": row("GET", "/reports/compare?cohort={cohort}", 302, 403, 403, 200, 200),
+    "reports.export_compare": row("GET", "/reports/compare.xlsx?cohort={cohort}", 302, 403, 403, 200, 200),
+    "reports.overview": row("GET", "/reports/cohorts/{cohort}", 302, 403, 403, 200, 200),
+    "reports.needs": row("GET", "/reports/cohorts/{cohort}/needs", 302, 403, 403, 200, 200),
+    "reports.learning": row("GET", "/reports/cohorts/{cohort}/learning", 302, 403, 403, 200, 200),
+    "reports.item_analysis": row(
+        "GET", "/reports/cohorts/{cohort}/quizzes/{quiz}/items", 302, 403, 403, 200, 200
+    ),
+    "reports.reaction": row("GET", "/reports/cohorts/{cohort}/reaction", 302, 403, 403, 200, 200),
+    "reports.module_health": row(
+        "GET", "/reports/cohorts/{cohort}/modules/{module}", 302, 403, 403, 200, 200
+    ),
+    "reports.export_table": row(
+        "GET", "/reports/cohorts/{cohort}/export/overview/funnel.csv", 302, 403, 403, 200, 200
+    ),
+    "reports.show_question": row("GET", "/reports/questions/{question}", 302, 403, 403, 200, 200),
+    "improvement.list_actions": row("GET", "/improvements/", 302, 403, 403, 200, 200),
+    "improvement.export_actions": row("GET", "/improvements/actions.csv", 302, 403, 403, 200, 200),
+    "improvement.new_action": row("GET", "/improvements/new", 302, 403, 403, 200, 200),
+    "improvement.show_action": row("GET", "/improvements/{action}", 302, 403, 403, 200, 200),
+    "improvement.edit_action": row("POST", "/improvements/{action}/edit", 302, 403, 403, 200, 200),
+    "improvement.link_version": row(
+        "POST", "/improvements/{action}/versions", 302, 403, 403, 302, 302
+    ),
     # last: it changes the invite token used above
     "cohorts.regenerate_code": row("POST", "/cohorts/{cohort}/code", 302, 403, 403, 403, 302),
 }
@@ -233,6 +259,26 @@ def world(app, make_user, make_cohort):
         with write_transaction():
             values["job"] = certificate_jobs.start_zip_job(organizer, db.session.get(Cohort, cohort_id))[0].id
         certificate_jobs.run_zip_job(values["job"])
+    # reports and the improvement ledger: a question on a quiz, and an action on it
+    from lms.assessment.models import Question, QuestionVersion, Quiz, QuizItem
+    from lms.improvement.models import ImprovementAction
+
+    with app.app_context():
+        module = db.session.scalar(db.select(Module).where(Module.key == "m1"))
+        question = Question(course_id=module.course_id, module_id=module.id, key="report-q1", qtype="single",
+                            stem="题干", options=["甲", "乙"], answer="A", content_hash="h")  # fmt: skip
+        db.session.add(question)
+        db.session.flush()
+        db.session.add(QuestionVersion(question_id=question.id, version=1, content_hash="h", data={}))
+        quiz = Quiz(course_id=module.course_id, key="report-quiz", kind="final_exam", title="考试", content_hash="h")
+        db.session.add(quiz)
+        db.session.flush()
+        db.session.add(QuizItem(quiz_id=quiz.id, question_id=question.id))
+        action = ImprovementAction(course_id=module.course_id, finding_kind="item", finding_summary="过易",
+                                   planned_change="改写", measure="facility")  # fmt: skip
+        db.session.add(action)
+        db.session.commit()
+        values.update(module=module.id, question=question.id, quiz=quiz.id, action=action.id)
     return users, values
 
 
