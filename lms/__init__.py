@@ -57,10 +57,11 @@ def register_blueprints(app: Flask) -> None:
     from .audit.views import bp as audit_bp
     from .auth.admin_views import bp as users_bp
     from .auth.views import bp as auth_bp
+    from .authoring.views import bp as authoring_bp
     from .cohorts.views import bp as cohorts_bp
     from .learning.views import bp as learning_bp
 
-    for bp in (auth_bp, users_bp, cohorts_bp, learning_bp, audit_bp):
+    for bp in (auth_bp, users_bp, cohorts_bp, learning_bp, audit_bp, authoring_bp):
         app.register_blueprint(bp)
 
 

@@ -27,3 +27,4 @@ from lms.surveys.models import (  # noqa: F401
     SurveyParticipation,
     SurveyResponse,
 )
+from lms.authoring.models import ContentDraft, CourseAuthor  # noqa: F401
