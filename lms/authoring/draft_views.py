@@ -22,7 +22,7 @@ from lms.security import role_required
 
 from . import drafts, history
 from .drafts import DraftConflict, DraftData, DraftProblems, StalePublished
-from .forms import ConfirmForm, ImageUploadForm, LessonDraftForm, ModuleDraftForm
+from .forms import ConfirmForm, ImageUploadForm, LessonDraftForm, ModuleDraftForm, choices
 from .improvement_hook import link_published_version, open_actions
 from .models import ContentDraft, DraftKind
 from .rendering import render_lesson
@@ -95,17 +95,25 @@ class Editor:
         self.preview = None
         self.is_new = target is None and (draft is None or draft.target_id is None)
 
+    @property
+    def target_ref(self) -> str:
+        """What the page edits, posted along so a vanished draft can still be told apart."""
+        if self.target is not None:
+            return f"{self.kind}:{self.target.id}"
+        return f"new-{self.kind}:{self.course.key}"
+
     # -- filling the form ---------------------------------------------------------------
 
     def choices(self) -> None:
         form = self.form
         actions = open_actions(self.course)
-        form.improvement_action.choices = [("", "—")] + [(str(i), label) for i, label in actions]
+        form.improvement_action.choices = choices(
+            [("", "—")] + [(str(i), label) for i, label in actions])
         self.has_actions = bool(actions)
         if self.kind == DraftKind.LESSON:
-            form.module.choices = _module_choices(self.course)
+            form.module.choices = choices(_module_choices(self.course))
         else:
-            form.prerequisites.choices = _prerequisite_choices(self.course, self.target)
+            form.prerequisites.choices = choices(_prerequisite_choices(self.course, self.target))
 
     def fill_from(self, source, details: dict, body: str = "") -> None:
         form = self.form
@@ -284,12 +292,12 @@ def _prerequisite_choices(course: Course, module: Module | None) -> list[tuple[s
     ).all()
     if module is not None:
         modules = [m for m in modules if (m.position, m.id) < (module.position, module.id)]
-    choices = []
+    result = []
     if db.session.scalar(select(Quiz.id).where(
         Quiz.course_id == course.id, Quiz.kind == QuizKind.PRE_TEST, Quiz.is_retired.is_(False)
     )) is not None:
-        choices.append((PRE_TEST, _("The pre-test")))
-    return choices + [(m.key, m.title) for m in modules]
+        result.append((PRE_TEST, _("The pre-test")))
+    return result + [(m.key, m.title) for m in modules]
 
 
 def publish(course: Course, kind: DraftKind, draft_id: int, revision: int, force: bool,
@@ -374,9 +382,28 @@ def new_module(key: str):
     return editor.handle() or editor.render()
 
 
+def _vanished_draft():
+    """A save of a draft that was published or discarded meanwhile: keep the author's text."""
+    ref_kind, _sep, ref = (request.form.get("target") or "").partition(":")
+    if ref_kind in ("lesson", "module") and ref.isdigit():
+        kind = DraftKind(ref_kind)
+        target, course = (lesson_or_404 if kind == DraftKind.LESSON else module_or_404)(int(ref))
+        editor = Editor(course, kind, target=target)
+    elif ref_kind in ("new-lesson", "new-module"):
+        editor = Editor(course_or_404(ref), DraftKind(ref_kind.removeprefix("new-")))
+    else:
+        abort(404)
+    editor.choices()
+    if not editor.form.validate_on_submit():
+        return editor.render()
+    return editor.show_conflict(DraftConflict(None))
+
+
 @bp.route("/drafts/<int:draft_id>", methods=["GET", "POST"])
 @role_required(*STAFF)
 def edit_draft(draft_id: int):
+    if request.method == "POST" and db.session.get(ContentDraft, draft_id) is None:
+        return _vanished_draft()
     draft, course = draft_or_404(draft_id)
     editor = Editor(course, draft.target_kind, draft=draft)
     editor.choices()

@@ -233,6 +233,7 @@ def discard_draft(actor: User, draft_id: int, revision: int) -> None:
     draft = _locked(draft_id, revision)
     for child in _children(draft):
         db.session.delete(child)
+    db.session.flush()  # the children first: the database would cascade them otherwise
     db.session.delete(draft)
     db.session.flush()
     record(actor, "authoring.discard_draft", None, draft=draft_id, kind=str(draft.target_kind),
@@ -489,4 +490,5 @@ def _publish_module(
                  for p in error.problems]
             ) from None
         db.session.delete(child)
+        db.session.flush()  # before the module's draft, which the database would cascade
     return PublishResult(module, row)

@@ -15,6 +15,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -26,15 +27,23 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms.content.schema import LETTERS, MAX_OPTIONS, TITLE_LENGTH
 
-LESSON_KIND_CHOICES = [
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """WTForms choices from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+LESSON_KIND_CHOICES = choices([
     ("reading", _l("Reading")), ("case", _l("Case")), ("discussion", _l("Discussion")),
-]
-QUESTION_TYPE_CHOICES = [
+])
+QUESTION_TYPE_CHOICES = choices([
     ("single", _l("Single choice")), ("multiple", _l("Multiple choice")),
     ("true_false", _l("True or false")), ("fill_blank", _l("Fill in the blank")),
     ("short_answer", _l("Short answer")),
-]
-DIFFICULTY_CHOICES = [("easy", _l("Easy")), ("medium", _l("Medium")), ("hard", _l("Hard"))]
+])
+DIFFICULTY_CHOICES = choices([("easy", _l("Easy")), ("medium", _l("Medium")),
+                              ("hard", _l("Hard"))])
 KEY_HINT = _l("Lower-case letters, digits and hyphens, starting with a letter; it never changes.")
 _LIST_SPLIT = re.compile(r"[,，;；\s]+")
 
@@ -127,7 +136,7 @@ class AuthorsForm(FlaskForm):
 
 
 class MoveForm(FlaskForm):
-    direction = SelectField(choices=[("up", "up"), ("down", "down")])
+    direction = SelectField(choices=choices([("up", "up"), ("down", "down")]))
 
 
 class ConfirmForm(FlaskForm):
@@ -156,12 +165,12 @@ class QuestionForm(FlaskForm):
     option_e = StringField(_l("Option E"), validators=[Optional(), Length(max=1000)])
     option_f = StringField(_l("Option F"), validators=[Optional(), Length(max=1000)])
     answer_single = SelectField(_l("Correct option"), validators=[Optional()],
-                                choices=[("", "—")] + [(c, c) for c in LETTERS])
+                                choices=choices([("", "—")] + [(c, c) for c in LETTERS]))
     answer_multiple = MultiCheckboxField(_l("Correct options"), validators=[Optional()],
-                                         choices=[(c, c) for c in LETTERS])
+                                         choices=choices([(c, c) for c in LETTERS]))
     answer_true_false = SelectField(
         _l("Correct answer"), validators=[Optional()],
-        choices=[("", "—"), ("true", _l("True")), ("false", _l("False"))],
+        choices=choices([("", "—"), ("true", _l("True")), ("false", _l("False"))]),
     )
     answer_text = TextAreaField(
         _l("Accepted answers (one per line) or reference answer"),

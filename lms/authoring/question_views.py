@@ -17,7 +17,7 @@ from lms.learning.models import Course, Lesson, Module
 from lms.security import role_required
 
 from . import history, questions
-from .forms import QuestionForm, words
+from .forms import QuestionForm, choices, words
 from .improvement_hook import link_published_version, open_actions
 from .questions import QuestionConflict, QuestionData, QuestionProblems
 from .views import STAFF, bp, course_or_404, outline_url, question_or_404
@@ -119,7 +119,7 @@ def edit_question(question_id: int):
     module = db.session.get(Module, question.module_id)
     form = QuestionForm()
     _actions(form, course)
-    form.lesson.choices = _lesson_choices(course, module)
+    form.lesson.choices = choices(_lesson_choices(course, module))
     if request.method == "GET":
         _fill(form, questions.data_of(question))
         form.version.data = str(question.version)
@@ -173,8 +173,8 @@ def new_question(key: str):
         abort(404)
     form = QuestionForm()
     _actions(form, course)
-    form.module.choices = [(str(m.id), m.title) for m in modules]
-    form.lesson.choices = _lesson_choices(course, None)
+    form.module.choices = choices([(str(m.id), m.title) for m in modules])
+    form.lesson.choices = choices(_lesson_choices(course, None))
     if request.method == "GET":
         wanted = request.args.get("module", type=int)
         module = next((m for m in modules if m.id == wanted), modules[0])

@@ -30,7 +30,7 @@ from lms.security import role_required, safe_next_url
 
 from . import history, service
 from .drafts import known_images
-from .forms import AuthorsForm, ImageUploadForm, MoveForm, PreviewForm
+from .forms import AuthorsForm, ImageUploadForm, MoveForm, PreviewForm, choices
 from .images import MAX_UPLOAD_BYTES, ImageRejected, store_upload
 from .models import ContentDraft
 from .rendering import render_lesson
@@ -119,9 +119,9 @@ def edit_authors(key: str):
     if course is None:
         abort(404)
     form = AuthorsForm()
-    form.trainer_ids.choices = [
+    form.trainer_ids.choices = choices([
         (u.id, f"{u.name} · {u.work_unit}" if u.work_unit else u.name) for u in service.trainers()
-    ]
+    ])
     if request.method == "GET":
         form.trainer_ids.data = sorted(service.author_ids(course))
     if form.validate_on_submit():
