@@ -120,6 +120,7 @@ def edit_question(question_id: int):
     form = QuestionForm()
     _actions(form, course)
     form.lesson.choices = choices(_lesson_choices(course, module))
+    form.module.choices = choices([(str(module.id), module.title)])  # fixed once created
     if request.method == "GET":
         _fill(form, questions.data_of(question))
         form.version.data = str(question.version)

@@ -227,10 +227,12 @@ def create_question(
     if problems:
         raise QuestionProblems(problems)
     spec = _spec(key, module, data)
+    digest = content_hash(spec.content())
     question = Question(course_id=course.id, module_id=module.id, key=key, version=0,
-                        qtype=QuestionType(spec.qtype), stem=spec.stem, answer=spec.answer)
+                        qtype=QuestionType(spec.qtype), stem=spec.stem, answer=spec.answer,
+                        content_hash=digest)
     db.session.add(question)
-    row = _write(actor, question, module, spec, content_hash(spec.content()))
+    row = _write(actor, question, module, spec, digest)
     record(actor, "authoring.create_question", question, key=key)
     return question, row
 
