@@ -9,8 +9,8 @@ from lms.assessment.models import Question
 from lms.authoring.models import ContentDraft, CourseAuthor
 from lms.extensions import db
 from lms.learning.models import Course, Lesson, Module
-from tests.content_helpers import EXAMPLE, load
 from tests.conftest import login
+from tests.content_helpers import EXAMPLE, load
 
 REAL_COURSE = Path(__file__).resolve().parent.parent / "courses" / "edu-assistance-policy"
 

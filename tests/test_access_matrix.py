@@ -6,7 +6,10 @@ POST), 403 forbidden, 404 for objects that must not even be hinted at, 405 wrong
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
+from lms.assessment.models import Question, QuestionType
+from lms.authoring.models import ContentDraft, CourseAuthor, DraftKind
 from lms.cohorts.models import Cohort
 from lms.extensions import db
 from lms.learning.models import Lesson, Module
@@ -57,6 +60,54 @@ ROUTES = {
     "users.import_template": row("GET", "/admin/users/import/template.csv", 302, 403, 403, 403, 200),
     "users.preview_import": row("GET", "/admin/users/import/{import_token}", 302, 403, 403, 403, 302),
     "audit.list_entries": row("GET", "/admin/audit/", 302, 403, 403, 403, 200),
+    # authoring (the trainer is an author of the fixture course)
+    "authoring.list_courses": row("GET", "/authoring/", 302, 403, 403, 200, 200),
+    "authoring.show_course": row("GET", "/authoring/courses/{course}", 302, 403, 403, 200, 200),
+    "authoring.edit_authors": row(
+        "GET", "/authoring/courses/{course}/authors", 302, 403, 403, 403, 200
+    ),
+    "authoring.export_course": row(
+        "GET", "/authoring/courses/{course}/export.zip", 302, 403, 403, 200, 200
+    ),
+    "authoring.move_module": row(
+        "POST", "/authoring/modules/{module_id}/move", 302, 403, 403, 302, 302
+    ),
+    "authoring.move_lesson": row(
+        "POST", "/authoring/lessons/{lesson_id}/move", 302, 403, 403, 302, 302
+    ),
+    "authoring.preview": row("POST", "/authoring/preview", 302, 403, 403, 400, 400),
+    "authoring.upload_image": row(
+        "POST", "/authoring/courses/{course}/images", 302, 403, 403, 302, 302
+    ),
+    "authoring.show_history": row(
+        "GET", "/authoring/lessons/{lesson_id}/history", 302, 403, 403, 200, 200
+    ),
+    # the lesson has a draft, so its edit page leads to the draft
+    "authoring.edit_lesson": row(
+        "GET", "/authoring/lessons/{lesson_id}/edit", 302, 403, 403, 302, 302
+    ),
+    "authoring.edit_module": row(
+        "GET", "/authoring/modules/{module_id}/edit", 302, 403, 403, 200, 200
+    ),
+    "authoring.new_lesson": row(
+        "GET", "/authoring/courses/{course}/lessons/new", 302, 403, 403, 200, 200
+    ),
+    "authoring.new_module": row(
+        "GET", "/authoring/courses/{course}/modules/new", 302, 403, 403, 200, 200
+    ),
+    "authoring.edit_draft": row("GET", "/authoring/drafts/{draft_id}", 302, 403, 403, 200, 200),
+    "authoring.preview_draft": row(
+        "GET", "/authoring/drafts/{draft_id}/preview", 302, 403, 403, 200, 200
+    ),
+    "authoring.discard_draft": row(
+        "POST", "/authoring/drafts/{draft_id}/discard", 302, 403, 403, 302, 302
+    ),
+    "authoring.edit_question": row(
+        "GET", "/authoring/questions/{question_id}/edit", 302, 403, 403, 200, 200
+    ),
+    "authoring.new_question": row(
+        "GET", "/authoring/courses/{course}/questions/new", 302, 403, 403, 200, 200
+    ),
     # last: it changes the invite token used above
     "cohorts.regenerate_code": row("POST", "/cohorts/{cohort}/code", 302, 403, 403, 403, 302),
 }
@@ -89,6 +140,21 @@ def world(app, make_user, make_cohort):
         "course": course_key, "lesson": "l1", "cohort": cohort_id, "token": token,
         "trainee": users["trainee"].id, "import_token": "x" * 32, "media": media,
     }  # fmt: skip
+    # authoring: the trainer authors the course; a question, and a draft of the lesson
+    with app.app_context():
+        lesson = db.session.scalar(select(Lesson).where(Lesson.key == "l1"))
+        lesson.body_markdown, lesson.minutes = "正文", 5  # a lesson the export can write
+        db.session.add(CourseAuthor(course_id=lesson.course_id, user_id=users["trainer"].id))
+        question = Question(course_id=lesson.course_id, module_id=lesson.module_id, key="q1",
+                            qtype=QuestionType.TRUE_FALSE, stem="题", answer=True,
+                            content_hash="h")
+        draft = ContentDraft(course_id=lesson.course_id, target_kind=DraftKind.LESSON,
+                             target_id=lesson.id, key="l1", title="小节", base_version=1,
+                             details={"kind": "reading", "minutes": 5})
+        db.session.add_all([question, draft])
+        db.session.commit()
+        values.update(lesson_id=lesson.id, module_id=lesson.module_id, question_id=question.id,
+                      draft_id=draft.id)
     return users, values
 
 

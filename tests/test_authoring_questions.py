@@ -20,13 +20,13 @@ def _form(**fields) -> dict:
 
 
 CASES = {
-    "single": (dict(option_a="县级统筹", option_b="乡镇统筹", option_c="学校自行", answer_single="A"),
-               "A"),
-    "multiple": (dict(option_a="控辍保学", option_b="资助", option_c="撤并", answer_multiple=["C", "A"]),
-                 ["A", "C"]),
-    "true_false": (dict(answer_true_false="false"), False),
-    "fill_blank": (dict(answer_text="95%\n百分之九十五\n"), ["95%", "百分之九十五"]),
-    "short_answer": (dict(answer_text=" 言之有理即可。 "), "言之有理即可。"),
+    "single": ({"option_a": "县级统筹", "option_b": "乡镇统筹", "option_c": "学校自行",
+                "answer_single": "A"}, "A"),
+    "multiple": ({"option_a": "控辍保学", "option_b": "资助", "option_c": "撤并",
+                  "answer_multiple": ["C", "A"]}, ["A", "C"]),
+    "true_false": ({"answer_true_false": "false"}, False),
+    "fill_blank": ({"answer_text": "95%\n百分之九十五\n"}, ["95%", "百分之九十五"]),
+    "short_answer": ({"answer_text": " 言之有理即可。 "}, "言之有理即可。"),
 }
 
 
@@ -36,20 +36,22 @@ def test_every_question_type_can_be_added(app, make_user, qtype):
     author, user = author_client(app, make_user)
     practice = module(app, "practice")
     fields, stored = CASES[qtype]
+    key = f"new-{qtype.replace('_', '-')}"
     stem = "义务教育巩固率达到____。" if qtype == "fill_blank" else f"新的{qtype}题"
     page = author.get(f"{NEW}?module={practice.id}")
     assert 'value="m02-q06"' in text(page)  # a free id in the files' style is suggested
     response = author.post(NEW, data=_form(
-        module=str(practice.id), key=f"new-{qtype.replace('_', '-')}", qtype=qtype, stem=stem,
+        module=str(practice.id), key=key, qtype=qtype, stem=stem,
         lesson="village-school", difficulty="hard", tags="案例, 新增", **fields))
     assert response.status_code == 302, text(response)
     with app.app_context():
-        row = db.session.scalar(select(Question).where(Question.key == f"new-{qtype.replace('_', '-')}"))
+        row = db.session.scalar(select(Question).where(Question.key == key))
         assert row.answer == stored and row.module_id == practice.id and row.version == 1
         assert row.tags == ["案例", "新增"] and str(row.difficulty) == "hard"
-        assert row.options == (list(fields.get(k) for k in ("option_a", "option_b", "option_c"))
+        assert row.options == ([fields.get(k) for k in ("option_a", "option_b", "option_c")]
                                if qtype in ("single", "multiple") else [])
-        version = db.session.scalar(select(QuestionVersion).where(QuestionVersion.question_id == row.id))
+        version = db.session.scalar(
+            select(QuestionVersion).where(QuestionVersion.question_id == row.id))
         assert version.source == "editor" and version.created_by_id == user.id
         assert version.data["answer"] == stored and version.data["lesson"] == "village-school"
 
@@ -82,18 +84,22 @@ def test_editing_a_question_makes_a_new_version(app, make_user):
 
 
 @pytest.mark.parametrize("fields, field_message", [
-    (dict(qtype="single", stem="题", option_a="甲", option_b="乙", answer_single="D"), "请选择正确选项"),
-    (dict(qtype="single", stem="题", option_a="甲", option_c="丙", answer_single="A"), "中间不要留空"),
-    (dict(qtype="single", stem="题", option_a="甲", option_b="甲", answer_single="A"), "不能相同"),
-    (dict(qtype="multiple", stem="题", option_a="甲", option_b="乙"), "至少勾选一个"),
-    (dict(qtype="fill_blank", stem="没有空的填空题", answer_text="答"), "只标出一个空"),
-    (dict(qtype="fill_blank", stem="两个____空____", answer_text="答"), "只标出一个空"),
-    (dict(qtype="true_false", stem="题"), "请选择“正确”或“错误”"),
-    (dict(qtype="short_answer", stem="题", answer_text=""), "请填写参考答案"),
-    (dict(qtype="true_false", stem="题", answer_true_false="true", lesson="welcome"),
+    ({"qtype": "single", "stem": "题", "option_a": "甲", "option_b": "乙", "answer_single": "D"},
+     "请选择正确选项"),
+    ({"qtype": "single", "stem": "题", "option_a": "甲", "option_c": "丙", "answer_single": "A"},
+     "中间不要留空"),
+    ({"qtype": "single", "stem": "题", "option_a": "甲", "option_b": "甲", "answer_single": "A"},
+     "不能相同"),
+    ({"qtype": "multiple", "stem": "题", "option_a": "甲", "option_b": "乙"}, "至少勾选一个"),
+    ({"qtype": "fill_blank", "stem": "没有空的填空题", "answer_text": "答"}, "只标出一个空"),
+    ({"qtype": "fill_blank", "stem": "两个____空____", "answer_text": "答"}, "只标出一个空"),
+    ({"qtype": "true_false", "stem": "题"}, "请选择“正确”或“错误”"),
+    ({"qtype": "short_answer", "stem": "题", "answer_text": ""}, "请填写参考答案"),
+    ({"qtype": "true_false", "stem": "题", "answer_true_false": "true", "lesson": "welcome"},
      "本题所属专题中的小节"),
-    (dict(qtype="true_false", stem="题", answer_true_false="true", key="m01-q01"), "已被本课程使用"),
-    (dict(qtype="true_false", stem="题", answer_true_false="true", key="M-1"), "小写字母"),
+    ({"qtype": "true_false", "stem": "题", "answer_true_false": "true", "key": "m01-q01"},
+     "已被本课程使用"),
+    ({"qtype": "true_false", "stem": "题", "answer_true_false": "true", "key": "M-1"}, "小写字母"),
 ])
 def test_questions_that_break_the_rules_are_refused_with_the_input_kept(
     app, make_user, fields, field_message,

@@ -12,7 +12,14 @@ from lms.authoring.models import ContentDraft
 from lms.content.markdown import render_markdown
 from lms.extensions import db
 from lms.learning.models import Course
-from tests.authoring_helpers import author_client, lesson, load_course, module, question, text
+from tests.authoring_helpers import (
+    author_client,
+    lesson,
+    load_course,
+    module,
+    question,
+    text,
+)
 from tests.conftest import login
 
 PAYLOADS = [
@@ -134,7 +141,8 @@ def test_payloads_in_lessons_are_inert_for_authors_and_trainees(app, make_user, 
             assert response.status_code == 302, payload
             revision += 1
             if "/drafts/" in response.headers["Location"]:  # refused: the draft is kept
-                for url in (f"/authoring/drafts/{draft_id}", f"/authoring/drafts/{draft_id}/preview",
+                for url in (f"/authoring/drafts/{draft_id}",
+                            f"/authoring/drafts/{draft_id}/preview",
                             "/authoring/courses/example-course"):
                     assert_inert(text(author.get(url)), f"{url} with {payload!r}")
                 preview = author.post("/authoring/preview", data={
@@ -179,4 +187,5 @@ def test_payloads_in_modules_and_questions_are_inert(app, make_user):
 
 def _module_draft(app) -> int:
     with app.app_context():
-        return db.session.scalar(select(ContentDraft.id).where(ContentDraft.target_kind == "module"))
+        return db.session.scalar(
+            select(ContentDraft.id).where(ContentDraft.target_kind == "module"))

@@ -22,7 +22,13 @@ from lms.security import role_required
 
 from . import drafts, history
 from .drafts import DraftConflict, DraftData, DraftProblems, StalePublished
-from .forms import ConfirmForm, ImageUploadForm, LessonDraftForm, ModuleDraftForm, choices
+from .forms import (
+    ConfirmForm,
+    ImageUploadForm,
+    LessonDraftForm,
+    ModuleDraftForm,
+    choices,
+)
 from .improvement_hook import link_published_version, open_actions
 from .models import ContentDraft, DraftKind
 from .rendering import render_lesson

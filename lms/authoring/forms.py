@@ -28,7 +28,6 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from lms.content.schema import LETTERS, MAX_OPTIONS, TITLE_LENGTH
 
 
-
 def choices(pairs) -> list[SelectChoice]:
     """WTForms choices from (value, label) pairs."""
     return [SelectChoice(value, label) for value, label in pairs]
