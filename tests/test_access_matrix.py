@@ -8,12 +8,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from lms.assessment.models import Question, QuestionType
+from lms.assessment.models import Question, QuestionType, Quiz, QuizItem, QuizKind
 from lms.authoring.models import ContentDraft, CourseAuthor, DraftKind
 from lms.cohorts.models import Cohort
 from lms.extensions import db
 from lms.learning.models import Lesson, Module
 from lms.storage import storage_path
+from lms.surveys.models import ItemType, Survey, SurveyItem, SurveyKind
 from tests.conftest import login
 
 ROLES = ("anonymous", "trainee", "outsider", "trainer", "organizer")
@@ -108,6 +109,23 @@ ROUTES = {
     "authoring.new_question": row(
         "GET", "/authoring/courses/{course}/questions/new", 302, 403, 403, 200, 200
     ),
+    "authoring.edit_quiz": row("GET", "/authoring/quizzes/{quiz_id}/edit", 302, 403, 403, 200, 200),
+    "authoring.change_quiz_items": row(
+        "POST", "/authoring/quizzes/{quiz_id}/items", 302, 403, 403, 302, 302
+    ),
+    "authoring.edit_survey": row("GET", "/authoring/surveys/{survey_id}", 302, 403, 403, 200, 200),
+    "authoring.new_survey_item": row(
+        "GET", "/authoring/surveys/{survey_id}/items/new", 302, 403, 403, 200, 200
+    ),
+    "authoring.edit_survey_item": row(
+        "GET", "/authoring/survey-items/{survey_item_id}/edit", 302, 403, 403, 200, 200
+    ),
+    "authoring.move_survey_item": row(
+        "POST", "/authoring/survey-items/{survey_item_id}/move", 302, 403, 403, 302, 302
+    ),
+    "authoring.remove_survey_item": row(
+        "POST", "/authoring/survey-items/{survey_item_id}/remove", 302, 403, 403, 302, 302
+    ),
     # last: it changes the invite token used above
     "cohorts.regenerate_code": row("POST", "/cohorts/{cohort}/code", 302, 403, 403, 403, 302),
 }
@@ -151,10 +169,24 @@ def world(app, make_user, make_cohort):
         draft = ContentDraft(course_id=lesson.course_id, target_kind=DraftKind.LESSON,
                              target_id=lesson.id, key="l1", title="小节", base_version=1,
                              details={"kind": "reading", "minutes": 5})
-        db.session.add_all([question, draft])
+        quiz = Quiz(course_id=lesson.course_id, key="final-exam", kind=QuizKind.FINAL_EXAM,
+                    title="结业考试", content_hash="h", settings={
+                        "time_limit_minutes": None, "max_attempts": None, "pass_mark": 60,
+                        "shuffle_questions": False, "shuffle_options": False,
+                        "review": "after_close", "draw": None})
+        survey = Survey(course_id=lesson.course_id, key="feedback", kind=SurveyKind.FEEDBACK,
+                        title="培训评估问卷", content_hash="h")
+        db.session.add_all([question, draft, quiz, survey])
+        db.session.flush()
+        db.session.add(QuizItem(quiz_id=quiz.id, question_id=question.id, position=0))
+        items = [SurveyItem(survey_id=survey.id, key=f"i{n}", position=n, section="部分",
+                            itype=ItemType.TEXT, prompt="建议", content_hash="h")
+                 for n in range(2)]
+        db.session.add_all(items)
         db.session.commit()
         values.update(lesson_id=lesson.id, module_id=lesson.module_id, question_id=question.id,
-                      draft_id=draft.id)
+                      draft_id=draft.id, quiz_id=quiz.id, survey_id=survey.id,
+                      survey_item_id=items[0].id)
     return users, values
 
 

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
+    BooleanField,
     FloatField,
     HiddenField,
     IntegerField,
@@ -214,3 +215,74 @@ class QuestionForm(FlaskForm):
             self.answer_text.data = "\n".join(answer or [])
         else:
             self.answer_text.data = answer or ""
+
+
+REVIEW_CHOICES = choices([
+    ("immediately", _l("Immediately after each attempt")),
+    ("after_close", _l("After the quiz closes")),
+    ("never", _l("Never")),
+])
+
+
+class QuizSettingsForm(FlaskForm):
+    version = HiddenField(default="0")
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=TITLE_LENGTH)])
+    time_limit_minutes = IntegerField(_l("Time limit (minutes; empty for untimed)"),
+                                      validators=[Optional(), NumberRange(min=1, max=1440)])
+    max_attempts = IntegerField(_l("Attempts allowed (empty for unlimited)"),
+                                validators=[Optional(), NumberRange(min=1, max=100)])
+    pass_mark = IntegerField(_l("Pass mark (%)"),
+                             validators=[InputRequired(), NumberRange(min=0, max=100)])
+    shuffle_questions = BooleanField(_l("Shuffle the questions"))
+    shuffle_options = BooleanField(_l("Shuffle the options"))
+    review = SelectField(_l("When trainees see answers and explanations"),
+                         choices=REVIEW_CHOICES)
+    parallel_to = SelectField(_l("Parallel form of"), validators=[Optional()], choices=[],
+                              validate_choice=False)
+
+
+class QuizItemsForm(FlaskForm):
+    """One change to a quiz's fixed list."""
+
+    version = HiddenField(default="0")
+    op = SelectField(choices=choices([(o, o) for o in
+                                      ("add", "remove", "up", "down", "replace")]))
+    question = StringField(validators=[DataRequired(), Length(max=64)])
+    other = StringField(validators=[Optional(), Length(max=64)])
+
+
+SURVEY_ITEM_TYPE_CHOICES = choices([
+    ("likert", _l("5-point scale (likert)")), ("single", _l("Single choice")),
+    ("multiple", _l("Multiple choice")), ("rating10", _l("0-10 recommendation scale")),
+    ("matrix", _l("Matrix of 5-point scales")), ("number", _l("Number")),
+    ("text", _l("Free text")),
+])
+
+
+class SurveyItemForm(FlaskForm):
+    version = HiddenField(default="0")
+    key = StringField(_l("Item id"), validators=[Optional(), Length(max=64)])
+    section = StringField(_l("Section"), validators=[DataRequired(), Length(max=TITLE_LENGTH)])
+    itype = SelectField(_l("Item type"), choices=SURVEY_ITEM_TYPE_CHOICES)
+    prompt = TextAreaField(_l("Question"), validators=[DataRequired(), Length(max=2000)])
+    required = BooleanField(_l("An answer is required"), default=True)
+    options = TextAreaField(_l("Options, one per line (single and multiple choice)"),
+                            validators=[Optional(), Length(max=5000)])
+    labels = TextAreaField(_l("Scale labels, 5 lines from lowest to highest (optional)"),
+                           validators=[Optional(), Length(max=2000)])
+    rows = TextAreaField(_l("Matrix rows, one per line as “id: label”"),
+                         validators=[Optional(), Length(max=5000)])
+    minimum = FloatField(_l("Smallest value (optional)"), validators=[Optional()])
+    maximum = FloatField(_l("Largest value (optional)"), validators=[Optional()])
+    module = SelectField(_l("Module it is about (optional)"), validators=[Optional()])
+    measure = SelectField(
+        _l("Needs survey: what it measures"), validators=[Optional()],
+        choices=choices([("", "—"), ("need", _l("Need")), ("confidence", _l("Confidence"))]),
+    )
+
+    def matrix_rows(self) -> list[dict]:
+        rows = []
+        for line in lines(self.rows.data):
+            row_id, _sep, label = line.replace("：", ":").partition(":")
+            rows.append({"id": row_id.strip(), "label": label.strip()})
+        return rows

@@ -16,12 +16,14 @@ from lms.assessment.models import Question, QuestionVersion
 from lms.auth.models import User
 from lms.extensions import db
 from lms.learning.models import Lesson, LessonVersion, Module, ModuleVersion
+from lms.surveys.models import Survey, SurveyItem, SurveyItemVersion
 
 #: URL kind -> (item model, version model, the version's foreign key)
 KINDS = {
     "lessons": (Lesson, LessonVersion, "lesson_id"),
     "modules": (Module, ModuleVersion, "module_id"),
     "questions": (Question, QuestionVersion, "question_id"),
+    "survey-items": (SurveyItem, SurveyItemVersion, "item_id"),
 }
 #: what learners were shown, not what the author wrote: left out of the text compared
 _DERIVED = ("body_html", "toc")
@@ -35,6 +37,13 @@ class VersionRow:
     created_at: object
     author: str | None
     data: dict
+
+
+def course_id_of(item) -> int:
+    """The course an item of any versioned kind belongs to."""
+    if isinstance(item, SurveyItem):
+        return db.session.scalar(select(Survey.course_id).where(Survey.id == item.survey_id))
+    return item.course_id
 
 
 def versions(kind: str, item_id: int) -> list[VersionRow]:

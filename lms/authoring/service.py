@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
-from lms.assessment.models import Question
+from lms.assessment.models import Question, Quiz
 from lms.audit.service import record
 from lms.auth.models import Role, User, UserRole
 from lms.extensions import db
 from lms.learning.models import Course, Lesson, Module
+from lms.surveys.models import Survey
 
 from .models import ContentDraft, CourseAuthor, DraftKind
 
@@ -148,6 +149,22 @@ def outline(course: Course) -> list[OutlineModule]:
         elif d.parent_draft_id in new_modules:
             new_modules[d.parent_draft_id].lessons.append((None, d))
     return list(result.values()) + list(new_modules.values())
+
+
+def quizzes(course: Course) -> list[Quiz]:
+    """The course's quizzes: module quizzes in module order, then the others."""
+    return db.session.scalars(
+        select(Quiz).outerjoin(Module, Module.id == Quiz.module_id)
+        .where(Quiz.course_id == course.id, Quiz.is_retired.is_(False))
+        .order_by(Module.position.is_(None), Module.position, Quiz.id)
+    ).all()
+
+
+def surveys(course: Course) -> list[Survey]:
+    return db.session.scalars(
+        select(Survey).where(Survey.course_id == course.id, Survey.is_retired.is_(False))
+        .order_by(Survey.id)
+    ).all()
 
 
 # -- reordering ---------------------------------------------------------------------------

@@ -109,6 +109,7 @@ def show_course(key: str):
     return render_template(
         "authoring/course.html", course=course, outline=service.outline(course),
         move_form=MoveForm(), can_manage_authors=service.can_manage_authors(current_user),
+        quizzes=service.quizzes(course), surveys=service.surveys(course),
     )
 
 
@@ -238,14 +239,14 @@ def upload_image(key: str):
 # -- history ------------------------------------------------------------------------------
 
 
-@bp.route("/<any(lessons, modules, questions):kind>/<int:item_id>/history")
+@bp.route('/<any(lessons, modules, questions, "survey-items"):kind>/<int:item_id>/history')
 @role_required(*STAFF)
 def show_history(kind: str, item_id: int):
     model = history.KINDS[kind][0]
     item = db.session.get(model, item_id)
     if item is None:
         abort(404)
-    course = _editable(item.course_id)
+    course = _editable(history.course_id_of(item))
     rows = history.versions(kind, item_id)
     chosen = request.args.get("v", type=int) or (rows[0].version if rows else None)
     current = next((r for r in rows if r.version == chosen), None)
@@ -268,4 +269,9 @@ def module_title(module_id: int | None) -> str:
     return db.session.scalar(select(Module.title).where(Module.id == module_id)) or ""
 
 
-from . import draft_views, question_views  # noqa: F401  (their routes are on ``bp``)
+from . import (  # noqa: F401  (their routes are on ``bp``)
+    draft_views,
+    question_views,
+    quiz_views,
+    survey_views,
+)

@@ -91,18 +91,18 @@
     });
   });
 
-  // -- question form: show the options and answer fields of the chosen type --------------
-  const questionForm = document.querySelector("form[data-question-form]");
-  if (questionForm) {
-    const type = questionForm.querySelector('[name="qtype"]');
-    const apply = () => {
-      questionForm.querySelectorAll("[data-for-types]").forEach((el) => {
-        el.hidden = !el.dataset.forTypes.split(" ").includes(type.value);
-      });
-    };
-    type.addEventListener("change", apply);
-    apply();
-  }
+  // -- question and survey item forms: show the fields of the chosen type -----------------
+  document.querySelectorAll("form[data-question-form], form[data-survey-item-form]")
+    .forEach((form) => {
+      const type = form.querySelector('[name="qtype"], [name="itype"]');
+      const apply = () => {
+        form.querySelectorAll("[data-for-types]").forEach((el) => {
+          el.hidden = !el.dataset.forTypes.split(" ").includes(type.value);
+        });
+      };
+      type.addEventListener("change", apply);
+      apply();
+    });
 
   // -- outline: open the folded list that holds the item the address points to ----------
   if (location.hash) {
