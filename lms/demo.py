@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from lms.auth.models import Role, User
 from lms.auth.service import Profile, create_user
+from lms.authoring.models import CourseAuthor
 from lms.cohorts.models import Cohort
 from lms.cohorts.service import CohortData, create_cohort, today_local
 from lms.db import utcnow
@@ -47,5 +48,9 @@ def ensure_demo_data() -> dict:
                        ends_on=today + timedelta(days=365), enrol_until=today + timedelta(days=365),
                        capacity=None, trainer_ids=(users[Role.TRAINER].id,)),
         )  # fmt: skip
+    trainer = users[Role.TRAINER]
+    if db.session.get(CourseAuthor, (course.id, trainer.id)) is None:
+        db.session.add(CourseAuthor(course_id=course.id, user_id=trainer.id))  # may edit it
+        db.session.flush()
     info.update(cohort_name=cohort.name, cohort_code=cohort.enrol_code)
     return info

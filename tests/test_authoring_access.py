@@ -126,3 +126,15 @@ def test_only_organizers_manage_authors_and_trainees_never_author(app, make_user
     login(trainee, make_user("trainee"))
     assert trainee.get("/authoring/").status_code == 403
     assert trainee.get("/authoring/courses/example-course").status_code == 403
+
+
+def test_the_demo_trainer_authors_the_demo_course(app):
+    load_course(app)
+    runner = app.test_cli_runner()
+    for _ in range(2):  # running it again changes nothing
+        assert runner.invoke(args=["lms", "demo"]).exit_code == 0
+    with app.app_context():
+        from lms.auth.models import User
+
+        trainer = db.session.scalar(select(User).where(User.email == "trainer@demo.lms"))
+        assert db.session.scalars(select(CourseAuthor.user_id)).all() == [trainer.id]

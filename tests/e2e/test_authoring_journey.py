@@ -69,6 +69,8 @@ def test_a_trainer_revises_a_lesson_and_a_trainee_reads_it(page, course_world, t
     _login(page, base, "13700000012", "trainer-pass-1")
     page.goto(base + "/authoring/")
     page.get_by_role("link", name="教育帮扶政策培训").click()
+    page.get_by_role("heading", name="教育帮扶政策培训").wait_for()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360  # the outline fits
     page.get_by_role("link", name=f"编辑小节：{LESSON_TITLE}").click()
     page.get_by_role("heading", name="编辑小节").wait_for()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
@@ -94,6 +96,7 @@ def test_a_trainer_revises_a_lesson_and_a_trainee_reads_it(page, course_world, t
 
     # A new question in the first module.
     page.get_by_role("link", name="新建试题").first.click()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.get_by_label("题型").select_option("single")
     page.get_by_label("题干").fill("“五个一批”中与教育直接相关的是哪一批？")
     page.get_by_label("选项 A").fill("发展教育脱贫一批")
