@@ -117,6 +117,7 @@ def test_a_trainer_revises_a_lesson_and_a_trainee_reads_it(page, course_world, t
     _login(trainee, base, "13700000013", "trainee-pass-1")
     trainee.goto(base + f"/join/{course_world['token']}")
     trainee.get_by_role("button", name="加入").click()
+    trainee.wait_for_url(base + "/")  # joined (the dashboard) before opening the lesson
     trainee.goto(base + "/courses/edu-assistance-policy/lessons/five-batches")
     trainee.get_by_role("heading", name="编辑器新增").wait_for()
     assert trainee.get_by_text("本段由讲师在浏览器中").is_visible()
