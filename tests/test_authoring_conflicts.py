@@ -45,6 +45,8 @@ def test_the_second_save_sees_a_conflict_and_keeps_its_text(app, make_user):
     assert "乙的修改</textarea>" in page  # the second author's text is kept in the form
     assert "<del>- 甲的第二稿</del>" in page and "<ins>+ 乙的修改</ins>" in page
     assert "用我的版本覆盖" in page and _hidden(page, "revision") == "2"
+    preview = re.search(r'id="preview-body".*?</section>', page, re.DOTALL)[0]
+    assert "乙的修改" in preview and "甲的第二稿" not in preview  # the preview is of my text
     assert draft_of(app, "lesson", welcome.id).body_markdown == "## 学习目标\n甲的第二稿"
 
     # "Overwrite": the conflict form carries the revision it was shown with.

@@ -349,3 +349,16 @@ def test_the_outline_shows_drafts_and_the_example_loads_untouched(app, make_user
     outline = text(author.get("/authoring/courses/example-course"))
     assert "继续编辑草稿" in outline and "草稿" in outline
     assert outline.count('class="inline move"') == 6  # 2 modules + 4 lessons
+
+
+def test_a_new_lesson_can_be_previewed_before_it_has_a_key(app, make_user):
+    load_course(app)
+    author, _ = author_client(app, make_user)
+    practice = module(app, "practice")
+    response = author.post("/authoring/courses/example-course/lessons/new", data=lesson_form(
+        module=f"m{practice.id}", title="草拟中", body_markdown="## 草拟\n先看看*效果*",
+        action="preview"))
+    assert response.status_code == 200 and "先看看<em>效果</em>" in text(response)
+    saved = author.post("/authoring/courses/example-course/lessons/new", data=lesson_form(
+        module=f"m{practice.id}", title="草拟中", body_markdown="正文"))
+    assert saved.status_code == 200 and "请为新建内容填写标识" in text(saved)

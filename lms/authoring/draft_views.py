@@ -168,6 +168,7 @@ class Editor:
         form = self.form
         body = (form.body_markdown.data or "") if self.kind == DraftKind.LESSON else ""
         mine = _text(self.kind, form.title.data or "", body, form.details())
+        self.preview_typed(_data(form, self.kind))  # the preview shows the author's own text
         if current is not None:
             theirs = _text(self.kind, current.title, current.body_markdown, current.details)
             self.draft = current
@@ -202,15 +203,12 @@ class Editor:
         action = request.form.get("action", "save")
         if not form.validate_on_submit():
             return None
-        if self.is_new and not self.draft and not (form.key.data or "").strip():
-            form.key.errors.append(_("Give the new item a key."))
-            return None
         data = _data(form, self.kind)
         if action == "preview":
-            if self.kind == DraftKind.LESSON:
-                self.preview = render_lesson(
-                    self.course.key, data.body_markdown, drafts.known_images(self.target)
-                    if isinstance(self.target, Lesson) else {}, data.details.get("kind"))
+            self.preview_typed(data)
+            return None
+        if self.is_new and not self.draft and not data.key:
+            form.key.errors.append(_("Give the new item a key."))
             return None
         try:
             with write_transaction():
@@ -231,6 +229,13 @@ class Editor:
                            force=action == "publish_anyway", action_id=_action_id(form))
         flash(_("Draft saved. Trainees see the published version until you publish."), "success")
         return redirect(url_for("authoring.edit_draft", draft_id=draft_id))
+
+    def preview_typed(self, data: DraftData) -> None:
+        """Render the text as typed (not as saved) for the preview pane."""
+        if self.kind == DraftKind.LESSON:
+            known = drafts.known_images(self.target) if isinstance(self.target, Lesson) else {}
+            self.preview = render_lesson(self.course.key, data.body_markdown, known,
+                                         data.details.get("kind"))
 
     def _save(self, data: DraftData) -> ContentDraft:
         form = self.form
