@@ -9,6 +9,7 @@ from lms.assessment.models import (  # noqa: F401
 )
 from lms.audit.models import AuditEntry  # noqa: F401
 from lms.auth.models import User, UserRole  # noqa: F401
+from lms.authoring.models import ContentDraft, CourseAuthor  # noqa: F401
 from lms.cohorts.models import Cohort, Enrolment, cohort_trainers  # noqa: F401
 from lms.learning.models import (  # noqa: F401
     Course,
@@ -27,4 +28,3 @@ from lms.surveys.models import (  # noqa: F401
     SurveyParticipation,
     SurveyResponse,
 )
-from lms.authoring.models import ContentDraft, CourseAuthor  # noqa: F401

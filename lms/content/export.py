@@ -50,7 +50,11 @@ class _Dumper(yaml.SafeDumper):
 
 
 def _represent_str(dumper: yaml.SafeDumper, value: str):
-    style = "|" if "\n" in value else None
+    style = None
+    if "\n" in value:
+        style = "|"
+    elif len(value) > 60 and value == value.strip():
+        style = ">"  # a paragraph on its own indented line, like ``summary: >-`` by hand
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
