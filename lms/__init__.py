@@ -62,6 +62,7 @@ def register_blueprints(app: Flask) -> None:
     from .audit.views import bp as audit_bp
     from .auth.admin_views import bp as users_bp
     from .auth.views import bp as auth_bp
+    from .authoring.views import bp as authoring_bp
     from .certificates.verify_views import bp as verify_bp
     from .certificates.views import bp as certificates_bp
     from .cohorts.views import bp as cohorts_bp
@@ -76,7 +77,7 @@ def register_blueprints(app: Flask) -> None:
 
     for bp in (auth_bp, users_bp, cohorts_bp, learning_bp, discussions_bp, audit_bp, health_bp,
                surveys_bp, suggestions_bp, bank_bp, assessment_bp, certificates_bp, verify_bp,
-               reports_bp, improvement_bp):
+               reports_bp, improvement_bp, authoring_bp):
         app.register_blueprint(bp)
 
 

@@ -53,6 +53,31 @@ def _load(path: Path) -> None:
         click.echo(report.summary())
 
 
+@lms_cli.command("export-course")
+@click.argument("key")
+@click.argument("target", type=click.Path(file_okay=False, path_type=Path))
+@with_appcontext
+def export_course_command(key: str, target: Path):
+    """Write course KEY from the database as course files in TARGET/KEY/ (then validated)."""
+    from sqlalchemy import select
+
+    from lms.content.export import CourseExportError, export_course
+    from lms.extensions import db
+    from lms.learning.models import Course
+
+    course = db.session.scalar(select(Course).where(Course.key == key))
+    if course is None:
+        raise click.ClickException(f"no course with the key '{key}'")
+    try:
+        folder = export_course(course, target)
+    except CourseExportError as error:
+        click.echo(f"{len(error.problems)} problem(s) in the export:", err=True)
+        for problem in error.problems:
+            click.echo(f"  {problem}", err=True)
+        sys.exit(1)
+    click.echo(f"{key}: written to {folder} and checked by the validator.")
+
+
 @lms_cli.command("create-user")
 @click.option("--name", required=True, help="Real name (姓名).")
 @click.option("--phone", default=None)

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from lms.auth.models import Role, User
 from lms.auth.service import Profile, create_user
+from lms.authoring.models import CourseAuthor
 from lms.cohorts.models import Cohort
 from lms.cohorts.service import CohortData, add_members, create_cohort, today_local
 from lms.db import utcnow
@@ -49,5 +50,9 @@ def ensure_demo_data() -> dict:
         )  # fmt: skip
     # the demo trainee is enrolled, so the dashboard has something to show at once
     add_members(users[Role.ORGANIZER], cohort, [users[Role.TRAINEE]])
+    trainer = users[Role.TRAINER]
+    if db.session.get(CourseAuthor, (course.id, trainer.id)) is None:
+        db.session.add(CourseAuthor(course_id=course.id, user_id=trainer.id))  # may edit it
+        db.session.flush()
     info.update(cohort_name=cohort.name, cohort_code=cohort.enrol_code)
     return info

@@ -15,6 +15,7 @@ from lms.certificates.models import (  # noqa: F401
     CertificateDesign,
     CertificateJob,
 )
+from lms.authoring.models import ContentDraft, CourseAuthor  # noqa: F401
 from lms.cohorts.models import Cohort, Enrolment, cohort_trainers  # noqa: F401
 from lms.discussions.models import Post  # noqa: F401
 from lms.improvement.models import ActionVersionLink, ImprovementAction  # noqa: F401

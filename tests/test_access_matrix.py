@@ -8,14 +8,18 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from sqlalchemy import select
 
-from lms.assessment.models import AttemptItem, Question, QuestionVersion, Quiz, QuizItem
+from lms.assessment.models import (
+    AttemptItem, Question, QuestionType, QuestionVersion, Quiz, QuizItem, QuizKind,
+)  # fmt: skip
 from lms.assessment.service import finish_attempt, start_attempt
 from lms.auth.models import User
-from lms.cohorts.models import Cohort
-from lms.discussions.models import Post
+from lms.authoring.models import ContentDraft, CourseAuthor, DraftKind
 from lms.certificates import jobs as certificate_jobs
 from lms.certificates import service as certificate_service
+from lms.cohorts.models import Cohort
+from lms.discussions.models import Post
 from lms.db import utcnow, write_transaction
 from lms.extensions import db
 from lms.learning.models import Lesson, Module
@@ -188,6 +192,71 @@ ROUTES = {
     "improvement.link_version": row(
         "POST", "/improvements/{action}/versions", 302, 403, 403, 302, 302
     ),
+    # authoring (the trainer is an author of the fixture course)
+    "authoring.list_courses": row("GET", "/authoring/", 302, 403, 403, 200, 200),
+    "authoring.show_course": row("GET", "/authoring/courses/{course}", 302, 403, 403, 200, 200),
+    "authoring.edit_authors": row(
+        "GET", "/authoring/courses/{course}/authors", 302, 403, 403, 403, 200
+    ),
+    "authoring.export_course": row(
+        "GET", "/authoring/courses/{course}/export.zip", 302, 403, 403, 200, 200
+    ),
+    "authoring.move_module": row(
+        "POST", "/authoring/modules/{module_id}/move", 302, 403, 403, 302, 302
+    ),
+    "authoring.move_lesson": row(
+        "POST", "/authoring/lessons/{lesson_id}/move", 302, 403, 403, 302, 302
+    ),
+    "authoring.preview": row("POST", "/authoring/preview", 302, 403, 403, 400, 400),
+    "authoring.upload_image": row(
+        "POST", "/authoring/courses/{course}/images", 302, 403, 403, 302, 302
+    ),
+    "authoring.show_history": row(
+        "GET", "/authoring/lessons/{lesson_id}/history", 302, 403, 403, 200, 200
+    ),
+    # the lesson has a draft, so its edit page leads to the draft
+    "authoring.edit_lesson": row(
+        "GET", "/authoring/lessons/{lesson_id}/edit", 302, 403, 403, 302, 302
+    ),
+    "authoring.edit_module": row(
+        "GET", "/authoring/modules/{module_id}/edit", 302, 403, 403, 200, 200
+    ),
+    "authoring.new_lesson": row(
+        "GET", "/authoring/courses/{course}/lessons/new", 302, 403, 403, 200, 200
+    ),
+    "authoring.new_module": row(
+        "GET", "/authoring/courses/{course}/modules/new", 302, 403, 403, 200, 200
+    ),
+    "authoring.edit_draft": row("GET", "/authoring/drafts/{draft_id}", 302, 403, 403, 200, 200),
+    "authoring.preview_draft": row(
+        "GET", "/authoring/drafts/{draft_id}/preview", 302, 403, 403, 200, 200
+    ),
+    "authoring.discard_draft": row(
+        "POST", "/authoring/drafts/{draft_id}/discard", 302, 403, 403, 302, 302
+    ),
+    "authoring.edit_question": row(
+        "GET", "/authoring/questions/{question_id}/edit", 302, 403, 403, 200, 200
+    ),
+    "authoring.new_question": row(
+        "GET", "/authoring/courses/{course}/questions/new", 302, 403, 403, 200, 200
+    ),
+    "authoring.edit_quiz": row("GET", "/authoring/quizzes/{quiz_id}/edit", 302, 403, 403, 200, 200),
+    "authoring.change_quiz_items": row(
+        "POST", "/authoring/quizzes/{quiz_id}/items", 302, 403, 403, 302, 302
+    ),
+    "authoring.edit_survey": row("GET", "/authoring/surveys/{survey_id}", 302, 403, 403, 200, 200),
+    "authoring.new_survey_item": row(
+        "GET", "/authoring/surveys/{survey_id}/items/new", 302, 403, 403, 200, 200
+    ),
+    "authoring.edit_survey_item": row(
+        "GET", "/authoring/survey-items/{survey_item_id}/edit", 302, 403, 403, 200, 200
+    ),
+    "authoring.move_survey_item": row(
+        "POST", "/authoring/survey-items/{survey_item_id}/move", 302, 403, 403, 302, 302
+    ),
+    "authoring.remove_survey_item": row(
+        "POST", "/authoring/survey-items/{survey_item_id}/remove", 302, 403, 403, 302, 302
+    ),
     # last: it changes the invite token used above
     "cohorts.regenerate_code": row("POST", "/cohorts/{cohort}/code", 302, 403, 403, 403, 302),
 }
@@ -239,7 +308,7 @@ def world(app, make_user, make_cohort):
         db.session.flush()
         for survey in (needs, rating):
             db.session.add(SurveyItem(survey_id=survey.id, key="q1", itype=ItemType.LIKERT, prompt="评价",
-                                      content_hash="h"))
+                                      section="评价", content_hash="h"))
         suggestion = Suggestion(author_id=users["trainee"].id, subject="建议", body="内容",
                                 created_on=date.today())
         db.session.add(suggestion)
@@ -279,6 +348,35 @@ def world(app, make_user, make_cohort):
         db.session.add(action)
         db.session.commit()
         values.update(module=module.id, question=question.id, quiz=quiz.id, action=action.id)
+    # authoring: the trainer authors the course; a question, and a draft of the lesson
+    with app.app_context():
+        lesson = db.session.scalar(select(Lesson).where(Lesson.key == "l1"))
+        lesson.body_markdown, lesson.minutes = "正文", 5  # a lesson the export can write
+        db.session.add(CourseAuthor(course_id=lesson.course_id, user_id=users["trainer"].id))
+        question = Question(course_id=lesson.course_id, module_id=lesson.module_id, key="q1",
+                            qtype=QuestionType.TRUE_FALSE, stem="题", answer=True,
+                            content_hash="h")
+        draft = ContentDraft(course_id=lesson.course_id, target_kind=DraftKind.LESSON,
+                             target_id=lesson.id, key="l1", title="小节", base_version=1,
+                             details={"kind": "reading", "minutes": 5})
+        quiz = Quiz(course_id=lesson.course_id, key="final-exam", kind=QuizKind.FINAL_EXAM,
+                    title="结业考试", content_hash="h", settings={
+                        "time_limit_minutes": None, "max_attempts": None, "pass_mark": 60,
+                        "shuffle_questions": False, "shuffle_options": False,
+                        "review": "after_close", "draw": None})
+        survey = Survey(course_id=lesson.course_id, key="feedback", kind=SurveyKind.FEEDBACK,
+                        title="培训评估问卷", content_hash="h")
+        db.session.add_all([question, draft, quiz, survey])
+        db.session.flush()
+        db.session.add(QuizItem(quiz_id=quiz.id, question_id=question.id, position=0))
+        items = [SurveyItem(survey_id=survey.id, key=f"i{n}", position=n, section="部分",
+                            itype=ItemType.TEXT, prompt="建议", content_hash="h")
+                 for n in range(2)]
+        db.session.add_all(items)
+        db.session.commit()
+        values.update(lesson_id=lesson.id, module_id=lesson.module_id, question_id=question.id,
+                      draft_id=draft.id, quiz_id=quiz.id, survey_id=survey.id,
+                      survey_item_id=items[0].id)
     return users, values
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import secrets
 import shutil
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -33,7 +34,7 @@ class ImageRef:
     ext: str
 
     def url(self, course_key: str) -> str:
-        return f"/media/course/{course_key}/{self.sha256}.{self.ext}"
+        return media_url(course_key, self.sha256, self.ext)
 
     def storage_parts(self, course_key: str) -> tuple[str, str, str]:
         return ("course-media", course_key, f"{self.sha256}.{self.ext}")
@@ -52,6 +53,16 @@ def _format_of(data: bytes) -> str | None:
     if head.startswith(b"<svg") or (head.startswith(b"<?xml") and b"<svg" in data[:4096].lower()):
         return "svg"
     return None
+
+
+def image_format(data: bytes) -> str | None:
+    """The image format its bytes say (png, jpg, gif, webp or svg), or None."""
+    return _format_of(data)
+
+
+def media_url(course_key: str, sha256: str, ext: str) -> str:
+    """The public URL of a stored course image."""
+    return f"/media/course/{course_key}/{sha256}.{ext}"
 
 
 def check_image(module_dir: Path, src: str) -> tuple[ImageRef | None, str | None]:
@@ -86,3 +97,19 @@ def store_image(image: ImageRef, course_key: str) -> None:
         partial = target.with_suffix(target.suffix + ".part")
         shutil.copyfile(image.path, partial)
         partial.replace(target)  # atomic, so a reader never sees half a file
+
+
+def store_image_bytes(data: bytes, ext: str, course_key: str) -> str:
+    """Store checked image bytes the way the loader stores course images; return the SHA-256.
+
+    Used by the browser editor's uploads, so an uploaded image and a loaded one live side by
+    side under the same content-addressed names.
+    """
+    sha256 = hashlib.sha256(data).hexdigest()
+    target = storage_path("course-media", course_key, f"{sha256}.{ext}")
+    if not target.exists():
+        # A private temporary name: two uploads of the same picture must not share it.
+        partial = target.with_name(f".{target.name}.{secrets.token_hex(6)}.part")
+        partial.write_bytes(data)
+        partial.replace(target)
+    return sha256

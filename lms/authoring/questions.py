@@ -1,0 +1,266 @@
+"""Editing one question of the bank: every saved change is a new version at once.
+
+The rules are the course format's (docs/course-format.md, "questions.yaml"), and the content
+and its hash are made by :class:`lms.content.spec.QuestionSpec`, so a question saved here and
+the same question loaded from files are one and the same version. A save names the version
+the form showed; if someone saved in between, nothing is written (:class:`QuestionConflict`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from lms.assessment.models import (
+    Difficulty,
+    Question,
+    QuestionType,
+    QuestionVersion,
+    Quiz,
+)
+from lms.audit.service import record
+from lms.auth.models import User
+from lms.content.fields import KEY_PATTERN
+from lms.content.schema import BLANK, DIFFICULTIES, LETTERS, MAX_OPTIONS, QUESTION_TYPES
+from lms.content.spec import QuestionSpec
+from lms.extensions import db
+from lms.learning.models import Course, Lesson, Module
+from lms.versioning import content_hash
+
+from .service import AuthoringError
+
+CHOICE_TYPES = ("single", "multiple")
+
+
+@dataclass
+class QuestionData:
+    """A question as typed in the editor, with the answer already in its stored form."""
+
+    qtype: str
+    stem: str
+    options: list[str] = field(default_factory=list)
+    #: a letter, sorted letters, True/False, accepted texts or a reference text, by type
+    answer: object = None
+    explanation: str = ""
+    lesson_key: str | None = None
+    difficulty: str = "medium"
+    tags: list[str] = field(default_factory=list)
+
+
+class QuestionProblems(AuthoringError):
+    """The question breaks a rule; ``problems`` maps a form field to its message."""
+
+    def __init__(self, problems: dict[str, str]):
+        super().__init__(" ".join(problems.values()))
+        self.problems = problems
+
+
+class QuestionConflict(AuthoringError):
+    """Someone saved the question after the form was loaded."""
+
+    def __init__(self, question: Question):
+        super().__init__(_(
+            "Someone else saved this question (now version %(v)d) while you were editing it.",
+            v=question.version,
+        ))
+        self.question = question
+
+
+def module_lessons(module: Module) -> list[Lesson]:
+    return db.session.scalars(
+        select(Lesson).where(Lesson.module_id == module.id, Lesson.is_retired.is_(False))
+        .order_by(Lesson.position, Lesson.id)
+    ).all()
+
+
+def lesson_key_of(question: Question) -> str | None:
+    if question.lesson_id is None:
+        return None
+    return db.session.scalar(select(Lesson.key).where(Lesson.id == question.lesson_id))
+
+
+def data_of(question: Question) -> QuestionData:
+    return QuestionData(
+        qtype=str(question.qtype), stem=question.stem, options=list(question.options or []),
+        answer=question.answer, explanation=question.explanation or "",
+        lesson_key=lesson_key_of(question), difficulty=str(question.difficulty),
+        tags=list(question.tags or []),
+    )
+
+
+def _answer_problem(data: QuestionData) -> str | None:
+    letters = LETTERS[:len(data.options)]
+    answer = data.answer
+    if data.qtype == "single":
+        if not isinstance(answer, str) or answer not in letters:
+            return _("Choose the correct option.")
+    elif data.qtype == "multiple":
+        if not isinstance(answer, list) or not answer or any(a not in letters for a in answer):
+            return _("Tick at least one correct option among those filled in.")
+        if len(set(answer)) != len(answer):
+            return _("Each correct option counts once.")
+    elif data.qtype == "true_false":
+        if not isinstance(answer, bool):
+            return _("Choose true or false.")
+    elif data.qtype == "fill_blank":
+        if (not isinstance(answer, list) or not answer or not all(a.strip() for a in answer)
+                or len(set(answer)) != len(answer)):
+            return _("Give at least one accepted answer, one per line, each once.")
+    elif not isinstance(answer, str) or not answer.strip():
+        return _("Give a reference answer for the trainer who grades it.")
+    return None
+
+
+def question_problems(
+    course: Course, module: Module, data: QuestionData, question: Question | None = None,
+) -> dict[str, str]:
+    """Every rule the question breaks, by form field (empty when it may be saved)."""
+    problems: dict[str, str] = {}
+    if data.qtype not in QUESTION_TYPES:
+        problems["qtype"] = _("Choose the question type.")
+        return problems
+    if not data.stem.strip():
+        problems["stem"] = _("The question must not be empty.")
+    elif data.qtype == "fill_blank" and len(BLANK.findall(data.stem)) != 1:
+        problems["stem"] = _("A fill-in-the-blank question marks exactly one blank with ____.")
+    if data.qtype in CHOICE_TYPES:
+        if not 2 <= len(data.options) <= MAX_OPTIONS:
+            problems["options"] = _("Give 2 to %(n)d options, filled in from A without gaps.",
+                                    n=MAX_OPTIONS)
+        elif len(set(data.options)) != len(data.options):
+            problems["options"] = _("The options must all be different.")
+    elif data.options:
+        problems["options"] = _("Only single and multiple choice questions have options.")
+    if "options" not in problems and (message := _answer_problem(data)):
+        problems["answer"] = message
+    if data.lesson_key and data.lesson_key not in {ls.key for ls in module_lessons(module)}:
+        problems["lesson"] = _("Choose a lesson of this question's module.")
+    if data.difficulty not in DIFFICULTIES:
+        problems["difficulty"] = _("Choose the difficulty.")
+    if len(set(data.tags)) != len(data.tags) or not all(t.strip() for t in data.tags):
+        problems["tags"] = _("Each tag counts once.")
+    elif message := _draw_problem(course, module, question, data.tags):
+        problems["tags"] = message
+    return problems
+
+
+def _draw_problem(
+    course: Course, module: Module, question: Question | None, tags: list[str],
+) -> str | None:
+    """Whether the new tags leave every random draw of the course possible."""
+    rows = db.session.execute(
+        select(Question.id, Question.module_id, Question.tags).where(
+            Question.course_id == course.id, Question.is_retired.is_(False)
+        )
+    ).all()
+    qid = question.id if question is not None else None
+    tag_sets = [(r.module_id, set(tags if r.id == qid else (r.tags or []))) for r in rows]
+    if qid is None:
+        tag_sets.append((module.id, set(tags)))
+    used = set().union(*(t for _, t in tag_sets)) if tag_sets else set()
+    quizzes = db.session.scalars(
+        select(Quiz).where(Quiz.course_id == course.id, Quiz.is_retired.is_(False))
+    ).all()
+    for quiz in quizzes:
+        for rule in (quiz.settings or {}).get("draw") or []:
+            excluded = set(rule.get("exclude_tags") or [])
+            missing = sorted(excluded - used)
+            if missing:
+                return _("The quiz “%(quiz)s” leaves out questions tagged %(tag)s; keep that tag "
+                         "on at least one question.", quiz=quiz.title, tag=", ".join(missing))
+            if rule.get("module") != module.key:
+                continue
+            available = sum(1 for m, t in tag_sets if m == module.id and not t & excluded)
+            if available < rule["count"]:
+                return _("The quiz “%(quiz)s” draws %(n)d questions from this module; with "
+                         "these tags only %(left)d would be left.", quiz=quiz.title,
+                         n=rule["count"], left=available)
+    return None
+
+
+def _spec(key: str, module: Module, data: QuestionData) -> QuestionSpec:
+    return QuestionSpec(
+        key, data.qtype, data.stem.strip(), list(data.options), data.answer,
+        data.explanation.strip(), data.lesson_key or None, data.difficulty, list(data.tags),
+        module_key=module.key,
+    )
+
+
+def _write(actor: User, question: Question, module: Module, spec: QuestionSpec, digest: str):
+    lesson_id = None
+    if spec.lesson_key:
+        lesson_id = db.session.scalar(select(Lesson.id).where(
+            Lesson.module_id == module.id, Lesson.key == spec.lesson_key
+        ))
+    question.qtype, question.stem = QuestionType(spec.qtype), spec.stem
+    question.options, question.answer = spec.options, spec.answer
+    question.explanation, question.difficulty = spec.explanation, Difficulty(spec.difficulty)
+    question.tags, question.lesson_id = spec.tags, lesson_id
+    question.version, question.content_hash = question.version + 1, digest
+    db.session.flush()
+    row = QuestionVersion(
+        question_id=question.id, version=question.version, content_hash=digest,
+        data=spec.content(), source="editor", created_by_id=actor.id,
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def create_question(
+    actor: User, course: Course, module: Module, key: str, data: QuestionData,
+) -> tuple[Question, QuestionVersion]:
+    """Add a question to a module's bank as version 1.
+
+    :raises QuestionProblems: when the key or the question breaks a rule.
+    """
+    problems = question_problems(course, module, data)
+    if not KEY_PATTERN.match(key or ""):
+        problems["key"] = _("Use lower-case letters, digits and hyphens, starting with a letter "
+                            "(at most 64 characters).")
+    elif db.session.scalar(
+        select(Question.id).where(Question.course_id == course.id, Question.key == key)
+    ) is not None:
+        problems["key"] = _("The id “%(key)s” is already used in this course (perhaps by a "
+                            "retired question).", key=key)
+    if problems:
+        raise QuestionProblems(problems)
+    spec = _spec(key, module, data)
+    digest = content_hash(spec.content())
+    question = Question(course_id=course.id, module_id=module.id, key=key, version=0,
+                        qtype=QuestionType(spec.qtype), stem=spec.stem, answer=spec.answer,
+                        content_hash=digest)
+    db.session.add(question)
+    row = _write(actor, question, module, spec, digest)
+    record(actor, "authoring.create_question", question, key=key)
+    return question, row
+
+
+def update_question(
+    actor: User, question_id: int, version: int, data: QuestionData,
+) -> QuestionVersion | None:
+    """Save a question as its next version; None when nothing changed.
+
+    :param version: the version the author's form showed.
+    :raises QuestionConflict: when the question is no longer at ``version``.
+    :raises QuestionProblems: when the question breaks a rule.
+    """
+    question = db.session.scalar(
+        select(Question).where(Question.id == question_id).with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if question.version != version:
+        raise QuestionConflict(question)
+    module = db.session.get(Module, question.module_id)
+    course = db.session.get(Course, question.course_id)
+    problems = question_problems(course, module, data, question)
+    if problems:
+        raise QuestionProblems(problems)
+    spec = _spec(question.key, module, data)
+    digest = content_hash(spec.content())
+    if digest == question.content_hash:
+        return None
+    row = _write(actor, question, module, spec, digest)
+    record(actor, "authoring.update_question", question, version=question.version)
+    return row
