@@ -157,7 +157,7 @@ class QuestionForm(FlaskForm):
     module = SelectField(_l("Module"), validators=[Optional()])
     qtype = SelectField(_l("Question type"), choices=QUESTION_TYPE_CHOICES,
                         validators=[DataRequired()])
-    stem = TextAreaField(_l("Question"), validators=[DataRequired(), Length(max=5000)])
+    stem = TextAreaField(_l("Question text"), validators=[DataRequired(), Length(max=5000)])
     option_a = StringField(_l("Option A"), validators=[Optional(), Length(max=1000)])
     option_b = StringField(_l("Option B"), validators=[Optional(), Length(max=1000)])
     option_c = StringField(_l("Option C"), validators=[Optional(), Length(max=1000)])

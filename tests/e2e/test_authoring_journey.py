@@ -15,7 +15,7 @@ from lms.auth.service import Profile, create_user
 from lms.authoring.models import CourseAuthor
 from lms.cohorts.service import CohortData, create_cohort
 from lms.content.loader import load_courses
-from lms.db import write_transaction
+from lms.db import utcnow, write_transaction
 from lms.extensions import db
 
 REAL_COURSE = Path(__file__).resolve().parents[2] / "courses" / "edu-assistance-policy"
@@ -35,9 +35,15 @@ def course_world(live_app):
                                 "organizer-pass-1", {Role.ORGANIZER})
         trainer = create_user(Profile(name="王讲师", phone="13700000012", work_unit="培训中心"),
                               "trainer-pass-1", {Role.TRAINER})
-        create_user(Profile(name="李学员", phone="13700000013", work_unit="芒市一小"),
-                    "trainee-pass-1", {Role.TRAINEE})
+        trainee = create_user(Profile(name="李学员", phone="13700000013", work_unit="芒市一小"),
+                              "trainee-pass-1", {Role.TRAINEE})
         db.session.flush()
+        # module 1 opens after the pre-test: the trainee has taken it
+        from lms.assessment.models import Attempt, AttemptState, Quiz
+
+        pre_test = db.session.query(Quiz).filter_by(key="pre-test").one()
+        db.session.add(Attempt(quiz_id=pre_test.id, user_id=trainee.id, state=AttemptState.GRADED,
+                               finished_at=utcnow(), score=5, max_score=10, percent=50))
         db.session.add(CourseAuthor(course_id=course.id, user_id=trainer.id))
         today = date.today()
         cohort = create_cohort(organizer, CohortData(

@@ -79,7 +79,7 @@ def test_organizer_follows_a_flagged_question_to_an_action_and_downloads_xlsx(
     question_key = flagged.locator("a").first.inner_text()
     items_url = page.url
     flagged.locator("a").first.click()
-    page.get_by_role("heading", name=f"试题 {question_key}").wait_for()
+    page.get_by_role("heading", name=f"题目 {question_key}").wait_for()
     assert page.get_by_text("v1").first.is_visible()
 
     page.get_by_role("link", name="登记改进措施").click()
