@@ -23,8 +23,10 @@ e2e: install-test
 bench: install-test
 	$(PY) bench/run_all.py
 
+# The ruff rules and line length live in pyproject.toml; CI runs this before the tests.
 lint: install-test
-	$(VENV)/bin/ruff check lms tests bench
+	$(VENV)/bin/ruff check lms tests bench wsgi.py
+	$(VENV)/bin/ruff format --check lms tests bench wsgi.py
 
 install: $(STAMP) translations
 

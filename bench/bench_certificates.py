@@ -10,6 +10,7 @@ Run it as ``python bench/bench_certificates.py [--count 200]``. It builds a thro
 
 and prints a small table. Absolute figures drift with the machine; the ratio holds.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,11 +39,15 @@ def build_app(folder: Path):
     from lms import create_app
     from lms.extensions import db
 
-    app = create_app({
-        "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.sqlite3'}",
-        "LMS_STORAGE_PATH": str(folder / "storage"), "PUBLIC_BASE_URL": "https://peixun.example.cn",
-        "CERT_ZIP_SYNC_LIMIT": 10**6,
-    })  # fmt: skip
+    app = create_app(
+        {
+            "SECRET_KEY": "bench",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.sqlite3'}",
+            "LMS_STORAGE_PATH": str(folder / "storage"),
+            "PUBLIC_BASE_URL": "https://peixun.example.cn",
+            "CERT_ZIP_SYNC_LIMIT": 10**6,
+        }
+    )
     with app.app_context():
         db.create_all()
     return app
@@ -57,15 +62,28 @@ def seed(app, count: int):
 
     surnames, given = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗", "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平"
     with app.app_context():
-        course = Course(key="bench", code="JYBF", title="教育帮扶政策培训", content_hash="x",
-                        credit_hours=16, settings={"certificate": {"issuer": "教育帮扶政策培训项目组"}})  # fmt: skip
+        course = Course(
+            key="bench",
+            code="JYBF",
+            title="教育帮扶政策培训",
+            content_hash="x",
+            credit_hours=16,
+            settings={"certificate": {"issuer": "教育帮扶政策培训项目组"}},
+        )
         organizer = User(name="组织者", phone="13000000000", password_hash="x")
         organizer.set_roles({Role.ORGANIZER})
         db.session.add_all([course, organizer])
         db.session.flush()
         today = date.today()
-        cohort = Cohort(course_id=course.id, name="2026年秋季第一期", starts_on=today - timedelta(days=20),
-                        ends_on=today, enrol_until=today, enrol_code="BENCH001", invite_token="b" * 43)  # fmt: skip
+        cohort = Cohort(
+            course_id=course.id,
+            name="2026年秋季第一期",
+            starts_on=today - timedelta(days=20),
+            ends_on=today,
+            enrol_until=today,
+            enrol_code="BENCH001",
+            invite_token="b" * 43,
+        )
         db.session.add(cohort)
         db.session.flush()
         for i in range(count):
@@ -103,6 +121,7 @@ def main() -> None:
             eligibility.register_check(rule, lambda u, c, r=rule: RequirementStatus(r, r, True))
 
         with app.app_context():
+
             def bare():
                 return HTML(string="<!doctype html><p>证书 certificate</p>").write_pdf()
 
@@ -136,10 +155,12 @@ def main() -> None:
         ("ratio certificate / bare", f"{one_ms / bare_ms:.1f} x"),
         ("certificate PDF size", f"{len(pdf) / 1024:.0f} KB"),
         (f"issue {n} certificates (numbers, rows; no PDF)", f"{issue_s:.2f} s  ({n / issue_s:.0f}/s)"),
-        (f"render + store + ZIP {n} certificates (1 process)",
-         f"{bulk_s:.1f} s  ({n / bulk_s:.1f}/s, {1000 * bulk_s / n:.0f} ms each)"),
+        (
+            f"render + store + ZIP {n} certificates (1 process)",
+            f"{bulk_s:.1f} s  ({n / bulk_s:.1f}/s, {1000 * bulk_s / n:.0f} ms each)",
+        ),
         ("mean stored PDF size", f"{statistics.mean(sizes) / 1024:.0f} KB"),
-    ]  # fmt: skip
+    ]
     width = max(len(label) for label, _ in rows)
     print("certificates benchmark")
     for label, value in rows:

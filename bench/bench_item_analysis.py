@@ -33,12 +33,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-from werkzeug.security import generate_password_hash
+from sqlalchemy import create_engine, text  # noqa: E402  (after the sys.path insert)
+from sqlalchemy.engine import make_url  # noqa: E402
+from werkzeug.security import generate_password_hash  # noqa: E402
 
-from lms import create_app
-from lms.extensions import db
+from lms import create_app  # noqa: E402
+from lms.extensions import db  # noqa: E402
 
 PAGE_BUDGET_SECONDS = 2.0
 PASSWORD = "bench-password-1"
@@ -96,9 +96,7 @@ def build_dataset(trainees: int, items: int, postgres: bool, seed: int = 7) -> d
     db.session.flush()
     modules = []
     for m in range(max(1, items // 4)):
-        module = Module(
-            course_id=course.id, key=f"m{m:02d}", title=f"专题{m + 1}", position=m, content_hash="x"
-        )
+        module = Module(course_id=course.id, key=f"m{m:02d}", title=f"专题{m + 1}", position=m, content_hash="x")
         db.session.add(module)
         modules.append(module)
     db.session.flush()
@@ -126,9 +124,7 @@ def build_dataset(trainees: int, items: int, postgres: bool, seed: int = 7) -> d
         db.session.add(v)
         db.session.flush()
         # difficulty b and discrimination a of the 2PL model
-        questions.append(
-            (q.id, v.id, data["answer"], rng.uniform(-2.2, 2.2), rng.uniform(0.3, 2.0))
-        )
+        questions.append((q.id, v.id, data["answer"], rng.uniform(-2.2, 2.2), rng.uniform(0.3, 2.0)))
     quiz = Quiz(
         course_id=course.id,
         key="final",
@@ -141,9 +137,7 @@ def build_dataset(trainees: int, items: int, postgres: bool, seed: int = 7) -> d
     db.session.flush()
     for position, q in enumerate(questions):
         db.session.add(QuizItem(quiz_id=quiz.id, question_id=q[0], position=position))
-    organizer = User(
-        name="组织者", phone="13800000000", password_hash=generate_password_hash(PASSWORD)
-    )
+    organizer = User(name="组织者", phone="13800000000", password_hash=generate_password_hash(PASSWORD))
     db.session.add(organizer)
     db.session.flush()
     db.session.add(UserRole(user_id=organizer.id, role="organizer"))
@@ -307,10 +301,7 @@ def build_dataset(trainees: int, items: int, postgres: bool, seed: int = 7) -> d
     if postgres:
         for table in ("users", "attempts", "attempt_items"):
             db.session.execute(
-                text(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                    f"(SELECT MAX(id) FROM {table}))"
-                )
+                text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
             )
     db.session.commit()
     if postgres:
@@ -336,9 +327,7 @@ def run(app, trainees: int, items: int, postgres: bool) -> dict:
         scope = Scope(course_id=ids["course"], cohort_ids=(ids["cohort"],))
         result = item_analysis(scope, quiz)
         report = _best(lambda: item_analysis(scope, quiz))
-        baseline_sql = text(
-            "SELECT question_id, COUNT(*), AVG(score) FROM attempt_items GROUP BY question_id"
-        )
+        baseline_sql = text("SELECT question_id, COUNT(*), AVG(score) FROM attempt_items GROUP BY question_id")
         baseline = _best(lambda: db.session.execute(baseline_sql).all())
         db.session.rollback()
 
@@ -385,9 +374,7 @@ def main(argv=None) -> int:
     os.environ.setdefault("LMS_INSTANCE_PATH", os.path.join(tmp.name, "instance"))
     admin = name = None
     if postgres:
-        server = os.environ.get(
-            "LMS_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-        )
+        server = os.environ.get("LMS_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
         admin, name, url = _pg_database(server)
     else:
         url = f"sqlite:///{os.path.join(tmp.name, 'bench.sqlite3')}"
@@ -419,18 +406,14 @@ def main(argv=None) -> int:
         f"= {figures['answers']} answers (generated in {figures['generate']:.1f} s)"
     )
     print(f"  baseline GROUP BY question_id : {figures['baseline'] * 1000:8.1f} ms")
-    print(
-        f"  item_analysis()               : {figures['report'] * 1000:8.1f} ms  "
-        f"(ratio {ratio:.1f}x baseline)"
-    )
+    print(f"  item_analysis()               : {figures['report'] * 1000:8.1f} ms  (ratio {ratio:.1f}x baseline)")
     print(
         f"  report page (test client)     : {figures['page'] * 1000:8.1f} ms  "
         f"(budget {PAGE_BUDGET_SECONDS:.0f} s: {verdict})"
     )
     alpha = figures["alpha"]
     print(
-        f"  alpha={alpha:.3f} flagged={figures['flagged']}/{figures['items']} "
-        f"option tables={figures['options']}"
+        f"  alpha={alpha:.3f} flagged={figures['flagged']}/{figures['items']} option tables={figures['options']}"
         if alpha is not None
         else "  alpha=—"
     )

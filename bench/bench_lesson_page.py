@@ -11,6 +11,7 @@ per trainee page as the course grows.
 2. Queries: the trainee pages run in-process with a statement counter, before and after the
    course grows by 20 modules, 100 lessons and 200 discussion posts.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,8 +42,13 @@ def free_port() -> int:
 
 
 def prepare(env: dict) -> None:
-    subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "lms", "init", "--demo"],
-                   cwd=ROOT, env=env, check=True, capture_output=True)  # fmt: skip
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "lms", "init", "--demo"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
 
 
 def login_cookie(port: int) -> str:
@@ -54,10 +60,10 @@ def login_cookie(port: int) -> str:
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', body) or re.search(
         r'name="csrf-token" content="([^"]+)"', body
     )
-    form = urlencode({"csrf_token": token.group(1), "identifier": "13900000001",
-                      "password": "demo-pass-2026"})  # fmt: skip
-    conn.request("POST", "/login", body=form, headers={
-        "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"})  # fmt: skip
+    form = urlencode({"csrf_token": token.group(1), "identifier": "13900000001", "password": "demo-pass-2026"})
+    conn.request(
+        "POST", "/login", body=form, headers={"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}
+    )
     response = conn.getresponse()
     response.read()
     assert response.status == 302, response.status
@@ -89,9 +95,19 @@ def python_load(port: int, path: str, cookie: str, seconds: float, connections: 
 
 def wrk_load(port: int, path: str, cookie: str, seconds: float, connections: int) -> float:
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{int(seconds)}s", "-H", f"Cookie: {cookie}",
-         f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
+        [
+            "wrk",
+            "-t2",
+            f"-c{connections}",
+            f"-d{int(seconds)}s",
+            "-H",
+            f"Cookie: {cookie}",
+            f"http://127.0.0.1:{port}{path}",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     if "Non-2xx" in out:
         raise RuntimeError(f"{path}: non-2xx answers\n{out}")
     return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
@@ -106,14 +122,20 @@ def longest_lesson(env: dict) -> str:
         "    print(db.session.scalar(select(Lesson.key).join(Module, Module.id == Lesson.module_id)"
         ".where(Module.prerequisites == []).order_by(func.length(Lesson.body_html).desc()).limit(1)))\n"
     )
-    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True,
-                          capture_output=True, text=True).stdout.strip()  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    ).stdout.strip()
 
 
 def throughput(args) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="lms-bench-"))
-    env = {**os.environ, "LMS_SECRET_KEY": secrets.token_hex(16), "LMS_STORAGE_PATH": str(workdir / "storage"),
-           "LMS_INSTANCE_PATH": str(workdir / "instance"), "LMS_ENV": "production"}  # fmt: skip
+    env = {
+        **os.environ,
+        "LMS_SECRET_KEY": secrets.token_hex(16),
+        "LMS_STORAGE_PATH": str(workdir / "storage"),
+        "LMS_INSTANCE_PATH": str(workdir / "instance"),
+        "LMS_ENV": "production",
+    }
     env.pop("LMS_REDIS_URL", None)
     pg = None
     if args.db == "postgres":
@@ -130,8 +152,9 @@ def throughput(args) -> None:
         gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
         server = subprocess.Popen(
             [gunicorn, "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
-            cwd=ROOT, env=env,
-        )  # fmt: skip
+            cwd=ROOT,
+            env=env,
+        )
         for _ in range(100):
             try:
                 http.client.HTTPConnection("127.0.0.1", port).request("GET", "/healthz")
@@ -145,8 +168,10 @@ def throughput(args) -> None:
         bare = load(port, "/healthz", cookie, args.seconds, args.connections)
         page = load(port, path, cookie, args.seconds, args.connections)
         client = "wrk" if load is wrk_load else "python threads"
-        print(f"## Lesson page throughput ({args.db}, gunicorn 2 sync workers, {client}, "
-              f"{args.connections} connections, {args.seconds:g} s each)")  # fmt: skip
+        print(
+            f"## Lesson page throughput ({args.db}, gunicorn 2 sync workers, {client}, "
+            f"{args.connections} connections, {args.seconds:g} s each)"
+        )
         print("| endpoint | req/s |\n|---|---|")
         print(f"| /healthz (bare baseline) | {bare:,.0f} |")
         print(f"| lesson page ({lesson}) | {page:,.0f} |")
@@ -156,8 +181,10 @@ def throughput(args) -> None:
             server.send_signal(signal.SIGTERM)
             server.wait(10)
         if pg:
-            subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc",
-                            f'DROP DATABASE IF EXISTS "{pg}" WITH (FORCE)'], check=False)  # fmt: skip
+            subprocess.run(
+                ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f'DROP DATABASE IF EXISTS "{pg}" WITH (FORCE)'],
+                check=False,
+            )
         shutil.rmtree(workdir, ignore_errors=True)
 
 
@@ -178,8 +205,14 @@ def query_counts() -> None:
 
     workdir = Path(tempfile.mkdtemp(prefix="lms-bench-q-"))
     os.environ.setdefault("LMS_INSTANCE_PATH", str(workdir / "instance"))
-    app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'q.sqlite3'}",
-                      "LMS_STORAGE_PATH": str(workdir / "storage"), "WTF_CSRF_ENABLED": False})  # fmt: skip
+    app = create_app(
+        {
+            "SECRET_KEY": "bench",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'q.sqlite3'}",
+            "LMS_STORAGE_PATH": str(workdir / "storage"),
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
     with app.app_context():
         db.create_all()
         with write_transaction():
@@ -211,8 +244,11 @@ def query_counts() -> None:
             engine = db.engine
         for name, url in pages.items():
             client.get(url)
-            statements = []
-            listener = lambda *a: statements.append(1)  # noqa: E731
+            statements: list[int] = []
+
+            def listener(*_args, _statements=statements):
+                _statements.append(1)
+
             event.listen(engine, "before_cursor_execute", listener)
             response = client.get(url)
             event.remove(engine, "before_cursor_execute", listener)
@@ -221,23 +257,52 @@ def query_counts() -> None:
         return result
 
     with app.app_context(), write_transaction():  # a page of posts to begin with
-        for n in range(25):
-            db.session.add(Post(cohort_id=cohort_id, module_id=module_id, author_id=reader_id,
-                                body_markdown="帖", body_html="<p>帖</p>"))  # fmt: skip
+        for _ in range(25):
+            db.session.add(
+                Post(
+                    cohort_id=cohort_id,
+                    module_id=module_id,
+                    author_id=reader_id,
+                    body_markdown="帖",
+                    body_html="<p>帖</p>",
+                )
+            )
     before = count()
     with app.app_context(), write_transaction():
         course = db.session.scalar(select(Course))
         for m in range(20):
-            extra = Module(course_id=course.id, key=f"bench-{m}", title=f"附加{m}", position=100 + m,
-                           credit_hours=0, content_hash="x")  # fmt: skip
+            extra = Module(
+                course_id=course.id,
+                key=f"bench-{m}",
+                title=f"附加{m}",
+                position=100 + m,
+                credit_hours=0,
+                content_hash="x",
+            )
             db.session.add(extra)
             db.session.flush()
             for n in range(5):
-                db.session.add(Lesson(course_id=course.id, module_id=extra.id, key=f"bench-{m}-{n}",
-                                      title=f"小节{n}", position=n, content_hash="x", search_text="帮扶"))  # fmt: skip
-        for n in range(200):
-            db.session.add(Post(cohort_id=cohort_id, module_id=module_id, author_id=reader_id,
-                                body_markdown="帖", body_html="<p>帖</p>"))  # fmt: skip
+                db.session.add(
+                    Lesson(
+                        course_id=course.id,
+                        module_id=extra.id,
+                        key=f"bench-{m}-{n}",
+                        title=f"小节{n}",
+                        position=n,
+                        content_hash="x",
+                        search_text="帮扶",
+                    )
+                )
+        for _ in range(200):
+            db.session.add(
+                Post(
+                    cohort_id=cohort_id,
+                    module_id=module_id,
+                    author_id=reader_id,
+                    body_markdown="帖",
+                    body_html="<p>帖</p>",
+                )
+            )
     after = count()
     print("\n## SQL statements per page (trainee), before and after +20 modules, +100 lessons, +200 posts")
     print("| page | before | after |\n|---|---|---|")

@@ -4,6 +4,7 @@
 
 Each benchmark measures the project beside a baseline in the same run and prints the ratio.
 """
+
 from __future__ import annotations
 
 import subprocess

@@ -1,4 +1,5 @@
 """The training-course LMS: ``create_app`` builds the Flask application."""
+
 from __future__ import annotations
 
 import os
@@ -75,9 +76,24 @@ def register_blueprints(app: Flask) -> None:
     from .suggestions.views import bp as suggestions_bp
     from .surveys.views import bp as surveys_bp
 
-    for bp in (auth_bp, users_bp, cohorts_bp, learning_bp, discussions_bp, audit_bp, health_bp,
-               surveys_bp, suggestions_bp, bank_bp, assessment_bp, certificates_bp, verify_bp,
-               reports_bp, improvement_bp, authoring_bp):
+    for bp in (
+        auth_bp,
+        users_bp,
+        cohorts_bp,
+        learning_bp,
+        discussions_bp,
+        audit_bp,
+        health_bp,
+        surveys_bp,
+        suggestions_bp,
+        bank_bp,
+        assessment_bp,
+        certificates_bp,
+        verify_bp,
+        reports_bp,
+        improvement_bp,
+        authoring_bp,
+    ):
         app.register_blueprint(bp)
 
 

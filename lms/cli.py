@@ -1,4 +1,5 @@
 """The ``flask lms`` command group; each command is a thin call into a service."""
+
 from __future__ import annotations
 
 import sys
@@ -82,7 +83,9 @@ def export_course_command(key: str, target: Path):
 @click.option("--name", required=True, help="Real name (姓名).")
 @click.option("--phone", default=None)
 @click.option("--email", default=None)
-@click.option("--role", "roles", multiple=True, type=click.Choice(["trainee", "trainer", "organizer"]), default=["trainee"])
+@click.option(
+    "--role", "roles", multiple=True, type=click.Choice(["trainee", "trainer", "organizer"]), default=["trainee"]
+)
 @click.option("--work-unit", default="")
 @click.password_option()
 @with_appcontext
@@ -141,13 +144,14 @@ def send_reminders_command():
     if not current_app.config.get("LMS_BASE_URL"):
         click.echo("Warning: LMS_BASE_URL is not set; links in the e-mails will be paths only.", err=True)
     click.echo(send_reminders(utcnow()).summary())
+
+
 @lms_cli.command("close-attempts")
 @with_appcontext
 def close_attempts_command():
     """Close and grade timed attempts whose deadline and grace period have passed (for cron)."""
     from lms.assessment.service import close_overdue_attempts
     from lms.db import utcnow
-
     from lms.wiring import run_certificate_checks
 
     with write_transaction():
@@ -169,7 +173,7 @@ def _demo() -> None:
     with write_transaction():
         info = ensure_demo_data()
     click.echo("")
-    click.echo("Demo accounts (password for all: %s)" % info["password"])
+    click.echo("Demo accounts (password for all: {})".format(info["password"]))
     for role, login in info["accounts"].items():
         click.echo(f"  {role:<10} {login}")
     if info.get("cohort_code"):

@@ -1,4 +1,5 @@
 """Configuration: defaults, ``LMS_*`` environment variables and the instance folder."""
+
 from __future__ import annotations
 
 import os
@@ -36,7 +37,7 @@ def database_url(raw: str | None, instance: Path) -> str:
         return f"sqlite:///{instance / 'lms.sqlite3'}"
     for prefix in ("postgres://", "postgresql://"):
         if raw.startswith(prefix):
-            return "postgresql+psycopg://" + raw[len(prefix):]
+            return "postgresql+psycopg://" + raw[len(prefix) :]
     return raw
 
 

@@ -5,6 +5,7 @@ SQLite is opened in autocommit mode at the driver level so that SQLAlchemy emits
 the write lock up front instead of failing with "database is locked" when a read
 transaction later tries to write.
 """
+
 from __future__ import annotations
 
 import sqlite3

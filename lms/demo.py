@@ -1,4 +1,5 @@
 """Demo accounts and a demo cohort, created once for `make run` (never in production)."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -17,13 +18,33 @@ from lms.learning.models import Course
 DEMO_PASSWORD = "demo-pass-2026"
 DEMO_COHORT = "演示培训班"
 ACCOUNTS = {
-    Role.TRAINEE: Profile(name="李学员", phone="13900000001", email="trainee@demo.lms",
-                          province="云南省", city="德宏州", county="芒市", work_unit="芒市第一小学", position="教师"),
-    Role.TRAINER: Profile(name="王讲师", phone="13900000002", email="trainer@demo.lms",
-                          province="北京市", work_unit="教育帮扶培训中心", position="讲师"),
-    Role.ORGANIZER: Profile(name="张组织", phone="13900000003", email="organizer@demo.lms",
-                            province="北京市", work_unit="教育帮扶培训中心", position="培训管理员"),
-}  # fmt: skip
+    Role.TRAINEE: Profile(
+        name="李学员",
+        phone="13900000001",
+        email="trainee@demo.lms",
+        province="云南省",
+        city="德宏州",
+        county="芒市",
+        work_unit="芒市第一小学",
+        position="教师",
+    ),
+    Role.TRAINER: Profile(
+        name="王讲师",
+        phone="13900000002",
+        email="trainer@demo.lms",
+        province="北京市",
+        work_unit="教育帮扶培训中心",
+        position="讲师",
+    ),
+    Role.ORGANIZER: Profile(
+        name="张组织",
+        phone="13900000003",
+        email="organizer@demo.lms",
+        province="北京市",
+        work_unit="教育帮扶培训中心",
+        position="培训管理员",
+    ),
+}
 
 
 def ensure_demo_data() -> dict:
@@ -44,10 +65,16 @@ def ensure_demo_data() -> dict:
         today = today_local(utcnow())
         cohort = create_cohort(
             users[Role.ORGANIZER],
-            CohortData(course_id=course.id, name=DEMO_COHORT, starts_on=today,
-                       ends_on=today + timedelta(days=365), enrol_until=today + timedelta(days=365),
-                       capacity=None, trainer_ids=(users[Role.TRAINER].id,)),
-        )  # fmt: skip
+            CohortData(
+                course_id=course.id,
+                name=DEMO_COHORT,
+                starts_on=today,
+                ends_on=today + timedelta(days=365),
+                enrol_until=today + timedelta(days=365),
+                capacity=None,
+                trainer_ids=(users[Role.TRAINER].id,),
+            ),
+        )
     # the demo trainee is enrolled, so the dashboard has something to show at once
     add_members(users[Role.ORGANIZER], cohort, [users[Role.TRAINEE]])
     trainer = users[Role.TRAINER]

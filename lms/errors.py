@@ -1,4 +1,5 @@
 """Error pages in the site's look; the session is rolled back on every error."""
+
 from __future__ import annotations
 
 import logging
@@ -37,15 +38,11 @@ def init_errors(app: Flask) -> None:
 def render_error(code: int, message: str | None = None):
     db.session.rollback()
     title, default = MESSAGES.get(code, MESSAGES[500])
-    return render_template(
-        "errors/error.html", code=code, title=title, message=message or default
-    ), code
+    return render_template("errors/error.html", code=code, title=title, message=message or default), code
 
 
 def _csrf_error(error: CSRFError):
-    return render_error(
-        400, _("The form had expired or was sent from another page. Please reload and submit again.")
-    )
+    return render_error(400, _("The form had expired or was sent from another page. Please reload and submit again."))
 
 
 def _http_error(error: HTTPException):
@@ -67,5 +64,5 @@ def _unexpected_error(error: Exception):
         return _http_error(error)
     if current_app.testing and not current_app.config.get("LMS_RENDER_500"):
         raise error  # let the test see the traceback
-    log.exception("unhandled error on %s %s", request.method, request.path)
+    log.error("unhandled error on %s %s", request.method, request.path)
     return render_error(500)

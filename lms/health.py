@@ -2,6 +2,7 @@
 
 It deliberately touches neither the database nor the session: a liveness check.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint

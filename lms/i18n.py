@@ -1,4 +1,5 @@
 """Languages and time zones: Simplified Chinese first, times shown in Asia/Shanghai."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """Imports every domain's models, so metadata and mappers see the whole schema."""
+
 from lms.assessment.models import (  # noqa: F401
     Attempt,
     AttemptItem,
@@ -9,16 +10,17 @@ from lms.assessment.models import (  # noqa: F401
 )
 from lms.audit.models import AuditEntry  # noqa: F401
 from lms.auth.models import User, UserRole  # noqa: F401
+from lms.authoring.models import ContentDraft, CourseAuthor  # noqa: F401
 from lms.certificates.models import (  # noqa: F401
     Certificate,
     CertificateCounter,
     CertificateDesign,
     CertificateJob,
 )
-from lms.authoring.models import ContentDraft, CourseAuthor  # noqa: F401
 from lms.cohorts.models import Cohort, Enrolment, cohort_trainers  # noqa: F401
 from lms.discussions.models import Post  # noqa: F401
 from lms.improvement.models import ActionVersionLink, ImprovementAction  # noqa: F401
+from lms.learning import search  # noqa: F401  (the search index is created with lessons)
 from lms.learning.models import (  # noqa: F401
     Course,
     GlossaryTerm,
@@ -27,7 +29,6 @@ from lms.learning.models import (  # noqa: F401
     Module,
     ModuleVersion,
 )
-from lms.learning import search  # noqa: F401  (the search index is created with lessons)
 from lms.learning.progress_models import LessonProgress  # noqa: F401
 from lms.suggestions.models import Suggestion, SuggestionReply  # noqa: F401
 from lms.surveys.models import (  # noqa: F401

@@ -1,4 +1,5 @@
 """Security headers, role checks and safe redirects."""
+
 from __future__ import annotations
 
 from functools import wraps

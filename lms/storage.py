@@ -1,4 +1,5 @@
 """The storage folder for generated and uploaded files (shared by every app server)."""
+
 from __future__ import annotations
 
 import json

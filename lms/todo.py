@@ -3,6 +3,7 @@
 Each domain that has something due (a survey, a quiz, a certificate to download) exposes a
 function ``due_items(user_id, cohort) -> list[DueItem]``; the home page collects them.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable

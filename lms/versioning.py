@@ -4,6 +4,7 @@ A versioned item (module, lesson, question, survey item, ...) carries its curren
 a ``version`` number and the ``content_hash`` of that content. Its ``*_versions`` table keeps
 one row per version with the content as JSON; learner records point at those rows.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -9,6 +9,7 @@ attempt graded or a survey submitted queues a check for the trainee's cohort (th
 inside the triggering transaction); the queue is run once that transaction has committed,
 after the request (or, from the CLI, by :func:`run_certificate_checks`).
 """
+
 from __future__ import annotations
 
 from flask import Flask, g

@@ -39,9 +39,7 @@ def make_world(app, make_user, make_cohort, tmp_path, folder: Path | None = None
     trainer = make_user("trainer")
     organizer = make_user("organizer")
     trainee = make_user("trainee")
-    cohort_id, _, _ = make_cohort(
-        organizer_id=organizer.id, course_id=course_id, trainer_ids=(trainer.id,)
-    )
+    cohort_id, _, _ = make_cohort(organizer_id=organizer.id, course_id=course_id, trainer_ids=(trainer.id,))
     enrol(app, cohort_id, trainee.id)
     return World(course_id, course_key, cohort_id, trainee, trainer, organizer, folder)
 
@@ -77,11 +75,19 @@ def items_of(app, attempt_id: int) -> list[dict]:
             .order_by(AttemptItem.position)
         ).all()
         return [
-            {"id": item.id, "key": key, "type": data["type"], "data": data,
-             "option_order": item.option_order, "response": item.response, "score": item.score,
-             "is_correct": item.is_correct, "points": item.points}
+            {
+                "id": item.id,
+                "key": key,
+                "type": data["type"],
+                "data": data,
+                "option_order": item.option_order,
+                "response": item.response,
+                "score": item.score,
+                "is_correct": item.is_correct,
+                "points": item.points,
+            }
             for item, key, data in rows
-        ]  # fmt: skip
+        ]
 
 
 def right_answer(item: dict) -> object:
@@ -136,9 +142,7 @@ def seed_drawing_a_short_answer(app, quiz_key: str) -> int:
         for seed in range(200):
             drawn = draw_questions(quiz, rules, random.Random(seed))
             types = db.session.scalars(
-                select(QuestionVersion.data).where(
-                    QuestionVersion.id.in_([d.version_id for d in drawn])
-                )
+                select(QuestionVersion.data).where(QuestionVersion.id.in_([d.version_id for d in drawn]))
             )
             if any(data["type"] == "short_answer" for data in types):
                 return seed

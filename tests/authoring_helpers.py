@@ -1,4 +1,5 @@
 """Helpers for the authoring tests: a loaded course, assigned authors, form data, lookups."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -59,8 +60,9 @@ def question(app, key: str) -> Question:
 
 def draft_of(app, kind: str, target_id: int) -> ContentDraft | None:
     with app.app_context():
-        row = db.session.scalar(select(ContentDraft).where(
-            ContentDraft.target_kind == kind, ContentDraft.target_id == target_id))
+        row = db.session.scalar(
+            select(ContentDraft).where(ContentDraft.target_kind == kind, ContentDraft.target_id == target_id)
+        )
         if row is not None:
             db.session.expunge(row)
         return row
@@ -68,11 +70,23 @@ def draft_of(app, kind: str, target_id: int) -> ContentDraft | None:
 
 def lesson_form(row: Lesson | None = None, **overrides) -> dict:
     """The lesson editor's fields, from a published lesson, with overrides."""
-    data = {"title": "", "kind": "reading", "minutes": "10", "body_markdown": "", "revision": "0",
-            "base_version": "0", "action": "save"}
+    data = {
+        "title": "",
+        "kind": "reading",
+        "minutes": "10",
+        "body_markdown": "",
+        "revision": "0",
+        "base_version": "0",
+        "action": "save",
+    }
     if row is not None:
-        data.update(title=row.title, kind=str(row.kind), minutes=str(row.minutes),
-                    body_markdown=row.body_markdown, base_version=str(row.version))
+        data.update(
+            title=row.title,
+            kind=str(row.kind),
+            minutes=str(row.minutes),
+            body_markdown=row.body_markdown,
+            base_version=str(row.version),
+        )
     data.update({k: str(v) for k, v in overrides.items()})
     return data
 
@@ -88,8 +102,17 @@ def pre_test_taken(app, user_id: int) -> None:
 
     with app.app_context(), write_transaction():
         quiz = db.session.scalar(select(Quiz).where(Quiz.key == "pre-test"))
-        db.session.add(Attempt(quiz_id=quiz.id, user_id=user_id, state=AttemptState.GRADED,
-                               finished_at=utcnow(), score=1, max_score=2, percent=50))  # fmt: skip
+        db.session.add(
+            Attempt(
+                quiz_id=quiz.id,
+                user_id=user_id,
+                state=AttemptState.GRADED,
+                finished_at=utcnow(),
+                score=1,
+                max_score=2,
+                percent=50,
+            )
+        )
 
 
 def open_every_module(app, client, user_id: int) -> None:
@@ -103,6 +126,15 @@ def open_every_module(app, client, user_id: int) -> None:
         client.post(f"/courses/example-course/lessons/{key}/complete")
     with app.app_context(), write_transaction():
         quiz = db.session.scalar(select(Quiz).where(Quiz.key == "m01-quiz"))
-        db.session.add(Attempt(quiz_id=quiz.id, user_id=user_id, state=AttemptState.GRADED,
-                               finished_at=utcnow(), score=3, max_score=3, percent=100,
-                               passed=True))  # fmt: skip
+        db.session.add(
+            Attempt(
+                quiz_id=quiz.id,
+                user_id=user_id,
+                state=AttemptState.GRADED,
+                finished_at=utcnow(),
+                score=3,
+                max_score=3,
+                percent=100,
+                passed=True,
+            )
+        )

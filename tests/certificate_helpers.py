@@ -1,5 +1,6 @@
 """Shared pieces of the certificate tests: a course with certificate rules, requirement
 checks registered in-test, and PDF inspection with pypdf."""
+
 from __future__ import annotations
 
 import io
@@ -23,10 +24,13 @@ from lms.learning.models import Course
 RULES = ("required_modules", "final_exam", "feedback", "min_credit_hours")
 CERT_SETTINGS = {
     "certificate": {
-        "required_modules": "all", "final_exam": True, "feedback": True,
-        "min_credit_hours": 16, "issuer": "教育帮扶政策培训项目组",
+        "required_modules": "all",
+        "final_exam": True,
+        "feedback": True,
+        "min_credit_hours": 16,
+        "issuer": "教育帮扶政策培训项目组",
     }
-}  # fmt: skip
+}
 
 
 @pytest.fixture
@@ -84,22 +88,32 @@ def cert_world(app, make_user):
 
     def make(trainees: int = 1, names: list[str] | None = None, code: str = "JYBF", **course_fields):
         organizer = make_user("organizer", name="组织者甲")
-        people = [make_user("trainee", name=(names or [])[i] if names and i < len(names) else None)
-                  for i in range(trainees)]  # fmt: skip
+        people = [
+            make_user("trainee", name=(names or [])[i] if names and i < len(names) else None) for i in range(trainees)
+        ]
         with app.app_context():
             course = Course(
-                key=f"course-{code.lower()}-{organizer.id}", code=code,
-                title=course_fields.pop("title", "教育帮扶政策培训"), content_hash="x",
-                credit_hours=course_fields.pop("credit_hours", 16), settings=CERT_SETTINGS,
-            )  # fmt: skip
+                key=f"course-{code.lower()}-{organizer.id}",
+                code=code,
+                title=course_fields.pop("title", "教育帮扶政策培训"),
+                content_hash="x",
+                credit_hours=course_fields.pop("credit_hours", 16),
+                settings=CERT_SETTINGS,
+            )
             db.session.add(course)
             db.session.flush()
             actor = db.session.get(User, organizer.id)
             cohort = create_cohort(
                 actor,
-                CohortData(course_id=course.id, name="2026年秋季第一期", starts_on=date(2026, 11, 2),
-                           ends_on=date(2026, 11, 20), enrol_until=date(2026, 11, 20), capacity=None),
-            )  # fmt: skip
+                CohortData(
+                    course_id=course.id,
+                    name="2026年秋季第一期",
+                    starts_on=date(2026, 11, 2),
+                    ends_on=date(2026, 11, 20),
+                    enrol_until=date(2026, 11, 20),
+                    capacity=None,
+                ),
+            )
             add_members(actor, cohort, [db.session.get(User, p.id) for p in people])
             db.session.commit()
             return CertWorld(course.id, cohort.id, organizer, people)

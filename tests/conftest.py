@@ -4,6 +4,7 @@ The suite runs on SQLite by default. With LMS_TEST_DATABASE_URL pointing at a Po
 server, it creates its own database there for the session, empties it after each test and
 drops it at the end. With LMS_REDIS_URL set, the rate limiter keeps its counters in Redis.
 """
+
 from __future__ import annotations
 
 import itertools

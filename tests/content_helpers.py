@@ -1,4 +1,5 @@
 """Helpers for the content loader tests: copy the example course, edit it, count rows."""
+
 from __future__ import annotations
 
 import shutil
@@ -16,8 +17,19 @@ from lms.surveys.models import Survey, SurveyItem, SurveyItemVersion
 DATA = Path(__file__).parent / "data" / "courses"
 EXAMPLE = DATA / "example-course"
 CONTENT_MODELS = (
-    Course, Module, ModuleVersion, Lesson, LessonVersion, Question, QuestionVersion, Quiz,
-    QuizItem, Survey, SurveyItem, SurveyItemVersion, GlossaryTerm,
+    Course,
+    Module,
+    ModuleVersion,
+    Lesson,
+    LessonVersion,
+    Question,
+    QuestionVersion,
+    Quiz,
+    QuizItem,
+    Survey,
+    SurveyItem,
+    SurveyItemVersion,
+    GlossaryTerm,
 )
 
 
@@ -50,7 +62,4 @@ def load(path: Path):
 
 
 def row_counts() -> dict[str, int]:
-    return {
-        model.__tablename__: db.session.scalar(select(func.count()).select_from(model))
-        for model in CONTENT_MODELS
-    }
+    return {model.__tablename__: db.session.scalar(select(func.count()).select_from(model)) for model in CONTENT_MODELS}

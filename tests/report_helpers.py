@@ -99,10 +99,7 @@ def add_response(
 ) -> SurveyResponse:
     """A submitted form; ``answers`` maps item keys to a number, a text, a list of option
     indexes (multiple choice) or a dict of matrix row -> rating."""
-    items = {
-        i.key: i
-        for i in db.session.scalars(select(SurveyItem).where(SurveyItem.survey_id == survey_id))
-    }
+    items = {i.key: i for i in db.session.scalars(select(SurveyItem).where(SurveyItem.survey_id == survey_id))}
     response = SurveyResponse(
         survey_id=survey_id,
         cohort_id=cohort_id,
@@ -197,28 +194,18 @@ def simulate_cohort(course_id: int, cohort_id: int, trainees: int = 30, seed: in
         ("甘肃省", "定西市", "岷县"),
     ]
     units = ["芒市第一小学", "威宁县教育局", "岷县第二中学"]
-    modules = db.session.scalars(
-        select(Module).where(Module.course_id == course_id).order_by(Module.position)
-    ).all()
+    modules = db.session.scalars(select(Module).where(Module.course_id == course_id).order_by(Module.position)).all()
     lessons = db.session.scalars(select(Lesson).where(Lesson.course_id == course_id)).all()
-    questions = {
-        q.id: q for q in db.session.scalars(select(Question).where(Question.course_id == course_id))
-    }
+    questions = {q.id: q for q in db.session.scalars(select(Question).where(Question.course_id == course_id))}
     pre, post = quiz(course_id, "pre-test"), quiz(course_id, "post-test")
     final = quiz(course_id, "final-exam")
     needs, feedback = survey(course_id, "needs"), survey(course_id, "feedback")
     items_of = {
         q.id: [i.question_id for i in q.items]
-        for q in db.session.scalars(
-            select(Quiz).where(Quiz.course_id == course_id).options(selectinload(Quiz.items))
-        )
+        for q in db.session.scalars(select(Quiz).where(Quiz.course_id == course_id).options(selectinload(Quiz.items)))
     }
-    needs_items = db.session.scalars(
-        select(SurveyItem).where(SurveyItem.survey_id == needs.id)
-    ).all()
-    feedback_items = db.session.scalars(
-        select(SurveyItem).where(SurveyItem.survey_id == feedback.id)
-    ).all()
+    needs_items = db.session.scalars(select(SurveyItem).where(SurveyItem.survey_id == needs.id)).all()
+    feedback_items = db.session.scalars(select(SurveyItem).where(SurveyItem.survey_id == feedback.id)).all()
     hard = {qid for qid in questions if rng.random() < 0.15}
     ids = []
     for t in range(trainees):
@@ -257,15 +244,11 @@ def simulate_cohort(course_id: int, cohort_id: int, trainees: int = 30, seed: in
                 },
             },
         )
-        add_attempt(
-            pre.id, user.id, cohort_id, [answer(q) for q in items_of[pre.id]], finished_at=when
-        )
+        add_attempt(pre.id, user.id, cohort_id, [answer(q) for q in items_of[pre.id]], finished_at=when)
         done_modules = rng.randint(4, len(modules))
         for m in modules[:done_modules]:
-            for lesson in (l for l in lessons if l.module_id == m.id):
-                add_progress(
-                    user.id, lesson.id, last_seen=when + timedelta(days=rng.randint(0, 20))
-                )
+            for lesson in (each for each in lessons if each.module_id == m.id):
+                add_progress(user.id, lesson.id, last_seen=when + timedelta(days=rng.randint(0, 20)))
         if done_modules == len(modules):
             add_attempt(
                 post.id,
@@ -274,9 +257,7 @@ def simulate_cohort(course_id: int, cohort_id: int, trainees: int = 30, seed: in
                 [answer(q, 1.2) for q in items_of[post.id]],
                 finished_at=when + timedelta(days=21),
             )
-            drawn = rng.sample(
-                sorted(q for q in questions if questions[q].qtype != "short_answer"), 20
-            )
+            drawn = rng.sample(sorted(q for q in questions if questions[q].qtype != "short_answer"), 20)
             add_attempt(
                 final.id,
                 user.id,
@@ -289,15 +270,9 @@ def simulate_cohort(course_id: int, cohort_id: int, trainees: int = 30, seed: in
                 cohort_id,
                 None,
                 {
-                    **{
-                        i.key: float(rng.randint(3, 5))
-                        for i in feedback_items
-                        if i.itype == "likert"
-                    },
+                    **{i.key: float(rng.randint(3, 5)) for i in feedback_items if i.itype == "likert"},
                     "recommend": float(rng.randint(5, 10)),
-                    "improve": rng.choice(
-                        ["希望多一些案例", "节奏可以再快一些", "测验题目有的太难"]
-                    ),
+                    "improve": rng.choice(["希望多一些案例", "节奏可以再快一些", "测验题目有的太难"]),
                 },
             )
     db.session.flush()
@@ -359,9 +334,7 @@ def add_question_version(
     return row
 
 
-def make_quiz(
-    course_id: int, key: str, kind: str, question_ids, module_id=None, settings=None
-) -> Quiz:
+def make_quiz(course_id: int, key: str, kind: str, question_ids, module_id=None, settings=None) -> Quiz:
     from lms.assessment.models import QuizItem
 
     quiz_row = Quiz(

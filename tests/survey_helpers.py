@@ -1,4 +1,5 @@
 """Helpers for the survey and suggestion tests: the example course with a cohort, answers."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -47,15 +48,25 @@ def make_survey_world(app, make_user, make_cohort) -> SurveyWorld:
     organizer, trainer = make_user("organizer"), make_user("trainer")
     today = date.today()
     cohort_id, _, _ = make_cohort(
-        organizer_id=organizer.id, course_id=course_id, trainer_ids=(trainer.id,),
-        starts_on=today - timedelta(days=1), ends_on=today + timedelta(days=20),
-    )  # fmt: skip
+        organizer_id=organizer.id,
+        course_id=course_id,
+        trainer_ids=(trainer.id,),
+        starts_on=today - timedelta(days=1),
+        ends_on=today + timedelta(days=20),
+    )
     trainees = [make_user(email=f"trainee{i}-{cohort_id}@example.org") for i in range(3)]
     enrol(app, cohort_id, trainees)
     return SurveyWorld(
-        course_id, "example-course", cohort_id, organizer, trainer, trainees, make_user(),
-        modules, surveys,
-    )  # fmt: skip
+        course_id,
+        "example-course",
+        cohort_id,
+        organizer,
+        trainer,
+        trainees,
+        make_user(),
+        modules,
+        surveys,
+    )
 
 
 def client_for(app, user: UserRef):

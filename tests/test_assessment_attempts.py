@@ -49,9 +49,10 @@ def _backdate(app, attempt_id: int, seconds_past_deadline: int) -> None:
     with app.app_context():
         deadline = utcnow() - timedelta(seconds=seconds_past_deadline)
         db.session.execute(
-            update(Attempt).where(Attempt.id == attempt_id)
+            update(Attempt)
+            .where(Attempt.id == attempt_id)
             .values(deadline_at=deadline, started_at=deadline - timedelta(minutes=30))
-        )  # fmt: skip
+        )
         db.session.commit()
 
 
@@ -96,19 +97,14 @@ def test_final_exam_draws_per_module_and_shuffles(app, world, trainee):
         attempt_id = start(trainee, world, "final-exam")
         items = items_of(app, attempt_id)
         keys = [i["key"] for i in items]
-        assert (
-            sum(k.startswith("m01") for k in keys) == 3
-            and sum(k.startswith("m02") for k in keys) == 2
-        )
+        assert sum(k.startswith("m01") for k in keys) == 3 and sum(k.startswith("m02") for k in keys) == 2
         assert not {"m01-q01", "m01-q02", "m02-q01", "m02-q02"} & set(keys)  # excluded tags
         for item in items:
             assert sorted(item["option_order"]) == list(range(len(item["data"]["options"])))
         drawn_sets.add(tuple(keys))
         trainee.post(f"/attempts/{attempt_id}/finish", data=form_data(items, {}, 1))
     # two attempts allowed, then no more
-    response = trainee.post(
-        f"/courses/{world.course_key}/quizzes/final-exam/start", follow_redirects=True
-    )
+    response = trainee.post(f"/courses/{world.course_key}/quizzes/final-exam/start", follow_redirects=True)
     assert "已用完" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(db.func.count(Attempt.id))) == 2
@@ -132,9 +128,7 @@ def test_form_save_and_finish_work_without_javascript(app, world, trainee):
     items = items_of(app, attempt_id)
     multiple, blank, short = items
     answers = {multiple["id"]: ["A", "B"], blank["id"]: "不缩减", short["id"]: "简答"}
-    response = trainee.post(
-        f"/attempts/{attempt_id}/save", data=form_data(items, answers, 1), follow_redirects=True
-    )
+    response = trainee.post(f"/attempts/{attempt_id}/save", data=form_data(items, answers, 1), follow_redirects=True)
     page = response.get_data(as_text=True)
     assert "答案已保存" in page and 'value="不缩减"' in page
     assert re.search(r'<input id="seq"[^>]*type="hidden" value="2"', page)
@@ -153,26 +147,18 @@ def test_stale_save_is_refused_with_a_clear_message(app, world, trainee):
     attempt_id = start(trainee, world, "m01-quiz")
     items = items_of(app, attempt_id)
     blank = items[1]["id"]
-    ok = trainee.post(
-        f"/attempts/{attempt_id}/save", json={"seq": 5, "answers": {str(blank): "新的"}}
-    )
+    ok = trainee.post(f"/attempts/{attempt_id}/save", json={"seq": 5, "answers": {str(blank): "新的"}})
     assert ok.status_code == 200
     # the same save again (its reply was lost) is accepted and changes nothing
-    again = trainee.post(
-        f"/attempts/{attempt_id}/save", json={"seq": 5, "answers": {str(blank): "新的"}}
-    )
+    again = trainee.post(f"/attempts/{attempt_id}/save", json={"seq": 5, "answers": {str(blank): "新的"}})
     assert again.status_code == 200
     # an older tab sends its lower number: refused, nothing overwritten
-    stale = trainee.post(
-        f"/attempts/{attempt_id}/save", json={"seq": 3, "answers": {str(blank): "旧的"}}
-    )
+    stale = trainee.post(f"/attempts/{attempt_id}/save", json={"seq": 3, "answers": {str(blank): "旧的"}})
     assert stale.status_code == 409
     body = stale.get_json()
     assert body["reason"] == "stale" and "另一个窗口或设备" in body["message"]
     # the same number with other answers is another tab too
-    clash = trainee.post(
-        f"/attempts/{attempt_id}/save", json={"seq": 5, "answers": {str(blank): "别的"}}
-    )
+    clash = trainee.post(f"/attempts/{attempt_id}/save", json={"seq": 5, "answers": {str(blank): "别的"}})
     assert clash.status_code == 409
     assert items_of(app, attempt_id)[1]["response"] == "新的"
     # the form path tells the trainee too
@@ -186,17 +172,15 @@ def test_stale_save_is_refused_with_a_clear_message(app, world, trainee):
 
 def test_malformed_save_is_a_400_not_a_500(app, world, trainee):
     attempt_id = start(trainee, world, "m01-quiz")
-    for payload in ({"seq": "x", "answers": {}}, {"seq": 1, "answers": []}, {"seq": True, "answers": {}},
-                    {"seq": 1, "answers": {"abc": 1}}):  # fmt: skip
+    for payload in (
+        {"seq": "x", "answers": {}},
+        {"seq": 1, "answers": []},
+        {"seq": True, "answers": {}},
+        {"seq": 1, "answers": {"abc": 1}},
+    ):
         assert trainee.post(f"/attempts/{attempt_id}/save", json=payload).status_code == 400
-    assert (
-        trainee.post(f"/attempts/{attempt_id}/save", json={"seq": 0, "answers": {}}).status_code
-        == 409
-    )
-    assert (
-        trainee.post(f"/attempts/{attempt_id}/save", json={"seq": 2**40, "answers": {}}).status_code
-        == 409
-    )
+    assert trainee.post(f"/attempts/{attempt_id}/save", json={"seq": 0, "answers": {}}).status_code == 409
+    assert trainee.post(f"/attempts/{attempt_id}/save", json={"seq": 2**40, "answers": {}}).status_code == 409
 
 
 def test_save_within_grace_is_accepted_and_after_it_refused(app, world, trainee):
@@ -227,10 +211,7 @@ def test_grace_period_is_configurable(app, world, trainee):
     app.config["ATTEMPT_GRACE_SECONDS"] = 120
     attempt_id = start(trainee, world, "final-exam")
     _backdate(app, attempt_id, 90)
-    assert (
-        trainee.post(f"/attempts/{attempt_id}/save", json={"seq": 1, "answers": {}}).status_code
-        == 200
-    )
+    assert trainee.post(f"/attempts/{attempt_id}/save", json={"seq": 1, "answers": {}}).status_code == 200
 
 
 def test_overdue_attempts_close_lazily_on_the_next_read(app, world, trainee):
@@ -278,9 +259,7 @@ def test_finished_attempt_refuses_saves(app, world, trainee):
     trainee.post(f"/attempts/{attempt_id}/finish", data=form_data(items, {}, 1))
     reply = trainee.post(f"/attempts/{attempt_id}/save", json={"seq": 2, "answers": {}})
     assert reply.status_code == 409 and "已交卷" in reply.get_json()["message"]
-    again = trainee.post(
-        f"/attempts/{attempt_id}/finish", data=form_data(items, {}, 3), follow_redirects=True
-    )
+    again = trainee.post(f"/attempts/{attempt_id}/finish", data=form_data(items, {}, 3), follow_redirects=True)
     assert "已交卷" in again.get_data(as_text=True)
 
 
@@ -347,15 +326,12 @@ def test_answer_key_is_absent_from_attempt_pages_and_save_replies(app, world, tr
     # right choices (a checked box reveals nothing), and text that is not the key (the
     # trainee's own text is shown back to them)
     answers = {
-        i["id"]: wrong_answer(i) if i["type"] in ("fill_blank", "short_answer") else right_answer(i)
-        for i in items
+        i["id"]: wrong_answer(i) if i["type"] in ("fill_blank", "short_answer") else right_answer(i) for i in items
     }
     reply = trainee.post(f"/attempts/{attempt_id}/save", json={"seq": 1, "answers": _json(answers)})
     assert set(reply.get_json()) == {"ok", "seq", "remaining"}
     pages.append(reply.get_data(as_text=True))
-    form = trainee.post(
-        f"/attempts/{attempt_id}/save", data=form_data(items, answers, 2), follow_redirects=True
-    )
+    form = trainee.post(f"/attempts/{attempt_id}/save", data=form_data(items, answers, 2), follow_redirects=True)
     pages.append(form.get_data(as_text=True))
     for text in pages:
         _assert_no_key(text, items)
@@ -419,10 +395,7 @@ def test_other_peoples_attempts_are_404(app, world, trainee, make_user):
     trainer = app.test_client()
     login(trainer, world.trainer)
     assert trainer.get(f"/attempts/{attempt_id}/result").status_code == 200
-    assert (
-        trainer.post(f"/attempts/{attempt_id}/save", json={"seq": 1, "answers": {}}).status_code
-        == 403
-    )
+    assert trainer.post(f"/attempts/{attempt_id}/save", json={"seq": 1, "answers": {}}).status_code == 403
 
 
 def test_quiz_page_lists_previous_attempts(app, world, trainee):
@@ -438,9 +411,7 @@ def test_quiz_page_lists_previous_attempts(app, world, trainee):
 # -- multiple-choice scoring rule -------------------------------------------------------------
 
 
-def test_partial_credit_per_quiz_overrides_the_course_default(
-    app, make_user, make_cohort, tmp_path
-):
+def test_partial_credit_per_quiz_overrides_the_course_default(app, make_user, make_cohort, tmp_path):
     from tests.content_helpers import copy_example
 
     folder = copy_example(tmp_path)
@@ -452,19 +423,13 @@ def test_partial_credit_per_quiz_overrides_the_course_default(
     world = make_world(app, make_user, make_cohort, tmp_path, folder=folder)
     client = app.test_client()
     login(client, world.trainee)
-    assert "按比例得分" in client.get(f"/courses/{world.course_key}/quizzes/m01-quiz").get_data(
-        as_text=True
-    )
+    assert "按比例得分" in client.get(f"/courses/{world.course_key}/quizzes/m01-quiz").get_data(as_text=True)
     attempt_id = start(client, world, "m01-quiz")
     items = items_of(app, attempt_id)
-    client.post(
-        f"/attempts/{attempt_id}/finish", data=form_data(items, {items[0]["id"]: ["A", "B"]}, 1)
-    )
+    client.post(f"/attempts/{attempt_id}/finish", data=form_data(items, {items[0]["id"]: ["A", "B"]}, 1))
     assert items_of(app, attempt_id)[0]["score"] == pytest.approx(2 / 3, abs=1e-3)
     # the final exam keeps the course's all-or-nothing rule
-    assert "全部选对才得分" in client.get(
-        f"/courses/{world.course_key}/quizzes/final-exam"
-    ).get_data(as_text=True)
+    assert "全部选对才得分" in client.get(f"/courses/{world.course_key}/quizzes/final-exam").get_data(as_text=True)
 
 
 def test_loader_rejects_an_unknown_scoring_rule(app, tmp_path):

@@ -53,9 +53,9 @@ def test_parallel_finishes_grade_once(app, make_user, make_cohort, tmp_path):
     graded = []
     service.on_attempt_graded.append(lambda attempt: graded.append(attempt.id))
     try:
-        statuses = _together(clients, lambda c: c.post(
-            f"/attempts/{attempt_id}/finish", data=form_data(items, answers, 1)
-        ).status_code)  # fmt: skip
+        statuses = _together(
+            clients, lambda c: c.post(f"/attempts/{attempt_id}/finish", data=form_data(items, answers, 1)).status_code
+        )
     finally:
         service.on_attempt_graded.clear()
     assert statuses == [302] * PARALLEL
@@ -68,9 +68,7 @@ def test_parallel_finishes_grade_once(app, make_user, make_cohort, tmp_path):
 def test_parallel_starts_with_one_attempt_allowed_create_one(app, make_user, make_cohort, tmp_path):
     world = make_world(app, make_user, make_cohort, tmp_path)
     clients = _clients(app, world.trainee)
-    statuses = _together(clients, lambda c: c.post(
-        f"/courses/{world.course_key}/quizzes/pre-test/start"
-    ))  # fmt: skip
+    statuses = _together(clients, lambda c: c.post(f"/courses/{world.course_key}/quizzes/pre-test/start"))
     assert [r.status_code for r in statuses] == [302] * PARALLEL
     targets = {r.headers["Location"] for r in statuses}
     with app.app_context():
@@ -89,9 +87,7 @@ def test_parallel_starts_and_finishes_by_two_tabs_mixed(app, make_user, make_coh
     def act(pair):
         index, client = pair
         if index % 2:
-            return client.post(
-                f"/attempts/{attempt_id}/finish", data=form_data(items, {}, 1)
-            ).status_code
+            return client.post(f"/attempts/{attempt_id}/finish", data=form_data(items, {}, 1)).status_code
         return client.post(f"/courses/{world.course_key}/quizzes/pre-test/start").status_code
 
     barrier = threading.Barrier(len(clients))

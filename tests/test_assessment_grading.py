@@ -105,9 +105,7 @@ def test_short_answers_wait_in_the_queue_until_graded(app, world, trainee, train
     assert "全部批阅完毕" in page and "暂无待批阅" in page
     attempt = attempt_row(app, attempt_id)
     assert attempt.state == AttemptState.GRADED
-    assert (
-        attempt.score == 2.5 and attempt.percent == pytest.approx(83.33) and attempt.passed is True
-    )
+    assert attempt.score == 2.5 and attempt.percent == pytest.approx(83.33) and attempt.passed is True
     assert graded == [(attempt_id, True)]  # the hook ran once, when the attempt became graded
     result = trainee.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
     assert "待批阅" not in result and "要点不全" in result and "通过" in result
@@ -150,9 +148,10 @@ def test_regrade_after_correcting_a_key(app, world, trainee, trainer, make_user)
     login(second, other)
     attempt_b = start(second, world, "m01-quiz")
     b_items = items_of(app, attempt_b)
-    second.post(f"/attempts/{attempt_b}/finish", data=form_data(
-        b_items, {b_items[0]["id"]: ["A", "B", "C", "D"], b_items[1]["id"]: "不缩小"}, 1
-    ))  # fmt: skip
+    second.post(
+        f"/attempts/{attempt_b}/finish",
+        data=form_data(b_items, {b_items[0]["id"]: ["A", "B", "C", "D"], b_items[1]["id"]: "不缩小"}, 1),
+    )
     assert attempt_row(app, attempt_a).score == 2.0 and attempt_row(app, attempt_b).score == 1.0
 
     # The key was wrong: 资金不摘 (C) belongs to the answer. Correct the file, reload.
@@ -165,9 +164,7 @@ def test_regrade_after_correcting_a_key(app, world, trainee, trainer, make_user)
         load(world.folder.parent)
         question = db.session.scalar(select(Question).where(Question.key == "m01-q03"))
         version_2 = db.session.scalar(
-            select(QuestionVersion.id).where(
-                QuestionVersion.question_id == question.id, QuestionVersion.version == 2
-            )
+            select(QuestionVersion.id).where(QuestionVersion.question_id == question.id, QuestionVersion.version == 2)
         )
         question_id = question.id
     # Nothing changes until a trainer regrades.
@@ -202,9 +199,7 @@ def test_regrade_after_correcting_a_key(app, world, trainee, trainer, make_user)
     # Regrading back on version 1 restores the first scores.
     with app.app_context():
         version_1 = db.session.scalar(
-            select(QuestionVersion.id).where(
-                QuestionVersion.question_id == question_id, QuestionVersion.version == 1
-            )
+            select(QuestionVersion.id).where(QuestionVersion.question_id == question_id, QuestionVersion.version == 1)
         )
     trainer.post(f"/questions/{question_id}/regrade", data={"version_id": version_1})
     assert (attempt_row(app, attempt_a).score, attempt_row(app, attempt_b).score) == (2.0, 1.0)
@@ -222,17 +217,13 @@ def test_regrade_applies_to_attempts_in_progress_when_they_finish(app, world, tr
         load(world.folder.parent)
         question = db.session.scalar(select(Question).where(Question.key == "m01-q04"))
         version = db.session.scalar(
-            select(QuestionVersion).where(
-                QuestionVersion.question_id == question.id, QuestionVersion.version == 2
-            )
+            select(QuestionVersion).where(QuestionVersion.question_id == question.id, QuestionVersion.version == 2)
         )
         organizer = db.session.get(User, world.organizer.id)
         with write_transaction():
             summary = regrade_question(organizer, question, version, utcnow())
         assert summary.attempts == 0  # nothing finished yet
-    trainee.post(
-        f"/attempts/{attempt_id}/finish", data=form_data(items, {items[1]["id"]: "不缩小"}, 1)
-    )
+    trainee.post(f"/attempts/{attempt_id}/finish", data=form_data(items, {items[1]["id"]: "不缩小"}, 1))
     assert items_of(app, attempt_id)[1]["score"] == 0.0  # graded on the correction
 
 
@@ -272,7 +263,10 @@ def test_best_results_is_one_query(app, world, trainee):
     start(trainee, world, "pre-test")
     with app.app_context():
         statements = []
-        listener = lambda *args: statements.append(args[2])
+
+        def listener(*args):
+            return statements.append(args[2])
+
         event.listen(db.engine, "before_cursor_execute", listener)
         try:
             results.best_results(world.trainee.id, world.course_id)
@@ -288,9 +282,7 @@ def test_due_items(app, world, trainee):
         titles = {d.title: d for d in due}
         assert titles["前测"].note == "尚未参加"
         assert titles["结业考试"].note == "可参加，还剩 2 次机会"
-        assert titles["前测"].url == url_for(
-            "assessment.show_quiz", course_key=world.course_key, quiz_key="pre-test"
-        )
+        assert titles["前测"].url == url_for("assessment.show_quiz", course_key=world.course_key, quiz_key="pre-test")
     pre = start(trainee, world, "pre-test")
     exam = start(trainee, world, "final-exam")
     with app.test_request_context():

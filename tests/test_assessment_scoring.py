@@ -30,9 +30,7 @@ def test_true_false():
     assert score_item(TRUE_FALSE, None, 2, "partial") == (0.0, False)
 
 
-@pytest.mark.parametrize(
-    "typed", ["95%", "９５％", " 95 % ", "百分之 九十五", "ninety FIVE", "Ninety\u3000five"]
-)
+@pytest.mark.parametrize("typed", ["95%", "９５％", " 95 % ", "百分之 九十五", "ninety FIVE", "Ninety\u3000five"])
 def test_fill_blank_accepts_width_space_and_case_variants(typed):
     assert score_item(FILL, typed, 1, "all_or_nothing") == (1.0, True)
 

@@ -1,4 +1,5 @@
 """Registration, login, sessions, passwords and login rate limits."""
+
 from __future__ import annotations
 
 import pytest
@@ -97,9 +98,7 @@ def test_login_redirects_only_to_local_next(client, make_user):
     ok = client.post("/login", data={"identifier": user.phone, "password": PASSWORD, "next": "/profile"})
     assert ok.headers["Location"] == "/profile"
     client.post("/logout")
-    evil = client.post(
-        "/login", data={"identifier": user.phone, "password": PASSWORD, "next": "//evil.example/x"}
-    )
+    evil = client.post("/login", data={"identifier": user.phone, "password": PASSWORD, "next": "//evil.example/x"})
     assert "evil" not in evil.headers["Location"]
 
 

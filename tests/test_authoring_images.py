@@ -1,4 +1,5 @@
 """Image uploads in the editor: checked by their content, stored like the loader's images."""
+
 from __future__ import annotations
 
 import hashlib
@@ -21,14 +22,12 @@ def image_bytes(fmt: str, size=(16, 10)) -> bytes:
     return buffer.getvalue()
 
 
-@pytest.mark.parametrize("fmt, ext", [("PNG", "png"), ("JPEG", "jpg"), ("GIF", "gif"),
-                                      ("WEBP", "webp")])
+@pytest.mark.parametrize("fmt, ext", [("PNG", "png"), ("JPEG", "jpg"), ("GIF", "gif"), ("WEBP", "webp")])
 def test_images_are_stored_under_their_hash_and_served(app, make_user, fmt, ext):
     load_course(app)
     author, _ = author_client(app, make_user)
     data = image_bytes(fmt)
-    response = author.post(URL, data={"image": (io.BytesIO(data), f"upload.{ext}"),
-                                      "alt": "示意 [图]"}, headers=JSON)
+    response = author.post(URL, data={"image": (io.BytesIO(data), f"upload.{ext}"), "alt": "示意 [图]"}, headers=JSON)
     assert response.status_code == 200, text(response)
     sha = hashlib.sha256(data).hexdigest()
     assert response.get_json() == {
@@ -42,25 +41,31 @@ def test_images_are_stored_under_their_hash_and_served(app, make_user, fmt, ext)
 def test_without_javascript_the_upload_says_what_to_paste(app, make_user):
     load_course(app)
     author, _ = author_client(app, make_user)
-    response = author.post(URL, data={"image": (io.BytesIO(image_bytes("PNG")), "a.png"),
-                                      "next": "/authoring/lessons/1/edit"})
+    response = author.post(
+        URL, data={"image": (io.BytesIO(image_bytes("PNG")), "a.png"), "next": "/authoring/lessons/1/edit"}
+    )
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/authoring/lessons/1/edit")
     page = text(author.get(response.headers["Location"]))
     assert "图片已上传" in page and "![图片](images/" in page
-    outside = author.post(URL, data={"image": (io.BytesIO(image_bytes("PNG")), "a.png"),
-                                     "next": "https://evil.example/"})
+    outside = author.post(
+        URL, data={"image": (io.BytesIO(image_bytes("PNG")), "a.png"), "next": "https://evil.example/"}
+    )
     assert outside.headers["Location"].endswith("/authoring/courses/example-course")
 
 
-@pytest.mark.parametrize("data, message", [
-    (b"", "请选择图片文件"),
-    (b"just some text pretending to be an image", "不是可识别的图片"),
-    (b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, "不是可识别的图片"),
-    (b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>', "不是可识别的图片"),
-    ("bmp", "只能上传 PNG、JPEG、GIF 或 WebP"),
-    ("huge", "超过 2 MB"),
-], ids=["empty", "text", "broken-png", "svg", "bmp", "too-large"])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"", "请选择图片文件"),
+        (b"just some text pretending to be an image", "不是可识别的图片"),
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, "不是可识别的图片"),
+        (b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>', "不是可识别的图片"),
+        ("bmp", "只能上传 PNG、JPEG、GIF 或 WebP"),
+        ("huge", "超过 2 MB"),
+    ],
+    ids=["empty", "text", "broken-png", "svg", "bmp", "too-large"],
+)
 def test_what_is_not_an_accepted_image_is_refused(app, make_user, data, message):
     load_course(app)
     author, _ = author_client(app, make_user)
@@ -80,6 +85,5 @@ def test_what_is_not_an_accepted_image_is_refused(app, make_user, data, message)
 def test_only_authors_of_the_course_may_upload(app, client, make_user):
     load_course(app)
     login(client, make_user("trainer"))  # a trainer, but not an author of this course
-    response = client.post(URL, data={"image": (io.BytesIO(image_bytes("PNG")), "a.png")},
-                           headers=JSON)
+    response = client.post(URL, data={"image": (io.BytesIO(image_bytes("PNG")), "a.png")}, headers=JSON)
     assert response.status_code == 403

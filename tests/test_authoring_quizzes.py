@@ -1,4 +1,5 @@
 """The quiz editor: settings and draw rules as the course format allows, fixed lists edited."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -26,11 +27,20 @@ def _items(app, key: str) -> list[str]:
 
 
 def _settings(**overrides) -> dict:
-    data = {"title": "结业考试", "time_limit_minutes": "30", "max_attempts": "2",
-            "pass_mark": "70", "shuffle_questions": "y", "shuffle_options": "y",
-            "review": "after_close", "count-getting-started": "3",
-            "exclude-getting-started": "pre-test, post-test", "count-practice": "2",
-            "exclude-practice": "pre-test, post-test", "version": "1"}
+    data = {
+        "title": "结业考试",
+        "time_limit_minutes": "30",
+        "max_attempts": "2",
+        "pass_mark": "70",
+        "shuffle_questions": "y",
+        "shuffle_options": "y",
+        "review": "after_close",
+        "count-getting-started": "3",
+        "exclude-getting-started": "pre-test, post-test",
+        "count-practice": "2",
+        "exclude-practice": "pre-test, post-test",
+        "version": "1",
+    }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
 
@@ -42,29 +52,46 @@ def test_quiz_settings_and_draw_rules_are_saved_as_a_new_version(app, make_user,
     url = f"/authoring/quizzes/{exam.id}/edit"
     page = text(author.get(url))
     assert 'name="count-practice" value="2"' in page and 'value="pre-test, post-test"' in page
-    response = author.post(url, data=_settings(
-        pass_mark="80", time_limit_minutes="", max_attempts="3", shuffle_options=None,
-        **{"count-practice": "1"}), follow_redirects=True)
+    response = author.post(
+        url,
+        data=_settings(
+            pass_mark="80", time_limit_minutes="", max_attempts="3", shuffle_options=None, **{"count-practice": "1"}
+        ),
+        follow_redirects=True,
+    )
     assert "测验已保存为第 2 版" in text(response)
     with app.app_context():
         quiz = db.session.get(Quiz, exam.id)
         assert quiz.version == 2 and quiz.title == "结业考试"
         assert quiz.settings == {
-            "time_limit_minutes": None, "max_attempts": 3, "pass_mark": 80,
-            "shuffle_questions": True, "shuffle_options": False, "review": "after_close",
-            "draw": [{"module": "getting-started", "count": 3,
-                      "exclude_tags": ["pre-test", "post-test"]},
-                     {"module": "practice", "count": 1,
-                      "exclude_tags": ["pre-test", "post-test"]}],
+            "time_limit_minutes": None,
+            "max_attempts": 3,
+            "pass_mark": 80,
+            "shuffle_questions": True,
+            "shuffle_options": False,
+            "review": "after_close",
+            "draw": [
+                {"module": "getting-started", "count": 3, "exclude_tags": ["pre-test", "post-test"]},
+                {"module": "practice", "count": 1, "exclude_tags": ["pre-test", "post-test"]},
+            ],
         }
         course = db.session.scalar(select(Course).where(Course.key == "example-course"))
         folder = export_course(course, tmp_path)  # the loader takes the edited quiz as it is
         [spec] = validate_courses(folder)
         [exported] = [q for q in spec.quizzes if q.key == "final-exam"]
         assert exported.settings == quiz.settings
-    same = author.post(url, data=_settings(
-        pass_mark="80", time_limit_minutes="", max_attempts="3", shuffle_options=None,
-        version="2", **{"count-practice": "1"}), follow_redirects=True)
+    same = author.post(
+        url,
+        data=_settings(
+            pass_mark="80",
+            time_limit_minutes="",
+            max_attempts="3",
+            shuffle_options=None,
+            version="2",
+            **{"count-practice": "1"},
+        ),
+        follow_redirects=True,
+    )
     assert "没有任何改动" in text(same)
 
 
@@ -77,8 +104,7 @@ def test_quiz_settings_that_break_the_rules_are_refused(app, make_user):
     assert "getting-started：应抽取 1 至 4 道题" in text(too_many)
     misspelt = author.post(url, data=_settings(**{"exclude-practice": "pretest"}))
     assert "没有试题带有标签“pretest”" in text(misspelt)
-    none = author.post(url, data=_settings(**{"count-getting-started": "0",
-                                              "count-practice": ""}))
+    none = author.post(url, data=_settings(**{"count-getting-started": "0", "count-practice": ""}))
     assert "随机抽题至少需要一条规则" in text(none)
     pass_mark = author.post(url, data=_settings(pass_mark="120"))
     assert pass_mark.status_code == 200 and "120" in text(pass_mark)
@@ -118,12 +144,11 @@ def test_the_pre_and_post_tests_stay_parallel_forms(app, make_user):
     author, _ = author_client(app, make_user)
     pre = _quiz(app, "pre-test")
     url = f"/authoring/quizzes/{pre.id}/items"
-    added = author.post(url, data={"op": "add", "question": "m01-q06", "version": "1"},
-                        follow_redirects=True)
+    added = author.post(url, data={"op": "add", "question": "m01-q06", "version": "1"}, follow_redirects=True)
     assert "前测和后测是平行试卷" in text(added)
-    shared = author.post(url, data={"op": "replace", "question": "m01-q01", "other": "m01-q02",
-                                    "version": "1"}, follow_redirects=True)
+    shared = author.post(
+        url, data={"op": "replace", "question": "m01-q01", "other": "m01-q02", "version": "1"}, follow_redirects=True
+    )
     assert "前测和后测不能有相同的试题" in text(shared)
-    author.post(url, data={"op": "replace", "question": "m01-q01", "other": "m01-q06",
-                           "version": "1"})
+    author.post(url, data={"op": "replace", "question": "m01-q01", "other": "m01-q06", "version": "1"})
     assert _items(app, "pre-test") == ["m01-q06", "m02-q01"]

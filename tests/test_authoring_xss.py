@@ -1,4 +1,5 @@
 """Stored XSS: whatever an author types, no page runs it (editor pages or what trainees see)."""
+
 from __future__ import annotations
 
 import re
@@ -13,11 +14,11 @@ from lms.content.markdown import render_markdown
 from lms.extensions import db
 from lms.learning.models import Course
 from tests.authoring_helpers import (
-    pre_test_taken,
     author_client,
     lesson,
     load_course,
     module,
+    pre_test_taken,
     question,
     text,
 )
@@ -37,31 +38,30 @@ PAYLOADS = [
     "![图](data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+)",
     "[点我](vbscript:msgbox(1))",
     "[x]: javascript:alert(1)\n\n[引用链接][x]",
-    "<iframe src=\"javascript:alert(1)\"></iframe>",
-    "<a href=\"javascript:alert(1)\">链接</a>",
-    "<a href=\"&#106;avascript:alert(1)\">实体链接</a>",
-    "<p style=\"background:url(javascript:alert(1))\">样式</p>",
-    "<div onclick=\"alert(1)\">点击</div>",
+    '<iframe src="javascript:alert(1)"></iframe>',
+    '<a href="javascript:alert(1)">链接</a>',
+    '<a href="&#106;avascript:alert(1)">实体链接</a>',
+    '<p style="background:url(javascript:alert(1))">样式</p>',
+    '<div onclick="alert(1)">点击</div>',
     "<body onload=alert(1)>",
     "<input autofocus onfocus=alert(1)>",
     "<details open ontoggle=alert(1)>",
-    "<object data=\"javascript:alert(1)\"></object>",
-    "<embed src=\"javascript:alert(1)\">",
-    "<math><mi xlink:href=\"javascript:alert(1)\">x</mi></math>",
+    '<object data="javascript:alert(1)"></object>',
+    '<embed src="javascript:alert(1)">',
+    '<math><mi xlink:href="javascript:alert(1)">x</mi></math>',
     "<style>body{background:url(javascript:alert(1))}</style>",
     "<scr<script>ipt>alert(1)</script>",
     "<<script>script>alert(1)<</script>/script>",
-    "\"><script>alert(1)</script>",
-    "'\" onmouseover=\"alert(1)",
-    "[点我](#\" onmouseover=\"alert(1))",
+    '"><script>alert(1)</script>',
+    '\'" onmouseover="alert(1)',
+    '[点我](#" onmouseover="alert(1))',
     "&lt;script&gt;alert(1)&lt;/script&gt;",
     "`<script>alert(1)</script>`",
-    "<a href=\" javascript:alert(1)\">空格</a>",
+    '<a href=" javascript:alert(1)">空格</a>',
     "| 表 | 格 |\n| --- | --- |\n| <img src=x onerror=alert(1)> | [x](javascript:alert(1)) |",
 ]
 BAD_URL = re.compile(r"^\s*(javascript|vbscript|data):", re.IGNORECASE)
-BAD_TAGS = {"iframe", "object", "embed", "svg", "math", "style", "base", "frame", "frameset",
-            "applet", "link", "meta"}
+BAD_TAGS = {"iframe", "object", "embed", "svg", "math", "style", "base", "frame", "frameset", "applet", "link", "meta"}
 
 
 class ActiveContent(HTMLParser):
@@ -85,9 +85,7 @@ class ActiveContent(HTMLParser):
                 self.found.append(f"{tag} {name}=")
             if name == "style" and not re.fullmatch(r"text-align:\s*\w+;?", value or ""):
                 self.found.append(f"{tag} style={value!r}")
-            if name in ("href", "src", "action", "formaction", "xlink:href", "data") and (
-                BAD_URL.match(value or "")
-            ):
+            if name in ("href", "src", "action", "formaction", "xlink:href", "data") and (BAD_URL.match(value or "")):
                 self.found.append(f"{tag} {name}={value!r}")
 
     handle_startendtag = handle_starttag
@@ -127,34 +125,62 @@ def test_payloads_in_lessons_are_inert_for_authors_and_trainees(app, make_user, 
     pre_test_taken(app, trainee_user.id)  # module 1 opens after the pre-test
     welcome = lesson(app, "welcome")
     lesson_page = "/courses/example-course/lessons/welcome"
-    author.post(f"/authoring/lessons/{welcome.id}/edit", data={
-        "title": "欢迎", "kind": "reading", "minutes": "10", "body_markdown": "正文",
-        "base_version": "1", "revision": "0"})
+    author.post(
+        f"/authoring/lessons/{welcome.id}/edit",
+        data={
+            "title": "欢迎",
+            "kind": "reading",
+            "minutes": "10",
+            "body_markdown": "正文",
+            "base_version": "1",
+            "revision": "0",
+        },
+    )
     with app.app_context():
         draft_id = db.session.scalar(select(ContentDraft.id))
     revision = 1
     for payload in PAYLOADS:
         title = payload.replace("\n", " ")[:200]
-        for body, action in ((f"## 标题\n\n{payload}\n\n正文", "publish_anyway"),
-                             ("## 标题\n\n正文", "publish_anyway")):
-            response = author.post(f"/authoring/drafts/{draft_id}", data={
-                "title": title, "kind": "reading", "minutes": "10", "body_markdown": body,
-                "base_version": "1", "revision": str(revision), "action": action,
-                "target": f"lesson:{welcome.id}"})
+        for body, action in (
+            (f"## 标题\n\n{payload}\n\n正文", "publish_anyway"),
+            ("## 标题\n\n正文", "publish_anyway"),
+        ):
+            response = author.post(
+                f"/authoring/drafts/{draft_id}",
+                data={
+                    "title": title,
+                    "kind": "reading",
+                    "minutes": "10",
+                    "body_markdown": body,
+                    "base_version": "1",
+                    "revision": str(revision),
+                    "action": action,
+                    "target": f"lesson:{welcome.id}",
+                },
+            )
             assert response.status_code == 302, payload
             revision += 1
             if "/drafts/" in response.headers["Location"]:  # refused: the draft is kept
-                for url in (f"/authoring/drafts/{draft_id}",
-                            f"/authoring/drafts/{draft_id}/preview",
-                            "/authoring/courses/example-course"):
+                for url in (
+                    f"/authoring/drafts/{draft_id}",
+                    f"/authoring/drafts/{draft_id}/preview",
+                    "/authoring/courses/example-course",
+                ):
                     assert_inert(text(author.get(url)), f"{url} with {payload!r}")
-                preview = author.post("/authoring/preview", data={
-                    "course": "example-course", "body_markdown": body})
+                preview = author.post("/authoring/preview", data={"course": "example-course", "body_markdown": body})
                 assert_inert(text(preview), f"preview of {payload!r}")
             else:  # published: the next save starts a new draft
-                author.post(f"/authoring/lessons/{welcome.id}/edit", data={
-                    "title": "欢迎", "kind": "reading", "minutes": "10", "body_markdown": "正文",
-                    "base_version": str(lesson(app, "welcome").version), "revision": "0"})
+                author.post(
+                    f"/authoring/lessons/{welcome.id}/edit",
+                    data={
+                        "title": "欢迎",
+                        "kind": "reading",
+                        "minutes": "10",
+                        "body_markdown": "正文",
+                        "base_version": str(lesson(app, "welcome").version),
+                        "revision": "0",
+                    },
+                )
                 with app.app_context():
                     draft_id = db.session.scalar(select(ContentDraft.id))
                 revision = 1
@@ -172,23 +198,43 @@ def test_payloads_in_modules_and_questions_are_inert(app, make_user):
     practice = module(app, "practice")
     q = question(app, "m02-q05")
     for number, payload in enumerate(PAYLOADS):
-        author.post(f"/authoring/modules/{practice.id}/edit" if number == 0
-                    else f"/authoring/drafts/{_module_draft(app)}", data={
-            "title": payload.replace("\n", " ")[:200], "summary": payload,
-            "objectives": payload, "credit_hours": "1.5", "prerequisites": "getting-started",
-            "revision": str(number), "base_version": "1", "target": f"module:{practice.id}"})
-        response = author.post(f"/authoring/questions/{q.id}/edit", data={
-            "qtype": "short_answer", "stem": payload, "answer_text": payload,
-            "explanation": payload, "lesson": "discussion", "difficulty": "medium",
-            "tags": "", "version": str(question(app, "m02-q05").version)})
+        author.post(
+            f"/authoring/modules/{practice.id}/edit" if number == 0 else f"/authoring/drafts/{_module_draft(app)}",
+            data={
+                "title": payload.replace("\n", " ")[:200],
+                "summary": payload,
+                "objectives": payload,
+                "credit_hours": "1.5",
+                "prerequisites": "getting-started",
+                "revision": str(number),
+                "base_version": "1",
+                "target": f"module:{practice.id}",
+            },
+        )
+        response = author.post(
+            f"/authoring/questions/{q.id}/edit",
+            data={
+                "qtype": "short_answer",
+                "stem": payload,
+                "answer_text": payload,
+                "explanation": payload,
+                "lesson": "discussion",
+                "difficulty": "medium",
+                "tags": "",
+                "version": str(question(app, "m02-q05").version),
+            },
+        )
         assert response.status_code == 302, payload
-        for url in (f"/authoring/drafts/{_module_draft(app)}", f"/authoring/questions/{q.id}/edit",
-                    f"/authoring/questions/{q.id}/history", "/authoring/courses/example-course"):
+        for url in (
+            f"/authoring/drafts/{_module_draft(app)}",
+            f"/authoring/questions/{q.id}/edit",
+            f"/authoring/questions/{q.id}/history",
+            "/authoring/courses/example-course",
+        ):
             assert_inert(text(author.get(url)), f"{url} with {payload!r}")
     assert question(app, "m02-q05").version == len(PAYLOADS) + 1
 
 
 def _module_draft(app) -> int:
     with app.app_context():
-        return db.session.scalar(
-            select(ContentDraft.id).where(ContentDraft.target_kind == "module"))
+        return db.session.scalar(select(ContentDraft.id).where(ContentDraft.target_kind == "module"))

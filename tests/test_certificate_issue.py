@@ -1,5 +1,6 @@
 """Certificates: eligibility, automatic and manual issue, numbering under concurrency,
 revoking and reissuing."""
+
 from __future__ import annotations
 
 import re
@@ -241,33 +242,66 @@ def test_final_exam_and_feedback_checks_read_attempts_and_participation(app, cer
     trainee = world.trainees[0].id
     with app.app_context():
         cohort = db.session.get(Cohort, world.cohort_id)
-        exam = Quiz(course_id=cohort.course_id, key="final", kind=QuizKind.FINAL_EXAM, title="结业考试", content_hash="h")
-        survey = Survey(course_id=cohort.course_id, key="fb", kind=SurveyKind.FEEDBACK, title="培训评估", content_hash="h")
+        exam = Quiz(
+            course_id=cohort.course_id, key="final", kind=QuizKind.FINAL_EXAM, title="结业考试", content_hash="h"
+        )
+        survey = Survey(
+            course_id=cohort.course_id, key="fb", kind=SurveyKind.FEEDBACK, title="培训评估", content_hash="h"
+        )
         db.session.add_all([exam, survey])
         db.session.flush()
         check = eligibility.registered_checks()
         assert check["final_exam"](trainee, cohort).detail == "尚未参加"
         assert not check["feedback"](trainee, cohort).met
 
-        db.session.add(Attempt(quiz_id=exam.id, user_id=trainee, cohort_id=cohort.id, number=1,
-                               state=AttemptState.GRADED, percent=40, passed=False))  # fmt: skip
+        db.session.add(
+            Attempt(
+                quiz_id=exam.id,
+                user_id=trainee,
+                cohort_id=cohort.id,
+                number=1,
+                state=AttemptState.GRADED,
+                percent=40,
+                passed=False,
+            )
+        )
         db.session.flush()
         assert check["final_exam"](trainee, cohort).detail == "尚未通过（最高 40%）"
-        db.session.add(Attempt(quiz_id=exam.id, user_id=trainee, cohort_id=cohort.id, number=2,
-                               state=AttemptState.AWAITING_GRADING))  # fmt: skip
+        db.session.add(
+            Attempt(
+                quiz_id=exam.id, user_id=trainee, cohort_id=cohort.id, number=2, state=AttemptState.AWAITING_GRADING
+            )
+        )
         db.session.flush()
         assert check["final_exam"](trainee, cohort).detail == "等待讲师阅卷"
-        db.session.add(Attempt(quiz_id=exam.id, user_id=trainee, cohort_id=cohort.id, number=3,
-                               state=AttemptState.GRADED, percent=85, passed=True))  # fmt: skip
+        db.session.add(
+            Attempt(
+                quiz_id=exam.id,
+                user_id=trainee,
+                cohort_id=cohort.id,
+                number=3,
+                state=AttemptState.GRADED,
+                percent=85,
+                passed=True,
+            )
+        )
         db.session.add(SurveyParticipation(survey_id=survey.id, cohort_id=cohort.id, user_id=trainee))
         db.session.flush()
         passed = check["final_exam"](trainee, cohort)
         assert passed.met and passed.detail == "已通过（85%）"
         assert check["feedback"](trainee, cohort).met
         # An attempt in another cohort does not count for this one.
-        other = create_cohort(db.session.get(User, world.organizer.id), CohortData(
-            course_id=cohort.course_id, name="二期", starts_on=date(2026, 12, 1), ends_on=date(2026, 12, 9),
-            enrol_until=date(2026, 12, 9), capacity=None))  # fmt: skip
+        other = create_cohort(
+            db.session.get(User, world.organizer.id),
+            CohortData(
+                course_id=cohort.course_id,
+                name="二期",
+                starts_on=date(2026, 12, 1),
+                ends_on=date(2026, 12, 9),
+                enrol_until=date(2026, 12, 9),
+                capacity=None,
+            ),
+        )
         add_members(db.session.get(User, world.organizer.id), other, [db.session.get(User, trainee)])
         assert not check["final_exam"](trainee, other).met
         db.session.rollback()

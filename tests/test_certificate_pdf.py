@@ -1,5 +1,6 @@
 """The certificate PDF: Chinese text with embedded fonts, metadata, PDF/A, escaping, the
 locked-down URL fetcher, the QR code, the seal, and storing the file once."""
+
 from __future__ import annotations
 
 import hashlib
@@ -29,12 +30,20 @@ requirements = certificate_helpers.requirements
 
 def view(**changes) -> CertificateView:
     fields = {
-        "title": "", "holder_name": "张三", "course_title": "教育帮扶政策培训",
-        "cohort_name": "2026年秋季第一期", "credit_hours": 16, "starts_on": date(2026, 11, 2),
-        "ends_on": date(2026, 11, 20), "issued_on": date(2026, 11, 21),
-        "issued_at": datetime(2026, 11, 21, 2, 30, tzinfo=UTC), "issuer": "教育帮扶政策培训项目组",
-        "number": "JYBF-2026-000123", "verify_url": URL, "course_code": "JYBF",
-    }  # fmt: skip
+        "title": "",
+        "holder_name": "张三",
+        "course_title": "教育帮扶政策培训",
+        "cohort_name": "2026年秋季第一期",
+        "credit_hours": 16,
+        "starts_on": date(2026, 11, 2),
+        "ends_on": date(2026, 11, 20),
+        "issued_on": date(2026, 11, 21),
+        "issued_at": datetime(2026, 11, 21, 2, 30, tzinfo=UTC),
+        "issuer": "教育帮扶政策培训项目组",
+        "number": "JYBF-2026-000123",
+        "verify_url": URL,
+        "course_code": "JYBF",
+    }
     fields.update(changes)
     return CertificateView(**fields)
 
@@ -96,7 +105,10 @@ def test_renders_are_byte_identical(app):
     [
         {"holder_name": "<img src=x onerror=alert(1)>"},
         {"holder_name": "阿卜杜热合曼·买买提艾力" * 5 + "阿卜杜热合曼·买"},  # 60 characters
-        {"course_title": '教育帮扶<img src="http://evil.example/x.png"><link rel="attachment" href="file:///etc/passwd">' * 3},
+        {
+            "course_title": '教育帮扶<img src="http://evil.example/x.png"><link rel="attachment" href="file:///etc/passwd">'
+            * 3
+        },
         {"title": "乡村振兴教育帮扶骨干教师能力提升培训结业证书", "cohort_name": "二" * 120},
     ],
 )

@@ -1,5 +1,6 @@
 """Certificate pages: the trainee's list and download, public verification, organizers'
 issue/revoke/reissue, the design with its preview, and ZIP downloads (inline, thread, RQ)."""
+
 from __future__ import annotations
 
 import io
@@ -137,14 +138,18 @@ def test_lookup_by_number_and_name(app, issued):
     wrong_name = client.post("/verify", data={"number": cert.number, "name": "张小四"})
     unknown = client.post("/verify", data={"number": "JYBF-2026-999999", "name": "张小四"})
     assert wrong_name.status_code == unknown.status_code == 200
-    bodies = [r.get_data(as_text=True).replace(n, "#") for r, n in ((wrong_name, cert.number), (unknown, "JYBF-2026-999999"))]
+    bodies = [
+        r.get_data(as_text=True).replace(n, "#") for r, n in ((wrong_name, cert.number), (unknown, "JYBF-2026-999999"))
+    ]
     assert bodies[0] == bodies[1]  # nothing tells which part was wrong
     assert "未找到与该编号和姓名相符的证书" in bodies[0]
 
 
 def test_lookup_is_rate_limited(app, issued):
     client = app.test_client()
-    statuses = [client.post("/verify", data={"number": f"JYBF-2026-{n:06d}", "name": "某某"}).status_code for n in range(11)]
+    statuses = [
+        client.post("/verify", data={"number": f"JYBF-2026-{n:06d}", "name": "某某"}).status_code for n in range(11)
+    ]
     assert statuses[:10] == [200] * 10 and statuses[10] == 429
     assert client.get("/verify").status_code == 200  # the form itself stays available
 
@@ -155,7 +160,9 @@ def test_checking_a_pdf_file(app, issued):
     login(holder, issued.trainees[0])
     data = holder.get(f"/certificates/{cert.id}/download").get_data()
     public = app.test_client()
-    response = public.post("/verify/file", data={"file": (io.BytesIO(data), "证书.pdf")}, content_type="multipart/form-data")
+    response = public.post(
+        "/verify/file", data={"file": (io.BytesIO(data), "证书.pdf")}, content_type="multipart/form-data"
+    )
     assert response.status_code == 302 and response.headers["Location"].endswith(cert.token)
     assert "完全一致" in public.get(response.headers["Location"]).get_data(as_text=True)
     altered = data + b"%"  # one byte more: still opens, different hash
@@ -179,7 +186,10 @@ def test_staff_list_and_manual_issue(app, issued, make_user, make_cohort):
     page = staff.get(f"/cohorts/{issued.cohort_id}/certificates").get_data(as_text=True)
     assert "王五" in page and "已达到 4 / 4 项" in page and certificates(app)[0].number in page
     third = issued.trainees[2]
-    assert staff.post(f"/cohorts/{issued.cohort_id}/certificates/{third.id}/issue", data={"reason": "x"}).status_code == 403
+    assert (
+        staff.post(f"/cohorts/{issued.cohort_id}/certificates/{third.id}/issue", data={"reason": "x"}).status_code
+        == 403
+    )
 
     organizer = app.test_client()
     login(organizer, issued.organizer)
@@ -201,13 +211,23 @@ def test_design_with_seal_and_preview(app, cert_world):
     url = f"/cohorts/{world.cohort_id}/certificates/design"
     page = client.get(url).get_data(as_text=True)
     assert 'value="教育帮扶政策培训项目组"' in page  # the course's issuer by default
-    bad = client.post(url, data={"issuer": "某县教育局", "sig1_name": "赵六", "seal": (io.BytesIO(png(fmt="JPEG")), "seal.png")},
-                      content_type="multipart/form-data").get_data(as_text=True)  # fmt: skip
+    bad = client.post(
+        url,
+        data={"issuer": "某县教育局", "sig1_name": "赵六", "seal": (io.BytesIO(png(fmt="JPEG")), "seal.png")},
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
     assert "PNG 格式" in bad and "请填写该姓名对应的职务" in bad and 'value="某县教育局"' in bad
-    response = client.post(url, data={
-        "title": "培训合格证书", "issuer": "某县教育局", "sig1_name": "赵六", "sig1_title": "局长",
-        "seal": (io.BytesIO(png()), "seal.png"),
-    }, content_type="multipart/form-data")  # fmt: skip
+    response = client.post(
+        url,
+        data={
+            "title": "培训合格证书",
+            "issuer": "某县教育局",
+            "sig1_name": "赵六",
+            "sig1_title": "局长",
+            "seal": (io.BytesIO(png()), "seal.png"),
+        },
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302
     page = client.get(url).get_data(as_text=True)
     assert 'value="培训合格证书"' in page and "data:image/png;base64," in page

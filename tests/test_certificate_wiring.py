@@ -1,5 +1,6 @@
 """The real requirement checks, wired in lms/wiring.py: a certificate is issued when the last
 requirement is met, whichever it is, with the 学时 the trainee was credited."""
+
 from __future__ import annotations
 
 import pytest
@@ -37,9 +38,19 @@ def passed(app, user_id: int, cohort_id: int, *quiz_keys: str) -> None:
     with app.app_context(), write_transaction():
         for key in quiz_keys:
             quiz = db.session.scalar(select(Quiz).where(Quiz.key == key))
-            db.session.add(Attempt(quiz_id=quiz.id, user_id=user_id, cohort_id=cohort_id,
-                                   state=AttemptState.GRADED, finished_at=utcnow(), score=9,
-                                   max_score=10, percent=90, passed=True))  # fmt: skip
+            db.session.add(
+                Attempt(
+                    quiz_id=quiz.id,
+                    user_id=user_id,
+                    cohort_id=cohort_id,
+                    state=AttemptState.GRADED,
+                    finished_at=utcnow(),
+                    score=9,
+                    max_score=10,
+                    percent=90,
+                    passed=True,
+                )
+            )
 
 
 def certificate(app, user_id: int):
@@ -59,7 +70,10 @@ def test_the_last_lesson_completed_issues_the_certificate(app, world):
     with app.app_context():
         status = eligibility.evaluate(trainee.id, db.session.get(Cohort, cohort_id))
     assert {s.key: s.met for s in status.statuses} == {
-        "required_modules": False, "final_exam": True, "feedback": True, "min_credit_hours": False,
+        "required_modules": False,
+        "final_exam": True,
+        "feedback": True,
+        "min_credit_hours": False,
     }
     client.post(f"{COURSE}/lessons/discussion/complete")
     cert = certificate(app, trainee.id)

@@ -1,4 +1,5 @@
 """The `flask lms` commands."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -11,9 +12,19 @@ from lms.extensions import db
 def test_create_user_command(app):
     runner = app.test_cli_runner()
     result = runner.invoke(
-        args=["lms", "create-user", "--name", "管理员", "--phone", "13500000000", "--role", "organizer",
-              "--password", "a-long-password"],
-    )  # fmt: skip
+        args=[
+            "lms",
+            "create-user",
+            "--name",
+            "管理员",
+            "--phone",
+            "13500000000",
+            "--role",
+            "organizer",
+            "--password",
+            "a-long-password",
+        ],
+    )
     assert result.exit_code == 0, result.output
     again = runner.invoke(
         args=["lms", "create-user", "--name", "重复", "--phone", "13500000000", "--password", "a-long-password"]

@@ -1,5 +1,6 @@
 """Reloading course files retires what the files dropped, but not what was imported or
 written in the browser since (that content has no file to come from)."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -19,13 +20,23 @@ def test_reload_keeps_imported_questions_and_retires_dropped_file_questions(app,
         with write_transaction():
             module = db.session.scalar(select(Module).where(Module.key == "practice"))
             data = {"stem": "导入的题目", "options": ["甲", "乙"], "answer": "A"}
-            question = Question(course_id=module.course_id, module_id=module.id, key="imported-1",
-                                qtype=QuestionType.SINGLE, stem="导入的题目", options=["甲", "乙"],
-                                answer="A", content_hash=content_hash(data))  # fmt: skip
+            question = Question(
+                course_id=module.course_id,
+                module_id=module.id,
+                key="imported-1",
+                qtype=QuestionType.SINGLE,
+                stem="导入的题目",
+                options=["甲", "乙"],
+                answer="A",
+                content_hash=content_hash(data),
+            )
             db.session.add(question)
             db.session.flush()
-            db.session.add(QuestionVersion(question_id=question.id, version=1, data=data,
-                                           content_hash=question.content_hash, source="import"))  # fmt: skip
+            db.session.add(
+                QuestionVersion(
+                    question_id=question.id, version=1, data=data, content_hash=question.content_hash, source="import"
+                )
+            )
         questions = course_dir / "modules" / "02-practice" / "questions.yaml"
         text = questions.read_text(encoding="utf-8")
         dropped = "m02-q05"  # the last question of the module, in no fixed list

@@ -1,4 +1,5 @@
 """The course loader: the real course, the example course, no-op reloads and versioning."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -23,17 +24,13 @@ def _terms() -> list[str]:
 
 def _versions(row_class, foreign_key: str, item_id: int) -> list:
     column = getattr(row_class, foreign_key)
-    return db.session.scalars(
-        select(row_class).where(column == item_id).order_by(row_class.version)
-    ).all()
+    return db.session.scalars(select(row_class).where(column == item_id).order_by(row_class.version)).all()
 
 
 def test_real_course_loads_and_covers_every_module(ctx):
     [report] = load(ROOT / "courses")
     course = _one(Course, key="edu-assistance-policy")
-    modules = db.session.scalars(
-        select(Module).where(Module.course_id == course.id).order_by(Module.position)
-    ).all()
+    modules = db.session.scalars(select(Module).where(Module.course_id == course.id).order_by(Module.position)).all()
     assert len(modules) == report.modules == 10
     folders = sorted(p.name for p in (ROOT / "courses/edu-assistance-policy/modules").iterdir())
     assert [m.key for m in modules] == [name.split("-", 1)[1] for name in folders]
@@ -55,8 +52,7 @@ def test_real_course_loads_and_covers_every_module(ctx):
 
 def test_example_course_loads_every_kind_of_content(ctx, app):
     [report] = load(EXAMPLE)
-    assert (report.modules, report.lessons, report.questions, report.quizzes, report.surveys) == (
-        2, 4, 11, 5, 4)
+    assert (report.modules, report.lessons, report.questions, report.quizzes, report.surveys) == (2, 4, 11, 5, 4)
     course = _one(Course, key="example-course")
     assert course.code == "EXMP" and course.settings["certificate"]["final_exam"] is True
 
@@ -81,11 +77,8 @@ def test_example_course_loads_every_kind_of_content(ctx, app):
     assert _one(Question, key="m01-q05").lesson_id == _one(Lesson, key="first-steps").id
 
     quiz = _one(Quiz, key="m01-quiz")
-    items = db.session.scalars(
-        select(QuizItem).where(QuizItem.quiz_id == quiz.id).order_by(QuizItem.position)
-    ).all()
-    assert [db.session.get(Question, i.question_id).key for i in items] == [
-        "m01-q03", "m01-q04", "m01-q05"]
+    items = db.session.scalars(select(QuizItem).where(QuizItem.quiz_id == quiz.id).order_by(QuizItem.position)).all()
+    assert [db.session.get(Question, i.question_id).key for i in items] == ["m01-q03", "m01-q04", "m01-q05"]
     final = _one(Quiz, key="final-exam")
     assert final.settings["pass_mark"] == 70 and len(final.settings["draw"]) == 2
     assert _one(Quiz, key="pre-test").settings["pass_mark"] == 60  # the course default
@@ -121,7 +114,9 @@ def test_loading_twice_changes_nothing(ctx):
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
     assert writes == []
-    assert all(not (r.changes.created or r.changes.updated or r.changes.retired) and r.changes.unchanged for r in reports)
+    assert all(
+        not (r.changes.created or r.changes.updated or r.changes.retired) and r.changes.unchanged for r in reports
+    )
     assert row_counts() == before
     db.session.expire_all()
     assert _one(Course, key="example-course").updated_at == stamp
@@ -133,11 +128,16 @@ def test_lesson_edit_bumps_only_that_lesson(ctx, tmp_path):
     course_dir = copy_example(tmp_path)
     load(course_dir)
     before = row_counts()
-    edit(course_dir / "modules/01-getting-started/02-first-steps.md",
-         "四个不摘是过渡期的核心要求。", "四个不摘是过渡期内必须坚持的核心要求。")
+    edit(
+        course_dir / "modules/01-getting-started/02-first-steps.md",
+        "四个不摘是过渡期的核心要求。",
+        "四个不摘是过渡期内必须坚持的核心要求。",
+    )
     [report] = load(course_dir)
 
-    assert report.changes.updated == ["lesson:first-steps"] and not report.changes.created and not report.changes.retired
+    assert (
+        report.changes.updated == ["lesson:first-steps"] and not report.changes.created and not report.changes.retired
+    )
     lesson = _one(Lesson, key="first-steps")
     assert lesson.version == 2 and "必须坚持" in lesson.body_html
     old, new = _versions(LessonVersion, "lesson_id", lesson.id)
@@ -155,8 +155,11 @@ def test_lesson_edit_bumps_only_that_lesson(ctx, tmp_path):
 def test_question_edit_bumps_only_that_question(ctx, tmp_path):
     course_dir = copy_example(tmp_path)
     load(course_dir)
-    edit(course_dir / "modules/01-getting-started/questions.yaml",
-         "资助标准不降低、覆盖范围____。", "资助标准不降低,覆盖范围____。")
+    edit(
+        course_dir / "modules/01-getting-started/questions.yaml",
+        "资助标准不降低、覆盖范围____。",
+        "资助标准不降低,覆盖范围____。",
+    )
     [report] = load(course_dir)
     assert report.changes.updated == ["question:m01-q04"]
     question = _one(Question, key="m01-q04")
@@ -193,9 +196,12 @@ def test_removed_lesson_and_question_are_retired_then_restored(ctx, tmp_path):
     lesson_file.unlink()
     questions = course_dir / "modules/02-practice/questions.yaml"
     edit(questions, "lesson: discussion", "lesson: village-school")
-    edit(course_dir / "modules/01-getting-started/questions.yaml",
-         "  - id: m01-q06\n    type: single\n    stem: 教育扶贫通过什么实现长效脱贫?\n"
-         "    options: [发放补贴, 知识和技能提升]\n    answer: B\n    lesson: welcome\n", "")
+    edit(
+        course_dir / "modules/01-getting-started/questions.yaml",
+        "  - id: m01-q06\n    type: single\n    stem: 教育扶贫通过什么实现长效脱贫?\n"
+        "    options: [发放补贴, 知识和技能提升]\n    answer: B\n    lesson: welcome\n",
+        "",
+    )
     before = row_counts()
     [report] = load(course_dir)
 
@@ -229,9 +235,11 @@ def test_moving_a_lesson_changes_its_position_not_its_version(ctx, tmp_path):
 def test_glossary_terms_are_upserted_and_removed(ctx, tmp_path):
     course_dir = copy_example(tmp_path)
     load(course_dir)
-    edit(course_dir / "glossary.yaml",
-         "  - term: 控辍保学\n    definition: 控制学生辍学、保障适龄儿童少年就学。\n",
-         "  - term: 过渡期\n    definition: 五年过渡期。\n")
+    edit(
+        course_dir / "glossary.yaml",
+        "  - term: 控辍保学\n    definition: 控制学生辍学、保障适龄儿童少年就学。\n",
+        "  - term: 过渡期\n    definition: 五年过渡期。\n",
+    )
     [report] = load(course_dir)
     assert report.changes.deleted == ["term:控辍保学"] and "term:过渡期" in report.changes.created
     assert _terms() == ["四个不摘", "过渡期"]
@@ -240,14 +248,15 @@ def test_glossary_terms_are_upserted_and_removed(ctx, tmp_path):
 def test_quiz_edit_replaces_its_items(ctx, tmp_path):
     course_dir = copy_example(tmp_path)
     load(course_dir)
-    edit(course_dir / "modules/01-getting-started/quiz.yaml",
-         "questions: [m01-q03, m01-q04, m01-q05]", "questions: [m01-q05, m01-q03]")
+    edit(
+        course_dir / "modules/01-getting-started/quiz.yaml",
+        "questions: [m01-q03, m01-q04, m01-q05]",
+        "questions: [m01-q05, m01-q03]",
+    )
     [report] = load(course_dir)
     assert report.changes.updated == ["quiz:m01-quiz"]
     quiz = _one(Quiz, key="m01-quiz")
-    items = db.session.scalars(
-        select(QuizItem).where(QuizItem.quiz_id == quiz.id).order_by(QuizItem.position)
-    ).all()
+    items = db.session.scalars(select(QuizItem).where(QuizItem.quiz_id == quiz.id).order_by(QuizItem.position)).all()
     assert quiz.version == 2
     assert [db.session.get(Question, i.question_id).key for i in items] == ["m01-q05", "m01-q03"]
 

@@ -1,4 +1,5 @@
 """Lesson rendering and sanitising, and the line-keeping YAML reader."""
+
 from __future__ import annotations
 
 from html.parser import HTMLParser
@@ -23,7 +24,7 @@ def test_rendered_html_never_contains_script():
     body = (
         "## 标题\n\n<script>alert(1)</script>\n\n"
         "text <img src=x onerror=alert(1)> [x](javascript:alert(1)) "
-        "![a](javascript:alert(2))\n\n<a href=\"javascript:alert(3)\">y</a>\n"
+        '![a](javascript:alert(2))\n\n<a href="javascript:alert(3)">y</a>\n'
     )
     html = render_markdown(body).html
     # Raw HTML is shown as text (escaped), never as tags; unsafe links are not links.
@@ -42,8 +43,7 @@ def test_sanitiser_keeps_only_the_allow_list():
     )
     clean = sanitize_html(dirty)
     assert not any(name.startswith("on") for _, attrs in _tags(clean) for name, _ in attrs)
-    for bad in ("<script", "alert(1)</", "<style", "onclick", "onerror", "javascript:",
-                "<iframe", "position", "color"):
+    for bad in ("<script", "alert(1)</", "<style", "onclick", "onerror", "javascript:", "<iframe", "position", "color"):
         assert bad not in clean, bad
     assert '<h2 id="x">T</h2>' in clean
     assert '<a href="https://a.org/" rel="noopener noreferrer">ok</a>' in clean
@@ -72,10 +72,7 @@ def test_tables_images_and_plain_text():
 
 
 def test_check_reports_lines_in_the_file():
-    body = (
-        "# 标题\n\n正文\n第二行 <b>粗</b> 和 <i>斜</i>\n\n<div>\nx\n</div>\n\n"
-        "[a](ftp://x) ![i](images/m.png)\n"
-    )
+    body = "# 标题\n\n正文\n第二行 <b>粗</b> 和 <i>斜</i>\n\n<div>\nx\n</div>\n\n[a](ftp://x) ![i](images/m.png)\n"
     check = check_markdown(body, first_line=6)
     assert check.problems == [
         (6, "use ## and ### headings; # is reserved for the lesson title"),

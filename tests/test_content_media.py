@@ -1,4 +1,5 @@
 """Lesson images: served to people who may see the course, under their content hash."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """研讨与答疑: threads per module and case lesson, replies, trainers' answers, pin and hide."""
+
 from __future__ import annotations
 
 import pytest
@@ -30,7 +31,7 @@ def world(app, make_user, make_cohort):
 
 
 def test_post_reply_and_trainer_answer(app, world):
-    clients, base, users = world
+    clients, base, _users = world
     thread = f"{base}/practice/village-school"
     response = clients["trainee"].post(thread, data={"body": "联合体的**经费**怎么保障？"})
     assert response.status_code == 302
@@ -47,9 +48,11 @@ def test_post_reply_and_trainer_answer(app, world):
 def test_markdown_is_sanitised_and_empty_posts_are_refused(app, world):
     clients, base, _ = world
     thread = f"{base}/practice"
-    clients["trainee"].post(thread, data={"body": '<script>alert(1)</script>[x](javascript:alert(1)) <img src=x onerror=alert(1)>'})
+    clients["trainee"].post(
+        thread, data={"body": "<script>alert(1)</script>[x](javascript:alert(1)) <img src=x onerror=alert(1)>"}
+    )
     html = clients["other"].get(thread).get_data(as_text=True)
-    post = html[html.index('class="posts"'):html.index("</main>")]
+    post = html[html.index('class="posts"') : html.index("</main>")]
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in post  # shown as text
     assert "<script" not in post and 'href="javascript' not in post and "<img" not in post
     response = clients["trainee"].post(thread, data={"body": "   "})
@@ -64,8 +67,9 @@ def test_reply_to_another_thread_is_refused(app, world):
     clients["trainee"].post(f"{base}/practice", data={"body": "专题讨论"})
     with app.app_context():
         post_id = db.session.scalar(select(Post.id))
-    response = clients["trainee"].post(f"{base}/practice/village-school",
-                                       data={"body": "串帖", "parent_id": str(post_id)})  # fmt: skip
+    response = clients["trainee"].post(
+        f"{base}/practice/village-school", data={"body": "串帖", "parent_id": str(post_id)}
+    )
     assert response.status_code == 400
     assert "您回复的帖子已不可用。" in response.get_data(as_text=True)
     with app.app_context():
@@ -101,8 +105,15 @@ def test_pagination(app, world):
         cohort = db.session.scalar(select(Cohort))
         module = db.session.scalar(select(Module).where(Module.key == "practice"))
         for n in range(PER_PAGE + 3):
-            db.session.add(Post(cohort_id=cohort.id, module_id=module.id, author_id=users["trainee"].id,
-                                body_markdown=f"帖子{n:02d}", body_html=f"<p>帖子{n:02d}号</p>"))  # fmt: skip
+            db.session.add(
+                Post(
+                    cohort_id=cohort.id,
+                    module_id=module.id,
+                    author_id=users["trainee"].id,
+                    body_markdown=f"帖子{n:02d}",
+                    body_html=f"<p>帖子{n:02d}号</p>",
+                )
+            )
         db.session.commit()
     first = clients["other"].get(f"{base}/practice").get_data(as_text=True)
     second = clients["other"].get(f"{base}/practice?page=2").get_data(as_text=True)

@@ -84,9 +84,7 @@ def ledger_world(app, make_user, make_cohort):
         name="二期",
         starts_on=today + timedelta(days=30),
     )
-    make_cohort(
-        organizer_id=organizer.id, course_id=ids["other_course"], trainer_ids=(outsider.id,)
-    )
+    make_cohort(organizer_id=organizer.id, course_id=ids["other_course"], trainer_ids=(outsider.id,))
     ids.update(early=early, late=late, organizer=organizer, trainer=trainer, outsider=outsider)
     return ids
 
@@ -116,9 +114,7 @@ def _revise(ids, after) -> int:
     from lms.assessment.models import Question
 
     q1 = db.session.get(Question, ids["q1"])
-    v2 = add_question_version(
-        q1, 2, ["甲", "乙", "丙", "丁"], "B", after + timedelta(minutes=1), stem="改写后"
-    ).id
+    v2 = add_question_version(q1, 2, ["甲", "乙", "丙", "丁"], "B", after + timedelta(minutes=1), stem="改写后").id
     for i, score in enumerate([1, 1, 1, 0]):
         add_attempt(
             ids["quiz"],
@@ -219,10 +215,7 @@ def test_only_staff_of_the_course_record_and_see_actions(app, ledger_world, make
     login(stranger, ledger_world["outsider"])
     assert stranger.get(f"/improvements/{action_id}").status_code == 404
     assert "改写干扰项" not in stranger.get("/improvements/").get_data(as_text=True)
-    assert (
-        stranger.post(f"/improvements/{action_id}/versions", data={"version": "x"}).status_code
-        == 404
-    )
+    assert stranger.post(f"/improvements/{action_id}/versions", data={"version": "x"}).status_code == 404
     trainee = app.test_client()
     login(trainee, make_user("trainee"))
     assert trainee.get("/improvements/").status_code == 403
@@ -232,9 +225,7 @@ def test_only_staff_of_the_course_record_and_see_actions(app, ledger_world, make
 def test_recording_an_action_from_a_finding_through_the_pages(app, ledger_world):
     client = app.test_client()
     login(client, ledger_world["organizer"])
-    form = client.get(
-        f"/improvements/new?finding=item:{ledger_world['q1']}&cohort={ledger_world['early']}"
-    )
+    form = client.get(f"/improvements/new?finding=item:{ledger_world['q1']}&cohort={ledger_world['early']}")
     html = form.get_data(as_text=True)
     assert form.status_code == 200 and "q1: q1 的题干" in html and 'value="q1"' in html
     data = {
@@ -302,10 +293,8 @@ def test_parallel_links_make_one_row(app, ledger_world):
             try:
                 barrier.wait(timeout=30)
                 with write_transaction():
-                    link_version(
-                        action_id, "question", v2, db.session.get(User, organizer_id), "editor"
-                    )
-            except Exception as error:  # noqa: BLE001 - collected and asserted below
+                    link_version(action_id, "question", v2, db.session.get(User, organizer_id), "editor")
+            except Exception as error:
                 errors.append(error)
             finally:
                 db.session.remove()

@@ -1,4 +1,5 @@
 """Trainee learning: module status and prerequisites, completion, active time, 学时, records."""
+
 from __future__ import annotations
 
 import io
@@ -30,27 +31,40 @@ def world(app, make_user, make_cohort):
         load(EXAMPLE)
         course_id = db.session.scalar(select(Course.id).where(Course.key == "example-course"))
     trainee, trainer, organizer = make_user("trainee"), make_user("trainer"), make_user("organizer")
-    cohort_id, _, token = make_cohort(
-        organizer_id=organizer.id, course_id=course_id, trainer_ids=(trainer.id,)
-    )
+    cohort_id, _, token = make_cohort(organizer_id=organizer.id, course_id=course_id, trainer_ids=(trainer.id,))
     client = app.test_client()
     login(client, trainee)
     assert client.post(f"/join/{token}").status_code == 302
-    return {"client": client, "trainee": trainee, "trainer": trainer, "organizer": organizer,
-            "cohort_id": cohort_id, "course_id": course_id}  # fmt: skip
+    return {
+        "client": client,
+        "trainee": trainee,
+        "trainer": trainer,
+        "organizer": organizer,
+        "cohort_id": cohort_id,
+        "course_id": course_id,
+    }
 
 
 def finish_quiz(app, user_id: int, quiz_key: str, percent: float, passed: bool | None) -> None:
     """A finished attempt, as the assessment engine leaves it."""
     with app.app_context(), write_transaction():
         quiz = db.session.scalar(select(Quiz).where(Quiz.key == quiz_key))
-        number = 1 + len(db.session.scalars(
-            select(Attempt.id).where(Attempt.quiz_id == quiz.id, Attempt.user_id == user_id)
-        ).all())  # fmt: skip
-        db.session.add(Attempt(
-            quiz_id=quiz.id, user_id=user_id, number=number, state=AttemptState.GRADED,
-            finished_at=utcnow(), score=percent, max_score=100, percent=percent, passed=passed,
-        ))  # fmt: skip
+        number = 1 + len(
+            db.session.scalars(select(Attempt.id).where(Attempt.quiz_id == quiz.id, Attempt.user_id == user_id)).all()
+        )
+        db.session.add(
+            Attempt(
+                quiz_id=quiz.id,
+                user_id=user_id,
+                number=number,
+                state=AttemptState.GRADED,
+                finished_at=utcnow(),
+                score=percent,
+                max_score=100,
+                percent=percent,
+                passed=passed,
+            )
+        )
 
 
 def page(client, url: str) -> str:
@@ -131,9 +145,13 @@ def test_heartbeats_count_active_time_once(app, world):
     # a second tab beating at the same moment cannot add time that has not passed
     client.post(url, json={"view": "tab-two-1234", "seq": 1, "seconds": 30})
     # a forged beat is capped
-    for bad in ({"view": "x", "seq": 1, "seconds": 5}, {"view": "tab-one-1234", "seq": "2", "seconds": 5},
-                {"view": "tab-one-1234", "seq": 2, "seconds": -5}, {"view": "tab-one-1234", "seq": 2, "seconds": 9999},
-                {"view": "tab-one-1234", "seq": 2, "seconds": 5, "position": "<script>"}):  # fmt: skip
+    for bad in (
+        {"view": "x", "seq": 1, "seconds": 5},
+        {"view": "tab-one-1234", "seq": "2", "seconds": 5},
+        {"view": "tab-one-1234", "seq": 2, "seconds": -5},
+        {"view": "tab-one-1234", "seq": 2, "seconds": 9999},
+        {"view": "tab-one-1234", "seq": 2, "seconds": 5, "position": "<script>"},
+    ):
         assert client.post(url, json=bad).status_code == 400
     with app.app_context():
         seconds = db.session.scalar(select(LessonProgress.active_seconds))
@@ -176,8 +194,9 @@ def test_cohort_progress_for_staff(app, world, make_user):
     assert world["trainee"].name in html and "1/4" in html
     record = page(trainer, f"/cohorts/{world['cohort_id']}/members/{world['trainee'].id}/record")
     assert world["trainee"].name in record
-    rows = list(load_workbook(io.BytesIO(
-        trainer.get(f"/cohorts/{world['cohort_id']}/progress.xlsx").data)).active.values)  # fmt: skip
+    rows = list(
+        load_workbook(io.BytesIO(trainer.get(f"/cohorts/{world['cohort_id']}/progress.xlsx").data)).active.values
+    )
     assert rows[1][0] == world["trainee"].name and rows[1][3] == "1/4"
     # another trainer's cohort stays hidden
     other = app.test_client()

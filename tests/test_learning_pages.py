@@ -1,4 +1,5 @@
 """Trainee pages stay light and do a fixed number of queries, however big the course gets."""
+
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -43,9 +44,11 @@ def test_lesson_page_weight_is_under_100_kb(app, make_user, make_cohort):
             load_courses(ROOT / "courses")
         course = db.session.scalar(select(Course).where(Course.key == "edu-assistance-policy"))
         longest = db.session.scalar(
-            select(Lesson.key).where(Lesson.course_id == course.id)
-            .order_by(func.length(Lesson.body_html).desc()).limit(1)
-        )  # fmt: skip
+            select(Lesson.key)
+            .where(Lesson.course_id == course.id)
+            .order_by(func.length(Lesson.body_html).desc())
+            .limit(1)
+        )
         course_id = course.id
     _, _, token = make_cohort(course_id=course_id)
     client = app.test_client()
@@ -53,8 +56,7 @@ def test_lesson_page_weight_is_under_100_kb(app, make_user, make_cohort):
     client.post(f"/join/{token}")
     html = client.get(f"/courses/edu-assistance-policy/lessons/{longest}").data
     assert b"lesson-end" in html
-    assets = sum(len(client.get(p).data) for p in
-                 ("/static/css/app.css", "/static/js/app.js", "/static/js/lesson.js"))  # fmt: skip
+    assets = sum(len(client.get(p).data) for p in ("/static/css/app.css", "/static/js/app.js", "/static/js/lesson.js"))
     assert len(html) + assets < 100 * 1024, (len(html), assets)
 
 
@@ -66,17 +68,39 @@ def _grow(app, modules: int, lessons: int, posts: int) -> None:
         practice = db.session.scalar(select(Module).where(Module.key == "practice"))
         for m in range(modules):
             n_modules = db.session.scalar(select(func.count(Module.id)))
-            module = Module(course_id=course.id, key=f"extra-{n_modules}", title=f"附加专题{m}",
-                            position=10 + n_modules, credit_hours=0, content_hash="x")  # fmt: skip
+            module = Module(
+                course_id=course.id,
+                key=f"extra-{n_modules}",
+                title=f"附加专题{m}",
+                position=10 + n_modules,
+                credit_hours=0,
+                content_hash="x",
+            )
             db.session.add(module)
             db.session.flush()
             for n in range(lessons):
-                db.session.add(Lesson(course_id=course.id, module_id=module.id, key=f"x{module.id}-{n}",
-                                      title=f"小节{n}", position=n, content_hash="x",
-                                      kind=LessonKind.READING, search_text="正文"))  # fmt: skip
-        for n in range(posts):
-            db.session.add(Post(cohort_id=cohort.id, module_id=practice.id, author_id=author,
-                                body_markdown="帖", body_html="<p>帖</p>"))  # fmt: skip
+                db.session.add(
+                    Lesson(
+                        course_id=course.id,
+                        module_id=module.id,
+                        key=f"x{module.id}-{n}",
+                        title=f"小节{n}",
+                        position=n,
+                        content_hash="x",
+                        kind=LessonKind.READING,
+                        search_text="正文",
+                    )
+                )
+        for _ in range(posts):
+            db.session.add(
+                Post(
+                    cohort_id=cohort.id,
+                    module_id=practice.id,
+                    author_id=author,
+                    body_markdown="帖",
+                    body_html="<p>帖</p>",
+                )
+            )
 
 
 PAGES = (

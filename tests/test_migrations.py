@@ -1,4 +1,5 @@
 """The Alembic migrations build exactly the models' schema, and upgrading keeps data."""
+
 from __future__ import annotations
 
 import os
@@ -35,8 +36,14 @@ def empty_database_url(tmp_path, postgres_url):
 
 def test_migrations_match_models_and_keep_data(empty_database_url, tmp_path):
     os.environ.setdefault("LMS_INSTANCE_PATH", str(tmp_path / "instance"))
-    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": empty_database_url,
-                      "LMS_STORAGE_PATH": str(tmp_path / "storage")})  # fmt: skip
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "SQLALCHEMY_DATABASE_URI": empty_database_url,
+            "LMS_STORAGE_PATH": str(tmp_path / "storage"),
+        }
+    )
     with app.app_context():
         upgrade()
         with db.engine.connect() as conn:
@@ -49,11 +56,13 @@ def test_migrations_match_models_and_keep_data(empty_database_url, tmp_path):
 
         # Upgrading an up-to-date database again changes nothing and keeps rows.
         with db.engine.begin() as conn:
-            conn.execute(text(
-                "INSERT INTO users (name, password_hash, province, city, county, work_unit, position, "
-                "is_active_account, session_token, created_at) VALUES "
-                "('留存', 'x', '', '', '', '', '', true, 't', '2026-01-01 00:00:00')"
-            ))  # fmt: skip
+            conn.execute(
+                text(
+                    "INSERT INTO users (name, password_hash, province, city, county, work_unit, position, "
+                    "is_active_account, session_token, created_at) VALUES "
+                    "('留存', 'x', '', '', '', '', '', true, 't', '2026-01-01 00:00:00')"
+                )
+            )
         upgrade()
         with db.engine.connect() as conn:
             assert conn.execute(text("SELECT name FROM users")).scalar_one() == "留存"

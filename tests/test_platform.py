@@ -1,9 +1,9 @@
 """Cross-cutting behaviour: security headers, error pages, languages, config, transactions."""
+
 from __future__ import annotations
 
 import re
 import threading
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Column, Integer, MetaData, Table, select, update
@@ -69,9 +69,7 @@ def test_times_are_shown_in_shanghai(app, make_user):
     from datetime import UTC, datetime
 
     with app.test_request_context():
-        rendered = app.jinja_env.from_string("{{ t|datetime }}").render(
-            t=datetime(2026, 1, 1, 16, 30, tzinfo=UTC)
-        )
+        rendered = app.jinja_env.from_string("{{ t|datetime }}").render(t=datetime(2026, 1, 1, 16, 30, tzinfo=UTC))
     assert rendered == "2026-01-02 00:30"
 
 
@@ -121,7 +119,7 @@ def test_write_transaction_serialises_read_then_write(app):
                             select(counter.c.n).where(counter.c.id == 1).with_for_update()
                         ).scalar_one()
                         db.session.execute(update(counter).values(n=n + 1))
-                except Exception as error:  # noqa: BLE001 - the test reports any failure
+                except Exception as error:
                     errors.append(repr(error))
             db.session.remove()
 

@@ -1,5 +1,6 @@
 """The question bank service: writing by key with versions, planning and applying imports,
 round trips through every export format, the list's queries."""
+
 from __future__ import annotations
 
 import threading
@@ -41,8 +42,13 @@ def questions(course) -> dict[str, QuestionSpec]:
 
 
 def draft(number=1, **fields) -> Draft:
-    values = {"line": number, "qtype": "true_false", "stem": f"判断{number}", "answer": True,
-              "module": "getting-started"} | fields
+    values = {
+        "line": number,
+        "qtype": "true_false",
+        "stem": f"判断{number}",
+        "answer": True,
+        "module": "getting-started",
+    } | fields
     return Draft(number=number, **values)
 
 
@@ -54,8 +60,9 @@ def import_drafts(course, actor, drafts, default=None, skip=()):
 def test_saving_creates_versions_only_when_content_changes(course):
     course, organizer = course
     before = versions()
-    spec = QuestionSpec("new-q1", "single", "新题？", ["甲", "乙"], "A", "", "welcome", "easy",
-                        ["前测"], "getting-started")
+    spec = QuestionSpec(
+        "new-q1", "single", "新题？", ["甲", "乙"], "A", "", "welcome", "easy", ["前测"], "getting-started"
+    )
     with write_transaction():
         changes = bank.save_questions(organizer, course, [spec])
     assert changes.created == ["new-q1"] and versions() == before + 1
@@ -67,8 +74,9 @@ def test_saving_creates_versions_only_when_content_changes(course):
         changes = bank.save_questions(organizer, course, [edited])
     assert changes.updated == ["new-q1"] and versions() == before + 2
     question = db.session.scalar(select(Question).where(Question.key == "new-q1"))
-    row = db.session.scalar(select(QuestionVersion).where(
-        QuestionVersion.question_id == question.id, QuestionVersion.version == 2))
+    row = db.session.scalar(
+        select(QuestionVersion).where(QuestionVersion.question_id == question.id, QuestionVersion.version == 2)
+    )
     assert (question.version, question.answer) == (2, "B")
     assert row.data["answer"] == "B" and row.source == "import"
     assert row.created_by_id == organizer.id
@@ -89,8 +97,14 @@ def test_plan_resolves_modules_lessons_and_actions(course):
     course, _ = course
     drafts = [
         draft(1, key="m01-q02", stem="评估反馈是培训的最后一个环节。", answer=False),  # edited
-        draft(2, key="m01-q06", qtype="single", stem="教育扶贫通过什么实现长效脱贫?",
-              options=["发放补贴", "知识和技能提升"], answer="B"),  # as loaded
+        draft(
+            2,
+            key="m01-q06",
+            qtype="single",
+            stem="教育扶贫通过什么实现长效脱贫?",
+            options=["发放补贴", "知识和技能提升"],
+            answer="B",
+        ),  # as loaded
         draft(3, module="实践", lesson="案例:村校联合体"),  # by titles
         draft(4, module="no-such-module"),
         draft(5, lesson="welcome", module="practice"),  # the lesson is in another module
@@ -105,7 +119,10 @@ def test_plan_resolves_modules_lessons_and_actions(course):
     assert plan[1].spec.tags == ["post-test"] and plan[1].spec.difficulty == "easy"  # kept
     assert plan[2].action == "unchanged"
     assert (plan[3].action, plan[3].spec.module_key, plan[3].spec.lesson_key) == (
-        "create", "practice", "village-school")
+        "create",
+        "practice",
+        "village-school",
+    )
     assert plan[3].key == "practice-q1"  # generated: module key and a counter
     # (Messages in the default locale, Simplified Chinese.)
     assert plan[4].problems == ["专题“no-such-module”不存在，请填写本课程某个专题的编号或名称。"]
@@ -120,8 +137,7 @@ def test_plan_resolves_modules_lessons_and_actions(course):
 
 def test_fields_a_file_does_not_give_are_kept_and_empty_cells_clear_them(course):
     course, _ = course
-    same = {"key": "m01-q02", "stem": "评估反馈是培训的最后一个环节。", "answer": True,
-                "explanation": ""}
+    same = {"key": "m01-q02", "stem": "评估反馈是培训的最后一个环节。", "answer": True, "explanation": ""}
     # GIFT gives no lesson, tags or difficulty here: the bank's are kept.
     [kept] = bank.plan_import(course, [draft(1, **same)])
     assert kept.action == "unchanged" and kept.spec.lesson_key == "welcome"
@@ -184,14 +200,38 @@ def test_retired_questions_come_back_when_imported(course):
     question = db.session.scalar(select(Question).where(Question.key == "m02-q01"))
     question.is_retired = True
     db.session.commit()
-    gift = write_gift([s for s in bank.course_questions(course)])
+    gift = write_gift(list(bank.course_questions(course)))
     assert "m02-q01" not in gift
-    spec = QuestionSpec("m02-q01", "single", "村校联合体以什么为龙头?", ["村小学", "中心校", "教学点"],
-                        "B", "", "village-school", "easy", ["pre-test"], "practice")
-    [item] = bank.plan_import(course, [Draft(1, 1, "single", key=spec.key, stem=spec.stem,
-                                             options=spec.options, answer="B", module="practice",
-                                             lesson="village-school", difficulty="easy",
-                                             tags=["pre-test"])])
+    spec = QuestionSpec(
+        "m02-q01",
+        "single",
+        "村校联合体以什么为龙头?",
+        ["村小学", "中心校", "教学点"],
+        "B",
+        "",
+        "village-school",
+        "easy",
+        ["pre-test"],
+        "practice",
+    )
+    [item] = bank.plan_import(
+        course,
+        [
+            Draft(
+                1,
+                1,
+                "single",
+                key=spec.key,
+                stem=spec.stem,
+                options=spec.options,
+                answer="B",
+                module="practice",
+                lesson="village-school",
+                difficulty="easy",
+                tags=["pre-test"],
+            )
+        ],
+    )
     assert item.action == "restore"
     with write_transaction():
         changes = bank.save_questions(organizer, course, [spec])
@@ -208,13 +248,19 @@ def clone_structure(source: Course, key: str) -> Course:
     db.session.flush()
     modules = {}
     for m in db.session.scalars(select(Module).where(Module.course_id == source.id)):
-        modules[m.id] = Module(course_id=target.id, key=m.key, title=m.title,
-                               position=m.position, content_hash="h")
+        modules[m.id] = Module(course_id=target.id, key=m.key, title=m.title, position=m.position, content_hash="h")
         db.session.add(modules[m.id])
     db.session.flush()
     for lesson in db.session.scalars(select(Lesson).where(Lesson.course_id == source.id)):
-        db.session.add(Lesson(course_id=target.id, module_id=modules[lesson.module_id].id,
-                              key=lesson.key, title=lesson.title, content_hash="h"))
+        db.session.add(
+            Lesson(
+                course_id=target.id,
+                module_id=modules[lesson.module_id].id,
+                key=lesson.key,
+                title=lesson.title,
+                content_hash="h",
+            )
+        )
     db.session.commit()
     return target
 
@@ -223,9 +269,8 @@ def export(fmt: str, course: Course) -> tuple[str, bytes]:
     specs = bank.course_questions(course)
     modules = [(m.key, m.title) for m in bank.course_modules(course)]
     if fmt == "xlsx":
-        titles = {k: t for k, t in modules}
-        return "bank.xlsx", write_xlsx([question_row(q, titles[q.module_key]) for q in specs],
-                                       modules)
+        titles = dict(modules)
+        return "bank.xlsx", write_xlsx([question_row(q, titles[q.module_key]) for q in specs], modules)
     if fmt == "gift":
         return "bank.gift", write_gift(specs).encode()
     return "bank.xml", write_moodle_xml(specs)
@@ -236,8 +281,7 @@ def test_export_then_import_gives_the_same_bank(course, fmt):
     course, organizer = course
     # Every type, Chinese text and the characters each format must escape.
     with write_transaction():
-        bank.save_questions(organizer, course, [
-            QuestionSpec(**{**q.__dict__, "key": f"x-{q.key}"}) for q in TRICKY])
+        bank.save_questions(organizer, course, [QuestionSpec(**{**q.__dict__, "key": f"x-{q.key}"}) for q in TRICKY])
     original = questions(course)
     assert len(original) == 11 + len(TRICKY)
     before = versions()
@@ -273,9 +317,10 @@ def test_parallel_confirms_of_one_import_write_each_question_once(app, course):
             try:
                 barrier.wait(timeout=30)
                 with write_transaction():
-                    bank.apply_import(db.session.get(User, actor_id),
-                                      db.session.get(Course, course_id), drafts, None, set())
-            except Exception as error:  # noqa: BLE001 - reported below
+                    bank.apply_import(
+                        db.session.get(User, actor_id), db.session.get(Course, course_id), drafts, None, set()
+                    )
+            except Exception as error:
                 errors.append(error)
 
     threads = [threading.Thread(target=confirm) for _ in range(4)]
@@ -284,12 +329,18 @@ def test_parallel_confirms_of_one_import_write_each_question_once(app, course):
     for thread in threads:
         thread.join(timeout=120)
     assert errors == []
-    keys = db.session.scalars(select(Question.key).where(
-        Question.course_id == course_id, Question.stem.like("并发%"))).all()
+    keys = db.session.scalars(
+        select(Question.key).where(Question.course_id == course_id, Question.stem.like("并发%"))
+    ).all()
     assert sorted(keys) == ["par-1", "practice-q1"]
-    assert db.session.scalar(select(func.count(QuestionVersion.id)).join(
-        Question, Question.id == QuestionVersion.question_id).where(
-        Question.stem.like("并发%"))) == 2
+    assert (
+        db.session.scalar(
+            select(func.count(QuestionVersion.id))
+            .join(Question, Question.id == QuestionVersion.question_id)
+            .where(Question.stem.like("并发%"))
+        )
+        == 2
+    )
 
 
 # -- the list ---------------------------------------------------------------------------
@@ -298,8 +349,7 @@ def test_parallel_confirms_of_one_import_write_each_question_once(app, course):
 def test_bank_list_filters(course):
     course, organizer = course
     with write_transaction():
-        bank.save_questions(organizer, course, [
-            QuestionSpec(**{**q.__dict__, "key": f"x-{q.key}"}) for q in TRICKY])
+        bank.save_questions(organizer, course, [QuestionSpec(**{**q.__dict__, "key": f"x-{q.key}"}) for q in TRICKY])
     practice = db.session.scalar(select(Module).where(Module.key == "practice"))
 
     def keys(**filters):
@@ -321,12 +371,31 @@ def test_bank_list_costs_two_queries_whatever_its_length(course):
 
     def count_queries(n_extra: int) -> int:
         with write_transaction():
-            bank.save_questions(organizer, course, [
-                QuestionSpec(f"bulk-{n_extra}-{i}", "true_false", f"第{i}题", [], True, "", None,
-                             "medium", ["批量"], "practice") for i in range(n_extra)])
+            bank.save_questions(
+                organizer,
+                course,
+                [
+                    QuestionSpec(
+                        f"bulk-{n_extra}-{i}",
+                        "true_false",
+                        f"第{i}题",
+                        [],
+                        True,
+                        "",
+                        None,
+                        "medium",
+                        ["批量"],
+                        "practice",
+                    )
+                    for i in range(n_extra)
+                ],
+            )
         db.session.refresh(course)  # as in a request, where the course was just loaded
         statements: list[str] = []
-        listener = lambda *args: statements.append(args[2])
+
+        def listener(*args):
+            return statements.append(args[2])
+
         event.listen(db.engine, "before_cursor_execute", listener)
         try:
             page = bank.bank_page(course, bank.BankFilters(tag="批量"), per_page=50)

@@ -5,6 +5,7 @@ problem (with its line, row or element) and that each writer's output reads back
 same questions. Messages are in English here (no request, so no locale); the page tests in
 test_question_bank.py check the Chinese ones.
 """
+
 from __future__ import annotations
 
 import io
@@ -68,8 +69,10 @@ def test_gift_reads_every_supported_type_with_feedback_and_categories():
     assert (essay.qtype, essay.answer, essay.source_type) == ("short_answer", "", "essay")
     end_fill = q["m01-q08"]  # short answer at the end: the blank is added at the end
     assert (end_fill.stem, end_fill.answer) == ("脱贫攻坚目标任务于哪一年完成？____", ["2020", "2020年"])
-    assert all(not q[k].problems for k in ("m01-q01", "m01-q02", "m01-q03", "m01-q04",
-                                          "m01-q05", "m01-q06", "m01-q07", "m01-q08"))
+    assert all(
+        not q[k].problems
+        for k in ("m01-q01", "m01-q02", "m01-q03", "m01-q04", "m01-q05", "m01-q06", "m01-q07", "m01-q08")
+    )
 
 
 def test_gift_escapes_are_literal_text():
@@ -86,17 +89,24 @@ def test_gift_unsupported_types_and_descriptions_are_problems_with_their_line():
     drafts = read_upload("a.gift", (DATA / "all-types.gift").read_bytes()).drafts
     matching, numerical, description = drafts[-3:]
     assert matching.qtype is None and matching.problems == [
-        ("Line 38: Matching questions are not supported; skip this question or rewrite it as "
-        "another type.")]
+        ("Line 38: Matching questions are not supported; skip this question or rewrite it as another type.")
+    ]
     assert numerical.line == 40 and "Numerical" in numerical.problems[0]
     assert description.line == 42 and description.source_type == "description"
     assert description.problems[0].startswith("Line 42: No answer block")
 
 
-@pytest.mark.parametrize("block, answer", [
-    ("{T}", True), ("{TRUE}", True), ("{F}", False), ("{FALSE}", False), ("{ true }", True),
-    ("{F#不对，还有持续改进#对}", False),
-])
+@pytest.mark.parametrize(
+    "block, answer",
+    [
+        ("{T}", True),
+        ("{TRUE}", True),
+        ("{F}", False),
+        ("{FALSE}", False),
+        ("{ true }", True),
+        ("{F#不对，还有持续改进#对}", False),
+    ],
+)
 def test_gift_true_false_forms(block, answer):
     draft = read_gift(f"评估反馈是最后一个环节。{block}").drafts[0]
     assert (draft.qtype, draft.answer, draft.problems) == ("true_false", answer, [])
@@ -132,7 +142,8 @@ def test_gift_syntax_problems_report_the_line_they_are_on():
     assert q["ok"].problems == []
     assert q["bad-weight"].problems == ["Line 5: The weight %abc% is not a percentage like %50%."]
     assert q["unclosed"].problems == [
-        "Line 9: The answer block opened here is not closed with '}' before the blank line."]
+        "Line 9: The answer block opened here is not closed with '}' before the blank line."
+    ]
     assert q["two-right"].problems[0].startswith("Line 12: A single-choice question has exactly")
     assert q["partial"].problems == ["Line 14: Partial credit (50%) is not supported."]
     assert q["no-right"].problems[0].startswith("Line 16: No right answer")
@@ -195,33 +206,40 @@ def test_category_names():
 GIFT_TEXT = "::q1::过渡期内资助标准不降低。{TRUE}\n"
 
 
-@pytest.mark.parametrize("data", [
-    GIFT_TEXT.encode("utf-8"),
-    b"\xef\xbb\xbf" + GIFT_TEXT.encode("utf-8"),
-    GIFT_TEXT.encode("gb18030"),
-    GIFT_TEXT.encode("utf-16"),
-], ids=["utf-8", "utf-8-bom", "gb18030", "utf-16"])
+@pytest.mark.parametrize(
+    "data",
+    [
+        GIFT_TEXT.encode("utf-8"),
+        b"\xef\xbb\xbf" + GIFT_TEXT.encode("utf-8"),
+        GIFT_TEXT.encode("gb18030"),
+        GIFT_TEXT.encode("utf-16"),
+    ],
+    ids=["utf-8", "utf-8-bom", "gb18030", "utf-16"],
+)
 def test_text_files_in_every_common_encoding(data):
     draft = read_upload("questions.txt", data).drafts[0]
     assert (draft.key, draft.stem, draft.answer) == ("q1", "过渡期内资助标准不降低。", True)
 
 
-@pytest.mark.parametrize("filename, data, message", [
-    ("a.gift", b"", "The file is empty."),
-    ("a.gift", b"  \n\n", "The file is empty."),
-    ("a.gift", b"\x81\x30\xff\xfe\x00\x00binary", "not text in UTF-8 or GB18030"),
-    ("a.gift", b"// only a comment\n", "The file holds no questions."),
-    ("a.pdf", b"%PDF-1.4", "Upload a GIFT"),
-    ("a.xlsx", b"not a zip at all", "damaged or not an Excel workbook"),
-    ("a.xlsx", b"PK\x03\x04broken", "damaged or not an Excel workbook"),
-    ("a.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "old Excel (.xls)"),
-    ("a.xml", b"<quiz><question type='truefalse'>", "The XML file is damaged"),
-    ("a.xml", b"<html><body/></html>", "root element must be <quiz>"),
-    ("a.xml", b"<quiz></quiz>", "The file holds no questions."),
-    ("a.csv", "题型,题干\n".encode(), "The file holds no questions."),
-    ("a.csv", "名字,电话\n张三,1\n".encode(), "including 题型 and 题干"),
-    ("a.gift", b"x" * (2 * 1024 * 1024 + 1), "larger than 2 MB"),
-])
+@pytest.mark.parametrize(
+    "filename, data, message",
+    [
+        ("a.gift", b"", "The file is empty."),
+        ("a.gift", b"  \n\n", "The file is empty."),
+        ("a.gift", b"\x81\x30\xff\xfe\x00\x00binary", "not text in UTF-8 or GB18030"),
+        ("a.gift", b"// only a comment\n", "The file holds no questions."),
+        ("a.pdf", b"%PDF-1.4", "Upload a GIFT"),
+        ("a.xlsx", b"not a zip at all", "damaged or not an Excel workbook"),
+        ("a.xlsx", b"PK\x03\x04broken", "damaged or not an Excel workbook"),
+        ("a.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "old Excel (.xls)"),
+        ("a.xml", b"<quiz><question type='truefalse'>", "The XML file is damaged"),
+        ("a.xml", b"<html><body/></html>", "root element must be <quiz>"),
+        ("a.xml", b"<quiz></quiz>", "The file holds no questions."),
+        ("a.csv", "题型,题干\n".encode(), "The file holds no questions."),
+        ("a.csv", "名字,电话\n张三,1\n".encode(), "including 题型 and 题干"),
+        ("a.gift", b"x" * (2 * 1024 * 1024 + 1), "larger than 2 MB"),
+    ],
+)
 def test_bad_files_give_a_clear_message(filename, data, message):
     with pytest.raises(FormatError) as error:
         read_upload(filename, data)
@@ -232,8 +250,10 @@ def test_xml_bombs_and_external_entities_are_refused():
     with pytest.raises(FormatError) as error:
         read_upload("bomb.xml", (DATA / "bomb.xml").read_bytes())
     assert "declares entities or a DTD" in str(error.value)
-    xxe = (b'<?xml version="1.0"?><!DOCTYPE q [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
-           b"<quiz><question type='essay'><name><text>&x;</text></name></question></quiz>")
+    xxe = (
+        b'<?xml version="1.0"?><!DOCTYPE q [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        b"<quiz><question type='essay'><name><text>&x;</text></name></question></quiz>"
+    )
     with pytest.raises(FormatError):
         read_upload("x.xml", xxe)
 
@@ -271,10 +291,8 @@ def test_moodle_xml_reads_every_supported_type():
     assert (d[3].stem, d[3].answer) == ("村校联合体以什么为龙头？____", ["中心校", "乡镇中心校"])
     assert (d[4].qtype, d[4].answer) == ("short_answer", "言之有理即可。")
     assert all(not draft.problems for draft in d[:5])
-    assert [(x.number, x.source_type) for x in d[5:]] == [
-        (6, "matching"), (7, "description"), (8, "cloze")]
-    assert d[5].problems == [
-        '<question type="matching"> is not supported; skip it or rewrite it as another type.']
+    assert [(x.number, x.source_type) for x in d[5:]] == [(6, "matching"), (7, "description"), (8, "cloze")]
+    assert d[5].problems == ['<question type="matching"> is not supported; skip it or rewrite it as another type.']
 
 
 def test_moodle_xml_problems_name_the_element():
@@ -290,15 +308,19 @@ def test_moodle_xml_problems_name_the_element():
       </question>
     </quiz>"""
     a, b = read_moodle_xml(xml.encode()).drafts
-    assert a.problems == ["<questiontext> contains images, which cannot be imported.",
-                          "Partial credit (50%) is not supported."]
+    assert a.problems == [
+        "<questiontext> contains images, which cannot be imported.",
+        "Partial credit (50%) is not supported.",
+    ]
     assert b.problems[0] == "<answer> 1 has the fraction abc, which is not a number."
 
 
 def test_moodle_xml_in_a_chinese_encoding():
-    xml = ('<?xml version="1.0" encoding="GB2312"?><quiz><question type="truefalse">'
-           "<name><text>tf</text></name><questiontext><text>控辍保学</text></questiontext>"
-           '<answer fraction="100"><text>true</text></answer></question></quiz>')
+    xml = (
+        '<?xml version="1.0" encoding="GB2312"?><quiz><question type="truefalse">'
+        "<name><text>tf</text></name><questiontext><text>控辍保学</text></questiontext>"
+        '<answer fraction="100"><text>true</text></answer></question></quiz>'
+    )
     draft = read_upload("a.xml", xml.encode("gb2312")).drafts[0]
     assert (draft.stem, draft.answer) == ("控辍保学", True)
 
@@ -316,31 +338,51 @@ def xlsx(rows: list[list], headings=HEADINGS) -> bytes:
     return out.getvalue()
 
 
-def row(qtype, stem, options=(), answer="", explanation="", module="", difficulty="", tags="",
-        lesson="", key=""):
-    return [qtype, stem, *options, *[""] * (6 - len(options)), answer, explanation, module,
-            difficulty, tags, lesson, key]
+def row(qtype, stem, options=(), answer="", explanation="", module="", difficulty="", tags="", lesson="", key=""):
+    return [
+        qtype,
+        stem,
+        *options,
+        *[""] * (6 - len(options)),
+        answer,
+        explanation,
+        module,
+        difficulty,
+        tags,
+        lesson,
+        key,
+    ]
 
 
 def test_excel_rows_of_every_type():
-    data = xlsx([
-        row("单选题", "培训的第一个环节是什么？", ["培训实施", "需求调研"], "Ｂ", "见《欢迎》", "入门", "容易",
-            "前测、政策", "welcome", "m01-q01"),
-        row("多选题", "“四个不摘”包括哪些？", ["责任不摘", "帮扶不摘", "资金不摘"], "A、B"),
-        row("判断题", "评估反馈是最后一个环节。", answer="错误", difficulty="困难"),
-        row("填空题", "过渡期内覆盖范围____。", answer="不缩小|不缩减"),
-        row("简答题", "简述“四个不摘”。", answer="责任不摘、帮扶不摘……"),
-        row("填空题", "比例为____。", answer=95),  # a number cell
-        row("判断题", "真假", answer=True),  # a boolean cell
-    ])
+    data = xlsx(
+        [
+            row(
+                "单选题",
+                "培训的第一个环节是什么？",
+                ["培训实施", "需求调研"],
+                "Ｂ",
+                "见《欢迎》",
+                "入门",
+                "容易",
+                "前测、政策",
+                "welcome",
+                "m01-q01",
+            ),
+            row("多选题", "“四个不摘”包括哪些？", ["责任不摘", "帮扶不摘", "资金不摘"], "A、B"),
+            row("判断题", "评估反馈是最后一个环节。", answer="错误", difficulty="困难"),
+            row("填空题", "过渡期内覆盖范围____。", answer="不缩小|不缩减"),
+            row("简答题", "简述“四个不摘”。", answer="责任不摘、帮扶不摘……"),
+            row("填空题", "比例为____。", answer=95),  # a number cell
+            row("判断题", "真假", answer=True),  # a boolean cell
+        ]
+    )
     parsed = read_xlsx(data)
     assert (parsed.format, parsed.unit) == ("xlsx", "row")
     d = parsed.drafts
     assert (d[0].line, d[0].key, d[0].qtype, d[0].answer) == (2, "m01-q01", "single", "B")
-    assert (d[0].module, d[0].lesson, d[0].difficulty, d[0].tags) == (
-        "入门", "welcome", "easy", ["前测", "政策"])
-    assert (d[1].qtype, d[1].options, d[1].answer) == ("multiple", ["责任不摘", "帮扶不摘", "资金不摘"],
-                                                      ["A", "B"])
+    assert (d[0].module, d[0].lesson, d[0].difficulty, d[0].tags) == ("入门", "welcome", "easy", ["前测", "政策"])
+    assert (d[1].qtype, d[1].options, d[1].answer) == ("multiple", ["责任不摘", "帮扶不摘", "资金不摘"], ["A", "B"])
     assert (d[1].key, d[1].module, d[1].tags, d[1].difficulty) == (None, None, [], None)
     assert (d[2].answer, d[2].difficulty) == (False, "hard")
     assert d[3].answer == ["不缩小", "不缩减"]
@@ -350,17 +392,19 @@ def test_excel_rows_of_every_type():
 
 
 def test_excel_problems_by_row():
-    data = xlsx([
-        row("单选题", "甲", ["一", "二"], "C"),
-        row("多选题", "乙", ["一", "", "三"], "AC"),
-        row("问卷题", "丙"),
-        row("判断题", "丁", answer="也许"),
-        row("单选题", "戊", ["一", "二"], "AB"),
-        row("填空题", "己____", ["一"], "x"),
-        row("", "庚"),
-        [None] * 5,  # a blank row is skipped, and still counted
-        row("单选题", "辛", ["一", "二"]),
-    ])
+    data = xlsx(
+        [
+            row("单选题", "甲", ["一", "二"], "C"),
+            row("多选题", "乙", ["一", "", "三"], "AC"),
+            row("问卷题", "丙"),
+            row("判断题", "丁", answer="也许"),
+            row("单选题", "戊", ["一", "二"], "AB"),
+            row("填空题", "己____", ["一"], "x"),
+            row("", "庚"),
+            [None] * 5,  # a blank row is skipped, and still counted
+            row("单选题", "辛", ["一", "二"]),
+        ]
+    )
     d = read_xlsx(data).drafts
     assert [x.line for x in d] == [2, 3, 4, 5, 6, 7, 8, 10]
     assert d[0].problems == []  # "C" is beyond the options: the bank checks that
@@ -381,7 +425,7 @@ def test_excel_template_has_instructions_and_its_example_row_is_not_imported():
     sheet = book["题库"]
     assert [c.value for c in sheet[1]] == HEADINGS
     assert sheet["A2"].value == "单选题" and sheet["K2"].value == "入门"
-    instructions = [r for r in book["填写说明"].iter_rows(values_only=True)]
+    instructions = list(book["填写说明"].iter_rows(values_only=True))
     assert ("题型", "必填。单选题、多选题、判断题、填空题或简答题。") in instructions
     assert ("practice", "实践") in instructions
     with pytest.raises(FormatError, match="holds no questions"):
@@ -427,31 +471,96 @@ def test_csv_in_gbk_with_the_template_columns():
 
 
 TRICKY = [
-    QuestionSpec("m01-q01", "single", "教育扶贫是“五个一批”中的哪一批？（单选）",
-                 ["发展生产脱贫一批", "发展教育脱贫一批：含职业教育", "易地搬迁 = 搬迁"], "B",
-                 "见第1专题 {五个一批} #1", "welcome", "easy", ["前测", "政策[2021]"], "getting-started"),
-    QuestionSpec("m01-q02", "multiple", "下列哪些属于“四个不摘”？\n请选出全部正确项。",
-                 ["责任不摘", "~帮扶不摘~", "资金不摘", "=政策不摘", "-监督不摘", "@其他"],
-                 ["A", "B", "D", "E"], "", None, "medium", [], "getting-started"),
-    QuestionSpec("m01-q03", "multiple", "只有一个正确项的多选题", ["甲", "乙", "丙"], ["C"],
-                 "多选题也可只有一个正确项", None, "hard", [], "getting-started"),
-    QuestionSpec("m01-q04", "true_false", "评估反馈是培训的最后一个环节：对吗？", [], False,
-                 "还有“持续改进”。\n见 C:\\培训\\资料", "first-steps", "medium", ["后测"], "getting-started"),
+    QuestionSpec(
+        "m01-q01",
+        "single",
+        "教育扶贫是“五个一批”中的哪一批？（单选）",
+        ["发展生产脱贫一批", "发展教育脱贫一批：含职业教育", "易地搬迁 = 搬迁"],
+        "B",
+        "见第1专题 {五个一批} #1",
+        "welcome",
+        "easy",
+        ["前测", "政策[2021]"],
+        "getting-started",
+    ),
+    QuestionSpec(
+        "m01-q02",
+        "multiple",
+        "下列哪些属于“四个不摘”？\n请选出全部正确项。",
+        ["责任不摘", "~帮扶不摘~", "资金不摘", "=政策不摘", "-监督不摘", "@其他"],
+        ["A", "B", "D", "E"],
+        "",
+        None,
+        "medium",
+        [],
+        "getting-started",
+    ),
+    QuestionSpec(
+        "m01-q03",
+        "multiple",
+        "只有一个正确项的多选题",
+        ["甲", "乙", "丙"],
+        ["C"],
+        "多选题也可只有一个正确项",
+        None,
+        "hard",
+        [],
+        "getting-started",
+    ),
+    QuestionSpec(
+        "m01-q04",
+        "true_false",
+        "评估反馈是培训的最后一个环节：对吗？",
+        [],
+        False,
+        "还有“持续改进”。\n见 C:\\培训\\资料",
+        "first-steps",
+        "medium",
+        ["后测"],
+        "getting-started",
+    ),
     QuestionSpec("m02-q01", "true_false", "1+1=2", [], True, "", None, "easy", [], "practice"),
-    QuestionSpec("m02-q02", "fill_blank", "资助标准不降低、覆盖范围______，比例达到95%以上。",
-                 [], ["不缩小", "95|九十五", "a\\b"], "", "village-school", "medium", [],
-                 "practice"),
-    QuestionSpec("m02-q03", "short_answer", "简述“四个不摘”的含义（不少于100字）。", [],
-                 "责任不摘、帮扶不摘、政策不摘、监督不摘。\n要点：# ~ = { } : ]", "言之有理即可", None,
-                 "hard", ["讨论"], "practice"),
-    QuestionSpec("m02-q04", "short_answer", "没有参考答案的简答题", [], "", "", None, "medium", [],
-                 "practice"),
+    QuestionSpec(
+        "m02-q02",
+        "fill_blank",
+        "资助标准不降低、覆盖范围______，比例达到95%以上。",
+        [],
+        ["不缩小", "95|九十五", "a\\b"],
+        "",
+        "village-school",
+        "medium",
+        [],
+        "practice",
+    ),
+    QuestionSpec(
+        "m02-q03",
+        "short_answer",
+        "简述“四个不摘”的含义（不少于100字）。",
+        [],
+        "责任不摘、帮扶不摘、政策不摘、监督不摘。\n要点：# ~ = { } : ]",
+        "言之有理即可",
+        None,
+        "hard",
+        ["讨论"],
+        "practice",
+    ),
+    QuestionSpec("m02-q04", "short_answer", "没有参考答案的简答题", [], "", "", None, "medium", [], "practice"),
 ]
 
+
 def as_spec(draft, module_key=None) -> QuestionSpec:
-    return QuestionSpec(draft.key, draft.qtype, draft.stem, draft.options, draft.answer,
-                        draft.explanation, draft.lesson or None, draft.difficulty or "medium",
-                        draft.tags or [], module_key or draft.module)
+    return QuestionSpec(
+        draft.key,
+        draft.qtype,
+        draft.stem,
+        draft.options,
+        draft.answer,
+        draft.explanation,
+        draft.lesson or None,
+        draft.difficulty or "medium",
+        draft.tags or [],
+        module_key or draft.module,
+    )
 
 
 def test_gift_writer_round_trip():

@@ -102,9 +102,7 @@ def quiz_world(app, make_user, make_cohort):
             add_attempt(ids["quiz"], uid, cohort_id, answers)
         # Left out by default: E's second attempt (all correct); always: an unfinished attempt,
         # and an attempt in another cohort.
-        add_attempt(
-            ids["quiz"], trainees["E"], cohort_id, [(q, 1.0, "B") for q in ids["q"]], number=2
-        )
+        add_attempt(ids["quiz"], trainees["E"], cohort_id, [(q, 1.0, "B") for q in ids["q"]], number=2)
         add_attempt(
             ids["quiz"],
             trainees["A"],
@@ -226,9 +224,7 @@ def test_everyone_correct_and_one_respondent_give_none_not_errors(app, make_user
     with app.app_context():
         for i, b in enumerate([1, 0, 1, 0, 0]):
             uid = make_trainee(cohort_id, f"学员{i}")
-            add_attempt(
-                quiz_id, uid, cohort_id, [(qa, 1.0, "B"), (qb, float(b), "B" if b else "A")]
-            )
+            add_attempt(quiz_id, uid, cohort_id, [(qa, 1.0, "B"), (qb, float(b), "B" if b else "A")])
         add_attempt(single_id, uid, cohort_id, [(qa, 1.0, "B"), (qb, 0.0, "A")])
         db.session.commit()
         scope = Scope(course_id=course_id, cohort_ids=(cohort_id,))
@@ -238,17 +234,13 @@ def test_everyone_correct_and_one_respondent_give_none_not_errors(app, make_user
         assert a.discrimination is None and a.efficiency is None
         assert a.flags == ["too_easy"]
         assert b.discrimination is None  # the rest (qa) has no variance either
-        assert (
-            result.alpha is not None
-        )  # total variance comes from qb alone: α = 2·(1 − 0.3/0.3) = 0
+        assert result.alpha is not None  # total variance comes from qb alone: α = 2·(1 − 0.3/0.3) = 0
         assert result.alpha == pytest.approx(0.0)
         one = item_analysis(scope, db.session.get(Quiz, single_id))
         assert one.attempts == 1 and one.items[0].sd is None and one.items[0].discrimination is None
         assert one.alpha is None and one.alpha_note == "too_few"
         assert one.items[0].flags == []  # n = 1 is below REPORTS_FLAG_MIN_N
-        empty = item_analysis(
-            Scope(course_id=course_id, cohort_ids=(cohort_id + 999,)), db.session.get(Quiz, quiz_id)
-        )
+        empty = item_analysis(Scope(course_id=course_id, cohort_ids=(cohort_id + 999,)), db.session.get(Quiz, quiz_id))
         assert empty.attempts == 0 and empty.items == [] and empty.alpha is None
     client = _organizer_client(app, make_user)
     page = client.get(f"/reports/cohorts/{cohort_id}/quizzes/{single_id}/items")
@@ -271,10 +263,7 @@ def test_item_page_flags_link_to_the_question_and_the_lesson(app, quiz_world, ma
     assert "需关注的试题" in html and "过易" in html
     assert f"/reports/questions/{q1}?cohort={quiz_world['cohort']}" in html
     assert f"/courses/{quiz_world['course_key']}/lessons/l1" in html
-    assert (
-        f"/improvements/new?finding=item%3A{q1}" in html
-        or f"/improvements/new?finding=item:{q1}" in html
-    )
+    assert f"/improvements/new?finding=item%3A{q1}" in html or f"/improvements/new?finding=item:{q1}" in html
     assert "80.0%" in html and "53.5%" in html and "0.58" in html  # facility, discrimination, alpha
     assert 'role="img"' in html and "<title id=" in html
     question = client.get(f"/reports/questions/{q1}?cohort={quiz_world['cohort']}")
@@ -308,9 +297,7 @@ def test_exported_cells_cannot_run_as_formulas(app, quiz_world, make_user):
         db.session.commit()
     client = _organizer_client(app, make_user)
     quiz_id, cohort = quiz_world["quiz"], quiz_world["cohort"]
-    sheet = load_workbook(
-        io.BytesIO(client.get(f"/reports/cohorts/{cohort}/export/learning/quizzes.xlsx").data)
-    ).active
+    sheet = load_workbook(io.BytesIO(client.get(f"/reports/cohorts/{cohort}/export/learning/quizzes.xlsx").data)).active
     titles = [row[0] for row in sheet.iter_rows(values_only=True)]
     assert '\'=HYPERLINK("http://evil")' in titles
     assert quiz_id

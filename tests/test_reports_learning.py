@@ -61,16 +61,10 @@ def gain_world(app, make_cohort):
     with app.app_context():
         built = build_course()
         course, m1, m2 = built["course"], built["m1"], built["m2"]
-        pre_q = [
-            make_question(course.id, m.id, f"pre-{i}").id for i, m in enumerate([m1, m1, m2, m2])
-        ]
-        post_q = [
-            make_question(course.id, m.id, f"post-{i}").id for i, m in enumerate([m1, m1, m2, m2])
-        ]
+        pre_q = [make_question(course.id, m.id, f"pre-{i}").id for i, m in enumerate([m1, m1, m2, m2])]
+        post_q = [make_question(course.id, m.id, f"post-{i}").id for i, m in enumerate([m1, m1, m2, m2])]
         pre = make_quiz(course.id, "pre-test", "pre_test", pre_q)
-        post = make_quiz(
-            course.id, "post-test", "post_test", post_q, settings={"parallel_to": "pre-test"}
-        )
+        post = make_quiz(course.id, "post-test", "post_test", post_q, settings={"parallel_to": "pre-test"})
         db.session.commit()
         ids = {"course": course.id, "pre": pre.id, "post": post.id, "m1": m1.id, "m2": m2.id}
     cohort_id, _, _ = make_cohort(course_id=ids["course"])
@@ -129,13 +123,9 @@ def test_gain_by_trainee_group_and_histogram(app, gain_world):
         trainees = gain_by_trainee(_scope(gain_world), pre, post)
         assert [t.name for t in trainees] == ["学员Q", "学员P", "学员R"]  # lowest gain first
         assert [round(t.gain, 6) for t in trainees] == [0.333333, 0.666667, 1.0]
-        groups = {
-            g.label: g for g in gain_by_group(_scope(gain_world), pre, post, dimension("province"))
-        }
+        groups = {g.label: g for g in gain_by_group(_scope(gain_world), pre, post, dimension("province"))}
         assert groups["云南省"].gain.mean == pytest.approx(0.5) and groups["云南省"].gain.n == 2
-        assert (
-            groups["贵州省"].gain.mean == pytest.approx(1.0) and groups["贵州省"].gain.low is None
-        )
+        assert groups["贵州省"].gain.mean == pytest.approx(1.0) and groups["贵州省"].gain.low is None
         # bins: <0, [0,.2), [.2,.4), [.4,.6), [.6,.8), [.8,1]
         assert gain_histogram(_scope(gain_world), pre, post) == [0, 0, 1, 0, 1, 1]
 
@@ -165,9 +155,7 @@ def test_learning_page_and_exports(app, gain_world, make_user):
     assert lines[2].startswith("专题甲,3,50.0,83.33,0.75,-2.4266,3.9266,2")
     by_position = client.get(f"/reports/cohorts/{gain_world['cohort']}/learning?dim=position")
     assert by_position.status_code == 200
-    bad = client.get(
-        f"/reports/cohorts/{gain_world['cohort']}/learning?date_from=2026-05-01&date_to=2026-04-01"
-    )
+    bad = client.get(f"/reports/cohorts/{gain_world['cohort']}/learning?date_from=2026-05-01&date_to=2026-04-01")
     assert bad.status_code == 200 and "结束日期不能早于开始日期" in bad.get_data(as_text=True)
     dated = client.get(f"/reports/cohorts/{gain_world['cohort']}/learning?date_from=2030-01-01")
     assert dated.status_code == 200 and "0.67" not in dated.get_data(as_text=True)

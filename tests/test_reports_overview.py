@@ -35,9 +35,7 @@ def progress_world(app, make_user, make_cohort):
         course_id, m1 = built["course"].id, built["m1"].id
         lessons = [lesson.id for lesson in built["lessons"]]
     cohort_id, _, _ = make_cohort(course_id=course_id, trainer_ids=(trainer.id,), name="一期")
-    later_id, _, _ = make_cohort(
-        course_id=course_id, name="二期", starts_on=date.today() + timedelta(days=40)
-    )
+    later_id, _, _ = make_cohort(course_id=course_id, name="二期", starts_on=date.today() + timedelta(days=40))
     now = utcnow()
     with app.app_context():
         t1 = make_trainee(cohort_id, "学员一")
@@ -127,9 +125,7 @@ def test_providers_for_hours_and_certificates_plug_in(app, progress_world):
                 "completed",
                 "certified",
             ]
-            register_stage(
-                "certified", "已发证", lambda c: 0, after="completed"
-            )  # replaced, not doubled
+            register_stage("certified", "已发证", lambda c: 0, after="completed")  # replaced, not doubled
             assert [s.count for s in funnel(cohort)][-1] == 0
         finally:
             hours_module.set_hours_provider(None)
@@ -146,12 +142,7 @@ def test_overview_page_charts_and_downloads(app, progress_world, make_user):
     assert "连续7天未学习的学员" in html
     assert "连续11天未学习的学员" in client.get(base + "?days=11").get_data(as_text=True)
     assert client.get(base + "?days=abc").status_code == 200  # bad input is ignored, not a 500
-    csv = (
-        client.get(f"{base}/export/overview/modules.csv")
-        .get_data()
-        .decode("utf-8-sig")
-        .splitlines()
-    )
+    csv = client.get(f"{base}/export/overview/modules.csv").get_data().decode("utf-8-sig").splitlines()
     assert csv[1] == "专题甲,2,2,66.67,1,33.33"
     for name in ("funnel", "trainees", "inactive", "hours"):
         assert client.get(f"{base}/export/overview/{name}.xlsx").status_code == 200
@@ -167,11 +158,7 @@ def test_cohorts_side_by_side(app, progress_world, make_user):
     page = client.get(f"/reports/compare?cohort={ids[0]}&cohort={ids[1]}&cohort=abc")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "一期" in html and "二期" in html
-    csv = (
-        client.get(f"/reports/compare.csv?cohort={ids[0]}&cohort={ids[1]}")
-        .get_data()
-        .decode("utf-8-sig")
-    )
+    csv = client.get(f"/reports/compare.csv?cohort={ids[0]}&cohort={ids[1]}").get_data().decode("utf-8-sig")
     first, second = csv.splitlines()[1:3]
     assert first.startswith("一期,") and ",3,2,1,0,33.33," in first
     assert second.startswith("二期,") and ",1,0,0,0,0.0," in second
@@ -183,17 +170,10 @@ def test_trainers_see_only_their_cohorts(app, progress_world, make_user):
     login(trainer, progress_world["trainer"])
     assert trainer.get(f"/reports/cohorts/{progress_world['cohort']}").status_code == 200
     assert trainer.get(f"/reports/cohorts/{progress_world['later']}").status_code == 403
-    assert (
-        trainer.get(
-            f"/reports/cohorts/{progress_world['later']}/export/overview/trainees.csv"
-        ).status_code
-        == 403
-    )
+    assert trainer.get(f"/reports/cohorts/{progress_world['later']}/export/overview/trainees.csv").status_code == 403
     index = trainer.get("/reports/").get_data(as_text=True)
     assert "一期" in index and "二期" not in index
-    compared = trainer.get(f"/reports/compare?cohort={progress_world['later']}").get_data(
-        as_text=True
-    )
+    compared = trainer.get(f"/reports/compare?cohort={progress_world['later']}").get_data(as_text=True)
     assert "二期" not in compared
     trainee = app.test_client()
     login(trainee, make_user("trainee"))

@@ -118,7 +118,7 @@ def survey_world(app, make_cohort):
                     "improve": COMMENTS[i],
                 },
             )
-        for i in range(3):
+        for _ in range(3):
             add_response(
                 ids["feedback"],
                 small_cohort,
@@ -146,9 +146,7 @@ def test_needs_by_module_and_group(app, survey_world):
         assert m1.need.low == pytest.approx(4 - 2.484138, abs=1e-5)
         assert m1.confidence.mean == pytest.approx(3.0) and m1.gap == pytest.approx(1.0)
         assert m1.need_counts == [0, 0, 1, 1, 1] and m1.high_demand
-        groups = {
-            g.label: g for g in needs_by_group(_scope(survey_world), surveys, dimension("province"))
-        }
+        groups = {g.label: g for g in needs_by_group(_scope(survey_world), surveys, dimension("province"))}
         assert groups["云南省"].respondents == 2
         assert groups["云南省"].cells[survey_world["m1"]] == pytest.approx((4.5, 2.5))
         assert groups["贵州省"].cells[survey_world["m1"]] == pytest.approx((3.0, 4.0))
@@ -188,9 +186,7 @@ def test_reaction_figures_match_the_hand_computation(app, survey_world):
         # likert and matrix answers: 6 overall + 6 useful + 12 matrix (4,4,4,4,4,4 and 3,4,3,4,3,4)
         assert overall.n == 24
         assert overall.mean == pytest.approx((sum(OVERALL) + sum(USEFUL) + 24 + 21) / 24)
-        results = survey_results(
-            _scope(survey_world), db.session.get(Survey, survey_world["feedback"])
-        )
+        results = survey_results(_scope(survey_world), db.session.get(Survey, survey_world["feedback"]))
         by_key = {i.key: i for i in results.items}
         assert by_key["recommend"].nps.score == pytest.approx(100 / 6)
         content, pace = by_key["aspects"].parts
@@ -237,12 +233,6 @@ def test_comments_filter_and_pages(app, survey_world, make_user):
     assert ",'=SUM(1)希望增加案例" in csv  # neutralised: a spreadsheet shows it as text
     needs = client.get(f"{base}/needs").get_data(as_text=True)
     assert "各专题的学习需求与掌握信心" in needs and "4.00" in needs and "U1希望多讲案例" in needs
-    assert (
-        "/improvements/new?finding=need%3A" in needs or "/improvements/new?finding=need:" in needs
-    )
-    groups = (
-        client.get(f"{base}/export/needs/needs-groups.csv?dim=province")
-        .get_data()
-        .decode("utf-8-sig")
-    )
+    assert "/improvements/new?finding=need%3A" in needs or "/improvements/new?finding=need:" in needs
+    groups = client.get(f"{base}/export/needs/needs-groups.csv?dim=province").get_data().decode("utf-8-sig")
     assert "云南省,2,4.5,2.5" in groups

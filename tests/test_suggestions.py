@@ -1,4 +1,5 @@
 """The suggestion box: named and anonymous suggestions, triage, replies, access, rate limit."""
+
 from __future__ import annotations
 
 import pytest
@@ -25,9 +26,14 @@ def test_named_suggestion_is_triaged_and_the_author_reads_the_reply(app, sw):
     trainee = client_for(app, sw.trainees[0])
     form = trainee.get("/suggestions/new").get_data(as_text=True)
     assert "示例课程 · 入门" in form  # a module of the trainee's course can be chosen
-    response = trainee.post("/suggestions/new", data={
-        "about": f"m{sw.modules['practice']}", "subject": "案例太少", "body": "希望增加西部县的案例。",
-    })  # fmt: skip
+    response = trainee.post(
+        "/suggestions/new",
+        data={
+            "about": f"m{sw.modules['practice']}",
+            "subject": "案例太少",
+            "body": "希望增加西部县的案例。",
+        },
+    )
     assert response.status_code == 302 and response.headers["Location"].endswith("/suggestions/mine")
     (stored,) = suggestions(app)
     assert stored.author_id == sw.trainees[0].id and stored.created_at is not None
@@ -45,9 +51,13 @@ def test_named_suggestion_is_triaged_and_the_author_reads_the_reply(app, sw):
     detail = organizer.get(f"/admin/suggestions/{stored.id}").get_data(as_text=True)
     assert "希望增加西部县的案例。" in detail and "示例课程 · 实践" in detail
 
-    response = organizer.post(f"/admin/suggestions/{stored.id}", data={
-        "status": "acted_on", "reply": "已在第二期增加两个西部县案例。",
-    })  # fmt: skip
+    response = organizer.post(
+        f"/admin/suggestions/{stored.id}",
+        data={
+            "status": "acted_on",
+            "reply": "已在第二期增加两个西部县案例。",
+        },
+    )
     assert response.status_code == 302
     (stored,) = suggestions(app)
     assert stored.status == SuggestionStatus.ACTED_ON and stored.updated_at is not None
@@ -88,9 +98,14 @@ def test_bad_input_keeps_what_was_typed(app, sw):
     assert "此项为必填项" in page
     assert "我写了很长的建议" in page
     # a course the trainee does not belong to cannot be named (a hand-made request)
-    page = trainee.post("/suggestions/new", data={
-        "subject": "x", "body": "y", "about": "c999999",
-    }).get_data(as_text=True)  # fmt: skip
+    page = trainee.post(
+        "/suggestions/new",
+        data={
+            "subject": "x",
+            "body": "y",
+            "about": "c999999",
+        },
+    ).get_data(as_text=True)
     assert "请从列出的课程或专题中选择" in page
     assert suggestions(app) == []
     outsider = client_for(app, sw.outsider)  # in no cohort: only the general choice

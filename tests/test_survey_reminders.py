@@ -1,4 +1,5 @@
 """What is due (dashboard items), the follow-up rule and the reminder e-mails."""
+
 from __future__ import annotations
 
 import socket
@@ -27,14 +28,24 @@ def sw(app, make_user, make_cohort) -> SurveyWorld:
 def submit(app, cohort_id: int, survey_id: int, user_id: int, values: dict, now: datetime, module=None):
     with app.app_context(), write_transaction():
         service.submit_response(
-            db.session.get(User, user_id), db.session.get(Cohort, cohort_id),
-            db.session.get(Survey, survey_id), values, now, module=module,
-        )  # fmt: skip
+            db.session.get(User, user_id),
+            db.session.get(Cohort, cohort_id),
+            db.session.get(Survey, survey_id),
+            values,
+            now,
+            module=module,
+        )
 
 
 FEEDBACK = {"overall": "4", "aspects": {"systematic": "4", "relevant": "4"}, "useful-modules": ["0"], "recommend": "8"}
-NEEDS = {"background-years": "0", "years-in-post": "3", "need-getting-started": "4", "confidence-practice": "3",
-         "formats": {"case-discussion": "4", "field-visit": "4"}, "problems": "x"}  # fmt: skip
+NEEDS = {
+    "background-years": "0",
+    "years-in-post": "3",
+    "need-getting-started": "4",
+    "confidence-practice": "3",
+    "formats": {"case-discussion": "4", "field-visit": "4"},
+    "problems": "x",
+}
 FOLLOW_UP = {"applied-topics": ["0"], "applied-extent": "4", "recommend": "9"}
 
 
@@ -57,8 +68,9 @@ def test_due_items_list_the_needs_survey_and_feedback_until_answered(app, sw):
 
 def test_needs_survey_is_due_before_training_starts(app, sw, make_cohort):
     today = date.today()
-    cohort_id, _, _ = make_cohort(course_id=sw.course_id, starts_on=today + timedelta(days=7),
-                                  ends_on=today + timedelta(days=30))  # fmt: skip
+    cohort_id, _, _ = make_cohort(
+        course_id=sw.course_id, starts_on=today + timedelta(days=7), ends_on=today + timedelta(days=30)
+    )
     enrol(app, cohort_id, [sw.trainees[0]])
     items = due(app, sw, sw.trainees[0], cohort_id=cohort_id)
     assert [(i.title, i.note) for i in items] == [("培训需求调研", "请在培训开始前填写")]
@@ -81,7 +93,9 @@ def test_module_feedback_is_due_for_completed_modules_not_yet_rated(app, sw):
         submit(app, sw.cohort_id, sw.surveys["module-feedback"], trainee.id, {"content": "5"}, utcnow(), module)
     with app.test_request_context():
         cohort = db.session.get(Cohort, sw.cohort_id)
-        assert [i.url.rsplit("/", 1)[1] for i in service.module_feedback_due(trainee.id, cohort, [m1, m2])] == ["practice"]
+        assert [i.url.rsplit("/", 1)[1] for i in service.module_feedback_due(trainee.id, cohort, [m1, m2])] == [
+            "practice"
+        ]
 
 
 def test_follow_up_due_day_follows_the_documented_rule(app, sw):
@@ -97,9 +111,13 @@ def test_follow_up_due_day_follows_the_documented_rule(app, sw):
         # anonymous feedback: its day is not recorded; the last day it was open stands in
         assert service.follow_up_due_on(trainee.id, cohort) == ends_on + timedelta(days=90)
         with write_transaction():
-            set_window(db.session.get(User, sw.organizer.id), db.session.get(Cohort, sw.cohort_id),
-                       db.session.get(Survey, sw.surveys["feedback"]), None,
-                       start_of_day(ends_on + timedelta(days=10)))  # fmt: skip
+            set_window(
+                db.session.get(User, sw.organizer.id),
+                db.session.get(Cohort, sw.cohort_id),
+                db.session.get(Survey, sw.surveys["feedback"]),
+                None,
+                start_of_day(ends_on + timedelta(days=10)),
+            )
         cohort = db.session.get(Cohort, sw.cohort_id)
         assert service.follow_up_due_on(trainee.id, cohort) == ends_on + timedelta(days=99)
 
@@ -110,8 +128,13 @@ def test_follow_up_due_day_follows_the_documented_rule(app, sw):
     other = sw.trainees[1]
     submitted = datetime(2030, 5, 10, 2, 0, tzinfo=UTC)
     with app.app_context(), write_transaction():
-        set_window(db.session.get(User, sw.organizer.id), db.session.get(Cohort, sw.cohort_id),
-                   db.session.get(Survey, sw.surveys["feedback"]), None, None)  # fmt: skip
+        set_window(
+            db.session.get(User, sw.organizer.id),
+            db.session.get(Cohort, sw.cohort_id),
+            db.session.get(Survey, sw.surveys["feedback"]),
+            None,
+            None,
+        )
     with app.app_context():
         db.session.execute(update(Cohort).where(Cohort.id == sw.cohort_id).values(ends_on=date(2030, 6, 1)))
         db.session.commit()
@@ -173,8 +196,12 @@ def smtp_server():
 def past_cohort(app, sw, make_cohort, make_user):
     """A cohort that ended 100 days ago: its trainees' follow-up was due 10 days ago."""
     today = date.today()
-    cohort_id, _, _ = make_cohort(course_id=sw.course_id, starts_on=today - timedelta(days=130),
-                                  ends_on=today - timedelta(days=100), enrol_until=today - timedelta(days=130))  # fmt: skip
+    cohort_id, _, _ = make_cohort(
+        course_id=sw.course_id,
+        starts_on=today - timedelta(days=130),
+        ends_on=today - timedelta(days=100),
+        enrol_until=today - timedelta(days=130),
+    )
     with_mail = make_user(name="王老师", email="wang@example.org")
     answered = make_user(email="li@example.org")
     no_mail = make_user()
@@ -190,8 +217,12 @@ def past_cohort(app, sw, make_cohort, make_user):
 def test_send_reminders_mails_each_due_trainee_once(app, sw, past_cohort, smtp_server):
     port, messages = smtp_server
     cohort_id, _with_mail = past_cohort
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, LMS_BASE_URL="https://lms.example.org",
-                      MAIL_DEFAULT_SENDER="培训平台 <noreply@example.org>")  # fmt: skip
+    app.config.update(
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=port,
+        LMS_BASE_URL="https://lms.example.org",
+        MAIL_DEFAULT_SENDER="培训平台 <noreply@example.org>",
+    )
     runner = app.test_cli_runner()
     result = runner.invoke(args=["lms", "send-reminders"])
     assert result.exit_code == 0, result.output

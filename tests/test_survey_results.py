@@ -1,5 +1,6 @@
 """Survey results for organizers and trainers: figures, the anonymity threshold, exports,
 and the needs survey's recommendations and module demand."""
+
 from __future__ import annotations
 
 import csv
@@ -30,20 +31,34 @@ def submit(app, sw, user_id: int, key: str, values: dict, module_key: str | None
         cohort = db.session.get(Cohort, sw.cohort_id)
         module = service.get_module(cohort.course_id, module_key) if module_key else None
         service.submit_response(
-            db.session.get(User, user_id), cohort, db.session.get(Survey, sw.surveys[key]),
-            values, utcnow(), module=module,
-        )  # fmt: skip
+            db.session.get(User, user_id),
+            cohort,
+            db.session.get(Survey, sw.surveys[key]),
+            values,
+            utcnow(),
+            module=module,
+        )
 
 
 def feedback(overall: str, recommend: str = "9", improve: str = "") -> dict:
-    return {"overall": overall, "aspects": {"systematic": overall, "relevant": "4"},
-            "useful-modules": ["0"], "recommend": recommend, "improve": improve}  # fmt: skip
+    return {
+        "overall": overall,
+        "aspects": {"systematic": overall, "relevant": "4"},
+        "useful-modules": ["0"],
+        "recommend": recommend,
+        "improve": improve,
+    }
 
 
 def needs(need: str, confidence: str, problems: str = "问题") -> dict:
-    return {"background-years": "0", "years-in-post": "3", "need-getting-started": need,
-            "confidence-practice": confidence, "formats": {"case-discussion": "5", "field-visit": "1"},
-            "problems": problems}  # fmt: skip
+    return {
+        "background-years": "0",
+        "years-in-post": "3",
+        "need-getting-started": need,
+        "confidence-practice": confidence,
+        "formats": {"case-discussion": "5", "field-visit": "1"},
+        "problems": problems,
+    }
 
 
 @pytest.fixture
@@ -118,14 +133,14 @@ def test_trainers_see_their_cohorts_results_only(app, sw, make_user, make_cohort
 
 def test_exports_neutralise_formulas(app, sw, crowd):
     for user_id in crowd[:5]:
-        submit(app, sw, user_id, "feedback", feedback("4", improve="=HYPERLINK(\"http://x\")"))
+        submit(app, sw, user_id, "feedback", feedback("4", improve='=HYPERLINK("http://x")'))
     submit(app, sw, crowd[5], "needs", needs("4", "3", problems="+1 呼叫"))
     client = client_for(app, sw.organizer)
     body = client.get(f"/cohorts/{sw.cohort_id}/surveys/feedback/results.csv").get_data()
     table = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     assert table[0][:4] == ["板块", "题目", "子项", "选项"]
     texts = [row[-1] for row in table[1:] if row[-1]]
-    assert texts == ["'=HYPERLINK(\"http://x\")"] * 5
+    assert texts == ['\'=HYPERLINK("http://x")'] * 5
     means = {row[1]: row[7] for row in table if row[3] == "平均分" and not row[2]}
     assert means["您对本次培训的总体满意程度"] == "4.0"
 
@@ -149,8 +164,15 @@ def test_recommended_modules_follow_the_documented_rule(app, sw, make_user):
         assert recommended_module_ids(make_user().id, sw.course_id) == []
     # editing the answers changes the recommendation
     client = client_for(app, c)
-    edit = {"mode": "edit", "q-background-years": "0", "q-years-in-post": "3", "q-need-getting-started": "4",
-            "q-confidence-practice": "1", "q-formats.case-discussion": "3", "q-formats.field-visit": "3"}  # fmt: skip
+    edit = {
+        "mode": "edit",
+        "q-background-years": "0",
+        "q-years-in-post": "3",
+        "q-need-getting-started": "4",
+        "q-confidence-practice": "1",
+        "q-formats.case-discussion": "3",
+        "q-formats.field-visit": "3",
+    }
     assert client.post(f"/cohorts/{sw.cohort_id}/surveys/needs", data=edit).status_code == 302
     with app.app_context():
         assert recommended_module_ids(c.id, sw.course_id) == [m1, m2]  # need 4 first, then confidence-only

@@ -1,4 +1,5 @@
 """The survey engine: submitting, editing, anonymity, windows, validation, double submits."""
+
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
@@ -56,9 +57,12 @@ def close_window(app, sw, key: str, opens=None, closes=None):
     """Set a survey's window as the organizer would (UTC datetimes)."""
     with app.app_context(), write_transaction():
         set_window(
-            db.session.get(User, sw.organizer.id), db.session.get(Cohort, sw.cohort_id),
-            db.session.get(service.Survey, sw.surveys[key]), opens, closes,
-        )  # fmt: skip
+            db.session.get(User, sw.organizer.id),
+            db.session.get(Cohort, sw.cohort_id),
+            db.session.get(service.Survey, sw.surveys[key]),
+            opens,
+            closes,
+        )
 
 
 def test_named_needs_survey_is_stored_with_the_trainee_and_recommends_modules(app, sw):
@@ -221,16 +225,20 @@ def test_closed_and_not_yet_open_surveys_are_refused_with_the_day(app, sw):
 def test_default_windows_follow_the_cohort(app, sw, make_cohort):
     today = date.today()
     past_id, _, _ = make_cohort(
-        course_id=sw.course_id, starts_on=today - timedelta(days=30), ends_on=today - timedelta(days=2),
+        course_id=sw.course_id,
+        starts_on=today - timedelta(days=30),
+        ends_on=today - timedelta(days=2),
         enrol_until=today - timedelta(days=30),
-    )  # fmt: skip
+    )
     future_id, _, _ = make_cohort(
         course_id=sw.course_id, starts_on=today + timedelta(days=5), ends_on=today + timedelta(days=30)
     )
     with app.app_context():
         from lms.surveys.windows import effective_window
 
-        survey = lambda key: db.session.get(service.Survey, sw.surveys[key])
+        def survey(key):
+            return db.session.get(service.Survey, sw.surveys[key])
+
         past, future = db.session.get(Cohort, past_id), db.session.get(Cohort, future_id)
         now = utcnow()
         assert effective_window(past, survey("feedback")).state(now) == "closed"
@@ -242,13 +250,15 @@ def test_default_windows_follow_the_cohort(app, sw, make_cohort):
 
 def test_missing_and_out_of_range_answers_are_explained_and_nothing_typed_is_lost(app, sw):
     client = client_for(app, sw.trainees[0])
-    bad = needs_answers(**{
-        "q-need-getting-started": None,  # required, left out
-        "q-years-in-post": "99",  # 0..60
-        "q-confidence-practice": "9",  # not on the 5-point scale
-        "q-formats.field-visit": None,  # a matrix row left out
-        "q-problems": "我写的问题不能丢",
-    })  # fmt: skip
+    bad = needs_answers(
+        **{
+            "q-need-getting-started": None,  # required, left out
+            "q-years-in-post": "99",  # 0..60
+            "q-confidence-practice": "9",  # not on the 5-point scale
+            "q-formats.field-visit": None,  # a matrix row left out
+            "q-problems": "我写的问题不能丢",
+        }
+    )
     response = client.post(url(sw, "needs"), data=bad)
     page = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -271,11 +281,25 @@ def test_the_service_checks_answers_itself(app, sw):
         survey = db.session.get(service.Survey, sw.surveys["feedback"])
         items = service.current_items(survey)
         with pytest.raises(SurveyInputError) as failure:
-            check_answers(items, {"overall": "6", "aspects": {"systematic": "5", "relevant": "0"},
-                                  "useful-modules": ["7"], "recommend": "11"})  # fmt: skip
+            check_answers(
+                items,
+                {
+                    "overall": "6",
+                    "aspects": {"systematic": "5", "relevant": "0"},
+                    "useful-modules": ["7"],
+                    "recommend": "11",
+                },
+            )
         assert set(failure.value.errors) == {"overall", "aspects", "useful-modules", "recommend"}
-        rows_ = check_answers(items, {"overall": "5", "aspects": {"systematic": "5", "relevant": "1"},
-                                      "useful-modules": ["1", "0", "1"], "recommend": "0"})  # fmt: skip
+        rows_ = check_answers(
+            items,
+            {
+                "overall": "5",
+                "aspects": {"systematic": "5", "relevant": "1"},
+                "useful-modules": ["1", "0", "1"],
+                "recommend": "0",
+            },
+        )
         chosen = sorted((r.value_num, r.value_text) for r in rows_ if r.value_text)
         assert chosen == [(0, "入门"), (1, "实践")]
 
@@ -343,12 +367,17 @@ def test_a_failing_hook_rolls_the_submission_back(app, sw):
     try:
         with app.app_context(), pytest.raises(RuntimeError), write_transaction():
             service.submit_response(
-                db.session.get(User, sw.trainees[0].id), db.session.get(Cohort, sw.cohort_id),
+                db.session.get(User, sw.trainees[0].id),
+                db.session.get(Cohort, sw.cohort_id),
                 db.session.get(service.Survey, sw.surveys["feedback"]),
-                {"overall": "3", "aspects": {"systematic": "3", "relevant": "3"},
-                 "useful-modules": ["0"], "recommend": "5"},
+                {
+                    "overall": "3",
+                    "aspects": {"systematic": "3", "relevant": "3"},
+                    "useful-modules": ["0"],
+                    "recommend": "5",
+                },
                 datetime.now(UTC),
-            )  # fmt: skip
+            )
     finally:
         service.on_survey_submitted.remove(hook)
     assert rows(app, SurveyResponse) == [] and rows(app, SurveyParticipation) == []

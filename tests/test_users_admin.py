@@ -1,4 +1,5 @@
 """Organizers' user management and the bulk import of trainees."""
+
 from __future__ import annotations
 
 import io

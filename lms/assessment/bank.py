@@ -12,6 +12,7 @@ confirm, against the bank as it is then; only the drafts read from the file are 
 between the two (server side, see :mod:`lms.storage`), never anything the browser sends
 back except the numbers of the items to skip.
 """
+
 from __future__ import annotations
 
 import json
@@ -102,13 +103,20 @@ def _like(text: str) -> str:
     return re.sub(r"([/%_])", r"/\1", text)
 
 
-def bank_page(course: Course, filters: BankFilters, page: int = 1,
-              per_page: int = PER_PAGE) -> BankPage:
+def bank_page(course: Course, filters: BankFilters, page: int = 1, per_page: int = PER_PAGE) -> BankPage:
     """The course's current questions matching ``filters``, by module and key: one query
     for the page and one for the count."""
     query = (
-        select(Question.id, Question.key, Question.qtype, Question.stem, Question.version,
-               Question.difficulty, Question.tags, Module.title.label("module_title"))
+        select(
+            Question.id,
+            Question.key,
+            Question.qtype,
+            Question.stem,
+            Question.version,
+            Question.difficulty,
+            Question.tags,
+            Module.title.label("module_title"),
+        )
         .join(Module, Module.id == Question.module_id)
         .where(Question.course_id == course.id, Question.is_retired.is_(False))
     )
@@ -118,12 +126,11 @@ def bank_page(course: Course, filters: BankFilters, page: int = 1,
         query = query.where(Question.qtype == QuestionType(filters.qtype))
     if filters.tag:
         # Tags are a JSON list; its text holds each tag as json.dumps writes it.
-        pattern = f'%{_like(json.dumps(filters.tag))}%'
+        pattern = f"%{_like(json.dumps(filters.tag))}%"
         query = query.where(cast(Question.tags, String).like(pattern, escape="/"))
     if filters.search.strip():
         pattern = f"%{_like(filters.search.strip())}%"
-        query = query.where(or_(Question.stem.ilike(pattern, escape="/"),
-                                Question.key.ilike(pattern, escape="/")))
+        query = query.where(or_(Question.stem.ilike(pattern, escape="/"), Question.key.ilike(pattern, escape="/")))
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     page = max(1, min(page, math.ceil(total / per_page) or 1))
     rows = db.session.execute(
@@ -134,16 +141,14 @@ def bank_page(course: Course, filters: BankFilters, page: int = 1,
 
 def course_modules(course: Course) -> list[Module]:
     return db.session.scalars(
-        select(Module).where(Module.course_id == course.id, Module.is_retired.is_(False))
-        .order_by(Module.position)
+        select(Module).where(Module.course_id == course.id, Module.is_retired.is_(False)).order_by(Module.position)
     ).all()
 
 
 def course_tags(course: Course) -> list[str]:
     """Every tag used by the course's current questions, sorted."""
     lists = db.session.scalars(
-        select(Question.tags).where(Question.course_id == course.id,
-                                    Question.is_retired.is_(False))
+        select(Question.tags).where(Question.course_id == course.id, Question.is_retired.is_(False))
     )
     return sorted({tag for tags in lists for tag in tags or []})
 
@@ -162,9 +167,16 @@ def course_questions(course: Course) -> list[QuestionSpec]:
 
 def _spec_of(q: Question, module_key: str, lesson_key: str | None) -> QuestionSpec:
     return QuestionSpec(
-        key=q.key, qtype=str(q.qtype), stem=q.stem, options=list(q.options or []),
-        answer=q.answer, explanation=q.explanation or "", lesson_key=lesson_key,
-        difficulty=str(q.difficulty), tags=list(q.tags or []), module_key=module_key,
+        key=q.key,
+        qtype=str(q.qtype),
+        stem=q.stem,
+        options=list(q.options or []),
+        answer=q.answer,
+        explanation=q.explanation or "",
+        lesson_key=lesson_key,
+        difficulty=str(q.difficulty),
+        tags=list(q.tags or []),
+        module_key=module_key,
     )
 
 
@@ -179,8 +191,7 @@ class BankChanges:
     unchanged: list[str] = field(default_factory=list)
 
 
-def save_questions(actor: User, course: Course, specs: list[QuestionSpec],
-                   source: str = "import") -> BankChanges:
+def save_questions(actor: User, course: Course, specs: list[QuestionSpec], source: str = "import") -> BankChanges:
     """Create or update questions of ``course`` by key; a question gets a new version (and
     a ``question_versions`` row) only when its content changed.
 
@@ -188,26 +199,34 @@ def save_questions(actor: User, course: Course, specs: list[QuestionSpec],
     name current modules and lessons of the course. Adds and flushes; never commits.
     """
     modules = {m.key: m for m in course_modules(course)}
-    lessons = {lesson.key: lesson for lesson in db.session.scalars(
-        select(Lesson).where(Lesson.course_id == course.id, Lesson.is_retired.is_(False)))}
-    existing = {q.key: q for q in db.session.scalars(
-        select(Question).where(Question.course_id == course.id))}
+    lessons = {
+        lesson.key: lesson
+        for lesson in db.session.scalars(
+            select(Lesson).where(Lesson.course_id == course.id, Lesson.is_retired.is_(False))
+        )
+    }
+    existing = {q.key: q for q in db.session.scalars(select(Question).where(Question.course_id == course.id))}
     changes = BankChanges()
     versioned: list[tuple[Question, dict]] = []
     for spec in specs:
         content = spec.content()
         digest = content_hash(content)
         columns = {
-            "qtype": QuestionType(spec.qtype), "stem": spec.stem, "options": spec.options,
-            "answer": spec.answer, "explanation": spec.explanation,
-            "difficulty": Difficulty(spec.difficulty), "tags": spec.tags,
+            "qtype": QuestionType(spec.qtype),
+            "stem": spec.stem,
+            "options": spec.options,
+            "answer": spec.answer,
+            "explanation": spec.explanation,
+            "difficulty": Difficulty(spec.difficulty),
+            "tags": spec.tags,
             "module_id": modules[spec.module_key].id,
             "lesson_id": lessons[spec.lesson_key].id if spec.lesson_key else None,
         }
         question = existing.get(spec.key)
         if question is None:
-            question = Question(course_id=course.id, key=spec.key, version=1,
-                                content_hash=digest, is_retired=False, **columns)
+            question = Question(
+                course_id=course.id, key=spec.key, version=1, content_hash=digest, is_retired=False, **columns
+            )
             db.session.add(question)
             existing[spec.key] = question
             changes.created.append(spec.key)
@@ -225,11 +244,16 @@ def save_questions(actor: User, course: Course, specs: list[QuestionSpec],
         versioned.append((question, content))
     db.session.flush()
     for question, content in versioned:
-        db.session.add(QuestionVersion(
-            question_id=question.id, version=question.version,
-            content_hash=question.content_hash, data=content, source=source,
-            created_by_id=actor.id,
-        ))
+        db.session.add(
+            QuestionVersion(
+                question_id=question.id,
+                version=question.version,
+                content_hash=question.content_hash,
+                data=content,
+                source=source,
+                created_by_id=actor.id,
+            )
+        )
     db.session.flush()
     return changes
 
@@ -276,8 +300,7 @@ class _Course:
             select(Lesson).where(Lesson.course_id == course.id, Lesson.is_retired.is_(False))
         ).all()
         self.lesson_by_id = {lesson.id: lesson for lesson in self.lessons}
-        self.questions = {q.key: q for q in db.session.scalars(
-            select(Question).where(Question.course_id == course.id))}
+        self.questions = {q.key: q for q in db.session.scalars(select(Question).where(Question.course_id == course.id))}
 
     def module(self, name: str) -> tuple[Module | None, str | None]:
         """The module named by key or title, or a problem."""
@@ -288,21 +311,19 @@ class _Course:
         if len(matches) == 1:
             return matches[0], None
         if matches:
-            return None, str(_l("Several modules are titled '%(name)s': give its key "
-                                "instead.", name=name))
-        return None, str(_l("Unknown module '%(name)s': give the key or title of a module "
-                            "of this course.", name=name))
+            return None, str(_l("Several modules are titled '%(name)s': give its key instead.", name=name))
+        return None, str(_l("Unknown module '%(name)s': give the key or title of a module of this course.", name=name))
 
     def lesson(self, name: str, module: Module) -> tuple[Lesson | None, str | None]:
         name = name.strip()
         matches = [lesson for lesson in self.lessons if lesson.key == name] or [
-            lesson for lesson in self.lessons if lesson.title.strip() == name]
+            lesson for lesson in self.lessons if lesson.title.strip() == name
+        ]
         if not matches:
             return None, str(_l("Unknown lesson '%(name)s'.", name=name))
         in_module = [lesson for lesson in matches if lesson.module_id == module.id]
         if not in_module:
-            return None, str(_l("Lesson '%(name)s' is not in module '%(module)s'.",
-                                name=name, module=module.title))
+            return None, str(_l("Lesson '%(name)s' is not in module '%(module)s'.", name=name, module=module.title))
         return in_module[0], None
 
 
@@ -317,34 +338,46 @@ def _check(draft: Draft) -> list[str]:
         if len(options) < 2:
             problems.append(str(_l("A choice question needs at least 2 options.")))
         if len(options) > MAX_OPTIONS:
-            problems.append(str(_l("A choice question has at most %(n)d options, not %(m)d.",
-                                   n=MAX_OPTIONS, m=len(options))))
+            problems.append(
+                str(_l("A choice question has at most %(n)d options, not %(m)d.", n=MAX_OPTIONS, m=len(options)))
+            )
         if any(not o.strip() for o in options):
             problems.append(str(_l("An option is empty.")))
         repeated = sorted({o for o in options if options.count(o) > 1})
         if repeated:
             problems.append(str(_l("The option '%(text)s' appears twice.", text=repeated[0])))
-        letters = LETTERS[:min(len(options), MAX_OPTIONS)]
+        letters = LETTERS[: min(len(options), MAX_OPTIONS)]
         answer = draft.answer if qtype == "multiple" else [draft.answer]
         if answer in (None, [None], []):
             if not draft.problems:
                 problems.append(str(_l("The right answer is missing.")))
         elif letters and any(a not in letters for a in answer):
-            problems.append(str(_l("The answer %(answer)s is not among the options %(range)s.",
-                                   answer="".join(answer), range=letters[0] + "-" + letters[-1])))
+            problems.append(
+                str(
+                    _l(
+                        "The answer %(answer)s is not among the options %(range)s.",
+                        answer="".join(answer),
+                        range=letters[0] + "-" + letters[-1],
+                    )
+                )
+            )
     elif qtype == "true_false":
         if not isinstance(draft.answer, bool) and not draft.problems:
             problems.append(str(_l("The right answer is missing.")))
     elif qtype == "fill_blank":
         if len(BLANK.findall(draft.stem)) != 1:
-            problems.append(str(_l("A fill-in-the-blank question marks exactly one blank with "
-                                   "____ in its text.")))
+            problems.append(str(_l("A fill-in-the-blank question marks exactly one blank with ____ in its text.")))
         if not draft.answer:
-            problems.append(str(_l("A fill-in-the-blank question needs at least one accepted "
-                                   "answer.")))
+            problems.append(str(_l("A fill-in-the-blank question needs at least one accepted answer.")))
     if draft.difficulty is not None and draft.difficulty not in DIFFICULTIES:
-        problems.append(str(_l("Unknown difficulty '%(value)s': use easy, medium or hard "
-                               "(容易, 中等, 困难).", value=draft.difficulty)))
+        problems.append(
+            str(
+                _l(
+                    "Unknown difficulty '%(value)s': use easy, medium or hard (容易, 中等, 困难).",
+                    value=draft.difficulty,
+                )
+            )
+        )
     return problems
 
 
@@ -359,8 +392,7 @@ def _answer(draft: Draft):
     return draft.answer
 
 
-def plan_import(course: Course, drafts: list[Draft],
-                default_module_id: int | None = None) -> list[PlannedItem]:
+def plan_import(course: Course, drafts: list[Draft], default_module_id: int | None = None) -> list[PlannedItem]:
     """Resolve each draft against the course: its key, module and lesson, what confirming
     would do (create, update, unchanged) and every problem that blocks it."""
     bank = _Course(course)
@@ -378,15 +410,20 @@ def plan_import(course: Course, drafts: list[Draft],
         elif draft.key and normalise_key(draft.key) in bank.questions:
             module = bank.module_by_id.get(bank.questions[normalise_key(draft.key)].module_id)
         else:
-            problem = str(_l("No module: the file names none for this question and no default "
-                             "module was chosen."))
+            problem = str(_l("No module: the file names none for this question and no default module was chosen."))
         if problem:
             problems.append(problem)
         key = _key(draft, keys_in_file, problems)
-        item = PlannedItem(number=draft.number, line=draft.line, key=key, action="",
-                           qtype=draft.qtype, stem=draft.stem,
-                           module=module.title if module else (draft.module or ""),
-                           problems=problems)
+        item = PlannedItem(
+            number=draft.number,
+            line=draft.line,
+            key=key,
+            action="",
+            qtype=draft.qtype,
+            stem=draft.stem,
+            module=module.title if module else (draft.module or ""),
+            problems=problems,
+        )
         planned.append(item)
         if problems or module is None:
             continue
@@ -395,13 +432,15 @@ def plan_import(course: Course, drafts: list[Draft],
         if problems:
             continue
         item.spec = QuestionSpec(
-            key=key or "", qtype=draft.qtype, stem=draft.stem.strip(),
-            options=[o.strip() for o in draft.options] if draft.qtype in ("single", "multiple")
-            else [],
-            answer=_answer(draft), explanation=draft.explanation.strip(), lesson_key=lesson_key,
+            key=key or "",
+            qtype=draft.qtype,
+            stem=draft.stem.strip(),
+            options=[o.strip() for o in draft.options] if draft.qtype in ("single", "multiple") else [],
+            answer=_answer(draft),
+            explanation=draft.explanation.strip(),
+            lesson_key=lesson_key,
             difficulty=draft.difficulty or (str(existing.difficulty) if existing else "medium"),
-            tags=draft.tags if draft.tags is not None else (list(existing.tags) if existing
-                                                            else []),
+            tags=draft.tags if draft.tags is not None else (list(existing.tags) if existing else []),
             module_key=module.key,
         )
     _name_keyless(bank, planned, explicit | set(keys_in_file))
@@ -417,15 +456,15 @@ def _key(draft: Draft, keys_in_file: dict[str, int], problems: list[str]) -> str
         return None
     key = normalise_key(draft.key)
     if key in keys_in_file:
-        problems.append(str(_l("The key '%(key)s' is used again (first in item %(n)d).",
-                               key=key, n=keys_in_file[key])))
+        problems.append(str(_l("The key '%(key)s' is used again (first in item %(n)d).", key=key, n=keys_in_file[key])))
     else:
         keys_in_file[key] = draft.number
     return key
 
 
-def _lesson_key(bank: _Course, draft: Draft, module: Module, existing: Question | None,
-                problems: list[str]) -> str | None:
+def _lesson_key(
+    bank: _Course, draft: Draft, module: Module, existing: Question | None, problems: list[str]
+) -> str | None:
     if draft.lesson:
         lesson, problem = bank.lesson(draft.lesson, module)
         if problem:
@@ -495,8 +534,15 @@ class ImportBlocked(ValueError):
         self.numbers = numbers
 
 
-def apply_import(actor: User, course: Course, drafts: list[Draft], default_module_id: int | None,
-                 skip: set[int], filename: str = "", fmt: str = "") -> ImportResult:
+def apply_import(
+    actor: User,
+    course: Course,
+    drafts: list[Draft],
+    default_module_id: int | None,
+    skip: set[int],
+    filename: str = "",
+    fmt: str = "",
+) -> ImportResult:
     """Write the drafts not skipped, after planning them again against the bank as it is
     now; records the import in the audit log. Only items with problems can be skipped.
 
@@ -512,8 +558,16 @@ def apply_import(actor: User, course: Course, drafts: list[Draft], default_modul
     chosen = [item.spec for item in planned if item.number not in skip and item.spec is not None]
     changes = save_questions(actor, course, chosen, source="import")
     skipped = sorted(item.number for item in planned if item.number in skip)
-    record(actor, "question.import", course, filename=filename[:200], format=fmt,
-           created=len(changes.created), updated=len(changes.updated),
-           restored=len(changes.restored), unchanged=len(changes.unchanged),
-           skipped=len(skipped))
+    record(
+        actor,
+        "question.import",
+        course,
+        filename=filename[:200],
+        format=fmt,
+        created=len(changes.created),
+        updated=len(changes.updated),
+        restored=len(changes.restored),
+        unchanged=len(changes.unchanged),
+        skipped=len(skipped),
+    )
     return ImportResult(changes=changes, skipped=skipped)

@@ -1,4 +1,5 @@
 """Forms of the question bank pages: the list's filters, the upload, the confirmation."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -32,9 +33,10 @@ class BankImportForm(FlaskForm):
         _l("Question file"),
         validators=[
             FileRequired(_l("Choose a file to import.")),
-            FileAllowed([*EXTENSIONS, "xls"],
-                        _l("Upload a GIFT (.gift or .txt), Moodle XML (.xml), Excel (.xlsx) "
-                           "or CSV (.csv) file.")),
+            FileAllowed(
+                [*EXTENSIONS, "xls"],
+                _l("Upload a GIFT (.gift or .txt), Moodle XML (.xml), Excel (.xlsx) or CSV (.csv) file."),
+            ),
         ],
     )
     module_id = SelectField(_l("Default module"), coerce=int, validators=[Optional()])

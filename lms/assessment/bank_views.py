@@ -4,6 +4,7 @@ Organizers, and trainers assigned to a cohort of the course, may use them. The p
 import is kept on the server under a random token (:mod:`lms.storage`); confirming posts
 only the numbers of the items to skip.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -48,25 +49,29 @@ def list_questions(course_key: str):
     course = _course(course_key)
     modules = bank.course_modules(course)
     form = BankFilterForm(request.args)
-    form.module.choices = [SelectChoice(0, _("All modules"))] + [
-        SelectChoice(m.id, m.title) for m in modules]
-    form.tag.choices = [SelectChoice("", _("All tags"))] + [
-        SelectChoice(t, t) for t in bank.course_tags(course)]
+    form.module.choices = [SelectChoice(0, _("All modules"))] + [SelectChoice(m.id, m.title) for m in modules]
+    form.tag.choices = [SelectChoice("", _("All tags"))] + [SelectChoice(t, t) for t in bank.course_tags(course)]
     filters = bank.BankFilters(
-        module_id=form.module.data or None, qtype=form.type.data or None,
-        tag=form.tag.data or None, search=form.q.data or "",
+        module_id=form.module.data or None,
+        qtype=form.type.data or None,
+        tag=form.tag.data or None,
+        search=form.q.data or "",
     )
     page = bank.bank_page(course, filters, request.args.get("page", 1, type=int))
     return render_template(
-        "bank/list.html", course=course, form=form, page=page, type_labels=TYPE_LABELS,
-        args={"module": filters.module_id, "type": filters.qtype, "tag": filters.tag,
-              "q": filters.search or None},
-    )  # fmt: skip
+        "bank/list.html",
+        course=course,
+        form=form,
+        page=page,
+        type_labels=TYPE_LABELS,
+        args={"module": filters.module_id, "type": filters.qtype, "tag": filters.tag, "q": filters.search or None},
+    )
 
 
 def _module_choices(course: Course) -> list[SelectChoice]:
     return [SelectChoice(0, _("(none: every question names its module)"))] + [
-        SelectChoice(m.id, f"{m.title} ({m.key})") for m in bank.course_modules(course)]
+        SelectChoice(m.id, f"{m.title} ({m.key})") for m in bank.course_modules(course)
+    ]
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -83,28 +88,33 @@ def import_questions(course_key: str):
         except FormatError as error:
             form.file.errors.append(str(error))
         else:
-            token = save_pending(PENDING, {
-                "actor_id": current_user.id, "course_id": course.id,
-                "filename": (upload.filename or "")[:200], "format": parsed.format,
-                "unit": parsed.unit, "notes": parsed.notes,
-                "default_module_id": form.module_id.data or None,
-                "drafts": [d.to_json() for d in parsed.drafts],
-            })  # fmt: skip
+            token = save_pending(
+                PENDING,
+                {
+                    "actor_id": current_user.id,
+                    "course_id": course.id,
+                    "filename": (upload.filename or "")[:200],
+                    "format": parsed.format,
+                    "unit": parsed.unit,
+                    "notes": parsed.notes,
+                    "default_module_id": form.module_id.data or None,
+                    "drafts": [d.to_json() for d in parsed.drafts],
+                },
+            )
             return redirect(url_for("bank.preview_import", course_key=course.key, token=token))
-    return render_template("bank/import.html", course=course, form=form,
-                           max_mb=MAX_FILE_BYTES // (1024 * 1024))
+    return render_template("bank/import.html", course=course, form=form, max_mb=MAX_FILE_BYTES // (1024 * 1024))
 
 
 def _pending(course: Course, token: str) -> dict | None:
     pending = load_pending(PENDING, token)
-    if pending is None or pending.get("actor_id") != current_user.id or (
-            pending.get("course_id") != course.id):
+    if pending is None or pending.get("actor_id") != current_user.id or (pending.get("course_id") != course.id):
         return None
     return pending
 
 
-def _render_preview(course: Course, token: str, pending: dict, form: ImportConfirmForm,
-                    blocked: list[int] | None = None):
+def _render_preview(
+    course: Course, token: str, pending: dict, form: ImportConfirmForm, blocked: list[int] | None = None
+):
     drafts = [Draft.from_json(d) for d in pending["drafts"]]
     planned = bank.plan_import(course, drafts, pending.get("default_module_id"))
     counts = {
@@ -115,10 +125,17 @@ def _render_preview(course: Course, token: str, pending: dict, form: ImportConfi
     }
     skip = set(form.skip.data or []) if blocked is not None else set()
     return render_template(
-        "bank/preview.html", course=course, token=token, pending=pending, planned=planned,
-        counts=counts, form=form, skip=skip, blocked=set(blocked or ()),
+        "bank/preview.html",
+        course=course,
+        token=token,
+        pending=pending,
+        planned=planned,
+        counts=counts,
+        form=form,
+        skip=skip,
+        blocked=set(blocked or ()),
         format_name=FORMAT_NAMES.get(pending["format"], pending["format"]),
-    )  # fmt: skip
+    )
 
 
 @bp.route("/import/<token>")
@@ -143,31 +160,46 @@ def confirm_import(course_key: str, token: str):
     form = ImportConfirmForm()
     form.skip.choices = [SelectChoice(d["number"], str(d["number"])) for d in pending["drafts"]]
     if not form.validate_on_submit():
-        flash(_("The form could not be read; please review the preview and confirm again."),
-              "error")
+        flash(_("The form could not be read; please review the preview and confirm again."), "error")
         return redirect(url_for("bank.preview_import", course_key=course.key, token=token))
     drafts = [Draft.from_json(d) for d in pending["drafts"]]
     try:
         with write_transaction():
             result = bank.apply_import(
-                current_user, course, drafts, pending.get("default_module_id"),
-                set(form.skip.data or []), filename=pending["filename"], fmt=pending["format"],
-            )  # fmt: skip
+                current_user,
+                course,
+                drafts,
+                pending.get("default_module_id"),
+                set(form.skip.data or []),
+                filename=pending["filename"],
+                fmt=pending["format"],
+            )
     except bank.ImportBlocked as blocked:
-        flash(_("%(n)d items still have problems. Fix them in the file and upload it again, "
-                "or tick them to be skipped.", n=len(blocked.numbers)), "error")
+        flash(
+            _(
+                "%(n)d items still have problems. Fix them in the file and upload it again, "
+                "or tick them to be skipped.",
+                n=len(blocked.numbers),
+            ),
+            "error",
+        )
         return _render_preview(course, token, pending, form, blocked=blocked.numbers)
     except IntegrityError:
-        flash(_("Someone else changed this question bank at the same time. Please confirm "
-                "again."), "error")
+        flash(_("Someone else changed this question bank at the same time. Please confirm again."), "error")
         return redirect(url_for("bank.preview_import", course_key=course.key, token=token))
     discard_pending(PENDING, token)
     changes = result.changes
-    flash(_("Import done: %(created)d created, %(updated)d updated (new versions), "
+    flash(
+        _(
+            "Import done: %(created)d created, %(updated)d updated (new versions), "
             "%(unchanged)d unchanged, %(skipped)d skipped.",
-            created=len(changes.created), updated=len(changes.updated),
+            created=len(changes.created),
+            updated=len(changes.updated),
             unchanged=len(changes.unchanged) + len(changes.restored),
-            skipped=len(result.skipped)), "success")
+            skipped=len(result.skipped),
+        ),
+        "success",
+    )
     return redirect(url_for("bank.list_questions", course_key=course.key))
 
 
@@ -181,11 +213,15 @@ def _modules_and_labels(course: Course) -> tuple[list[tuple[str, str]], dict[str
 
 
 def _download(body: bytes | str, mimetype: str, filename: str):
-    return body, 200, {
-        "Content-Type": mimetype,
-        "Content-Disposition": f"attachment; filename={filename}",
-        "Cache-Control": "no-store",
-    }
+    return (
+        body,
+        200,
+        {
+            "Content-Type": mimetype,
+            "Content-Disposition": f"attachment; filename={filename}",
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @bp.route("/export.xlsx")
@@ -193,8 +229,7 @@ def _download(body: bytes | str, mimetype: str, filename: str):
 def export_xlsx(course_key: str):
     course = _course(course_key)
     modules, labels = _modules_and_labels(course)
-    rows = [question_row(q, labels.get(q.module_key, q.module_key))
-            for q in bank.course_questions(course)]
+    rows = [question_row(q, labels.get(q.module_key, q.module_key)) for q in bank.course_questions(course)]
     return _download(write_xlsx(rows, modules), XLSX, f"{course.key}-questions.xlsx")
 
 
@@ -203,16 +238,16 @@ def export_xlsx(course_key: str):
 def export_gift(course_key: str):
     course = _course(course_key)
     text = write_gift(bank.course_questions(course), heading=f"{course.key}: {course.title}")
-    return _download(text.encode("utf-8"), "text/plain; charset=utf-8",
-                     f"{course.key}-questions.gift")
+    return _download(text.encode("utf-8"), "text/plain; charset=utf-8", f"{course.key}-questions.gift")
 
 
 @bp.route("/export.xml")
 @role_required(Role.ORGANIZER, Role.TRAINER)
 def export_xml(course_key: str):
     course = _course(course_key)
-    return _download(write_moodle_xml(bank.course_questions(course)),
-                     "application/xml; charset=utf-8", f"{course.key}-questions.xml")
+    return _download(
+        write_moodle_xml(bank.course_questions(course)), "application/xml; charset=utf-8", f"{course.key}-questions.xml"
+    )
 
 
 @bp.route("/template.xlsx")
@@ -220,5 +255,4 @@ def export_xml(course_key: str):
 def download_template(course_key: str):
     course = _course(course_key)
     modules, _labels = _modules_and_labels(course)
-    return _download(write_xlsx([example_row(modules)], modules), XLSX,
-                     "question-template.xlsx")
+    return _download(write_xlsx([example_row(modules)], modules), XLSX, "question-template.xlsx")

@@ -32,12 +32,14 @@ class DrawnItem:
 
 
 def _fixed_list(quiz: Quiz) -> list[Question]:
-    return list(db.session.scalars(
-        select(Question)
-        .join(QuizItem, QuizItem.question_id == Question.id)
-        .where(QuizItem.quiz_id == quiz.id, Question.is_retired.is_(False))
-        .order_by(QuizItem.position)
-    ))  # fmt: skip
+    return list(
+        db.session.scalars(
+            select(Question)
+            .join(QuizItem, QuizItem.question_id == Question.id)
+            .where(QuizItem.quiz_id == quiz.id, Question.is_retired.is_(False))
+            .order_by(QuizItem.position)
+        )
+    )
 
 
 def _drawn(quiz: Quiz, rules: QuizRules, rng: random.Random) -> list[Question]:
@@ -46,9 +48,7 @@ def _drawn(quiz: Quiz, rules: QuizRules, rng: random.Random) -> list[Question]:
     A rule asking for more than the module still has (the bank shrank after the quiz was
     written) takes what there is rather than failing the trainee's start.
     """
-    module_ids = dict(db.session.execute(
-        select(Module.key, Module.id).where(Module.course_id == quiz.course_id)
-    ).all())  # fmt: skip
+    module_ids = dict(db.session.execute(select(Module.key, Module.id).where(Module.course_id == quiz.course_id)).all())
     wanted = [module_ids[r["module"]] for r in rules.draw if r.get("module") in module_ids]
     bank: dict[int, list[Question]] = {}
     if wanted:
@@ -69,9 +69,7 @@ def _drawn(quiz: Quiz, rules: QuizRules, rng: random.Random) -> list[Question]:
     return picked
 
 
-def draw_questions(
-    quiz: Quiz, rules: QuizRules, rng: random.Random | None = None
-) -> list[DrawnItem]:
+def draw_questions(quiz: Quiz, rules: QuizRules, rng: random.Random | None = None) -> list[DrawnItem]:
     """The questions of a new attempt, in the order shown, with their options' order.
 
     :param rng: the random source (the module-level generator by default).

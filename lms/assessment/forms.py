@@ -34,6 +34,4 @@ class GradeForm(FlaskForm):
 
 
 class RegradeForm(FlaskForm):
-    version_id = SelectField(
-        _l("Answer key to grade with"), coerce=int, validators=[DataRequired()]
-    )
+    version_id = SelectField(_l("Answer key to grade with"), coerce=int, validators=[DataRequired()])

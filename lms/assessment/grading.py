@@ -49,18 +49,12 @@ def _key_versions(items: list[AttemptItem]) -> dict[int, dict]:
     ids = {item.graded_version_id or item.question_version_id for item in items}
     if not ids:
         return {}
-    rows = db.session.execute(
-        select(QuestionVersion.id, QuestionVersion.data).where(QuestionVersion.id.in_(ids))
-    )
+    rows = db.session.execute(select(QuestionVersion.id, QuestionVersion.data).where(QuestionVersion.id.in_(ids)))
     return dict(rows.all())
 
 
 def load_items(attempt: Attempt, lock: bool = False) -> list[AttemptItem]:
-    query = (
-        select(AttemptItem)
-        .where(AttemptItem.attempt_id == attempt.id)
-        .order_by(AttemptItem.position)
-    )
+    query = select(AttemptItem).where(AttemptItem.attempt_id == attempt.id).order_by(AttemptItem.position)
     if lock:
         query = query.with_for_update()
     return list(db.session.scalars(query))
@@ -129,18 +123,14 @@ def grade_item(actor: User, item: AttemptItem, score: float, note: str, now: dat
     :raises GradingError: when the item is not a short answer, the attempt is still in
         progress, or the score is outside 0..points.
     """
-    attempt = db.session.scalar(
-        select(Attempt).where(Attempt.id == item.attempt_id).with_for_update()
-    )
+    attempt = db.session.scalar(select(Attempt).where(Attempt.id == item.attempt_id).with_for_update())
     if attempt.state == AttemptState.IN_PROGRESS:
         raise GradingError(_l("This attempt is still in progress."))
     version = db.session.get(QuestionVersion, item.graded_version_id or item.question_version_id)
     if version.data["type"] != QuestionType.SHORT_ANSWER:
         raise GradingError(_l("Only short answers are graded by hand."))
     if not 0 <= score <= item.points:
-        raise GradingError(
-            _l("The score must be between 0 and %(points)s.", points=format(item.points, "g"))
-        )
+        raise GradingError(_l("The score must be between 0 and %(points)s.", points=format(item.points, "g")))
     items = load_items(attempt, lock=True)
     target = next(i for i in items if i.id == item.id)
     target.score = round(float(score), 4)
@@ -167,9 +157,7 @@ def _compatible(answered: dict, correction: dict) -> bool:
     )
 
 
-def regrade_question(
-    actor: User, question: Question, version: QuestionVersion, now: datetime
-) -> RegradeSummary:
+def regrade_question(actor: User, question: Question, version: QuestionVersion, now: datetime) -> RegradeSummary:
     """Grade every attempt item of ``question`` again on ``version``'s answer key.
 
     Finished attempts get new item scores and totals (``regraded_at`` when a graded attempt
@@ -199,10 +187,16 @@ def regrade_question(
         item.graded_version_id = None if version.id == item.question_version_id else version.id
         touched.add(item.attempt_id)
     db.session.flush()
-    attempts = db.session.scalars(
-        select(Attempt).where(Attempt.id.in_(touched), Attempt.state != AttemptState.IN_PROGRESS)
-        .order_by(Attempt.id).with_for_update()
-    ).all() if touched else []  # fmt: skip
+    attempts = (
+        db.session.scalars(
+            select(Attempt)
+            .where(Attempt.id.in_(touched), Attempt.state != AttemptState.IN_PROGRESS)
+            .order_by(Attempt.id)
+            .with_for_update()
+        ).all()
+        if touched
+        else []
+    )
     for attempt in attempts:
         items = load_items(attempt)
         score_objective_items(attempt, items)
@@ -211,7 +205,12 @@ def regrade_question(
         if settle(attempt, items, now) and was_graded:
             summary.changed += 1
     record(
-        actor, "question.regrade", question, version=version.version, attempts=summary.attempts,
-        changed=summary.changed, skipped=summary.skipped,
-    )  # fmt: skip
+        actor,
+        "question.regrade",
+        question,
+        version=version.version,
+        attempts=summary.attempts,
+        changed=summary.changed,
+        skipped=summary.skipped,
+    )
     return summary

@@ -1,4 +1,5 @@
 """The question bank and quizzes."""
+
 from __future__ import annotations
 
 import enum
@@ -121,9 +122,7 @@ class Attempt(db.Model):
     cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id"), index=True)
     number: Mapped[int] = mapped_column(default=1)
     quiz_version: Mapped[int] = mapped_column(default=1)
-    state: Mapped[AttemptState] = mapped_column(
-        str_enum(AttemptState), default=AttemptState.IN_PROGRESS, index=True
-    )
+    state: Mapped[AttemptState] = mapped_column(str_enum(AttemptState), default=AttemptState.IN_PROGRESS, index=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  #: None when untimed
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -153,9 +152,7 @@ class AttemptItem(db.Model):
     __table_args__ = (UniqueConstraint("attempt_id", "position"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    attempt_id: Mapped[int] = mapped_column(
-        ForeignKey("attempts.id", ondelete="CASCADE"), index=True
-    )
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column()
     question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"), index=True)
     question_version_id: Mapped[int] = mapped_column(ForeignKey("question_versions.id"))

@@ -61,9 +61,7 @@ def _versions(items: list[AttemptItem], graded: bool = False) -> dict[int, dict]
         ids |= {item.graded_version_id for item in items if item.graded_version_id}
     if not ids:
         return {}
-    rows = db.session.execute(
-        select(QuestionVersion.id, QuestionVersion.data).where(QuestionVersion.id.in_(ids))
-    )
+    rows = db.session.execute(select(QuestionVersion.id, QuestionVersion.data).where(QuestionVersion.id.in_(ids)))
     return dict(rows.all())
 
 
@@ -75,10 +73,7 @@ def _options(item: AttemptItem, data: dict, key: object = None) -> list[Option]:
     chosen = set(response) if isinstance(response, list) else {response}
     keys = set(key) if isinstance(key, list) else {key}
     shown = letters(len(order))
-    return [
-        Option(stored[i], shown[n], texts[i], stored[i] in chosen, stored[i] in keys)
-        for n, i in enumerate(order)
-    ]
+    return [Option(stored[i], shown[n], texts[i], stored[i] in chosen, stored[i] in keys) for n, i in enumerate(order)]
 
 
 def take_items(items: list[AttemptItem]) -> list[TakeItem]:
@@ -89,12 +84,17 @@ def take_items(items: list[AttemptItem]) -> list[TakeItem]:
         version = data[item.question_version_id]
         qtype = version["type"]
         choice = qtype in (QuestionType.SINGLE, QuestionType.MULTIPLE)
-        result.append(TakeItem(
-            id=item.id, number=n, qtype=qtype, stem=version["stem"],
-            options=_options(item, version) if choice else [],
-            text=item.response if isinstance(item.response, str) and qtype in _TEXT_TYPES else "",
-            true_false=item.response if isinstance(item.response, bool) else None,
-        ))  # fmt: skip
+        result.append(
+            TakeItem(
+                id=item.id,
+                number=n,
+                qtype=qtype,
+                stem=version["stem"],
+                options=_options(item, version) if choice else [],
+                text=item.response if isinstance(item.response, str) and qtype in _TEXT_TYPES else "",
+                true_false=item.response if isinstance(item.response, bool) else None,
+            )
+        )
     return result
 
 
@@ -127,16 +127,26 @@ def review_items(items: list[AttemptItem], gettext) -> list[ReviewItem]:
         choice = qtype in (QuestionType.SINGLE, QuestionType.MULTIPLE)
         # The shown option order maps the answered version's letters; the key's letters are
         # the same letters in a compatible correction (same type and number of options).
-        result.append(ReviewItem(
-            id=item.id, number=n, qtype=qtype, stem=answered["stem"],
-            options=_options(item, answered, graded.get("answer")) if choice else [],
-            text=item.response if isinstance(item.response, str) else "",
-            true_false=item.response if isinstance(item.response, bool) else None,
-            points=item.points, score=item.score, is_correct=item.is_correct,
-            key_text=_key_text(graded, gettext), explanation=graded.get("explanation") or "",
-            grader_note=item.grader_note or "",
-            pending=qtype == QuestionType.SHORT_ANSWER and item.score is None,
-            answered=item.response is not None, corrected=item.graded_version_id is not None,
-            question_id=item.question_id, item_id=item.id,
-        ))  # fmt: skip
+        result.append(
+            ReviewItem(
+                id=item.id,
+                number=n,
+                qtype=qtype,
+                stem=answered["stem"],
+                options=_options(item, answered, graded.get("answer")) if choice else [],
+                text=item.response if isinstance(item.response, str) else "",
+                true_false=item.response if isinstance(item.response, bool) else None,
+                points=item.points,
+                score=item.score,
+                is_correct=item.is_correct,
+                key_text=_key_text(graded, gettext),
+                explanation=graded.get("explanation") or "",
+                grader_note=item.grader_note or "",
+                pending=qtype == QuestionType.SHORT_ANSWER and item.score is None,
+                answered=item.response is not None,
+                corrected=item.graded_version_id is not None,
+                question_id=item.question_id,
+                item_id=item.id,
+            )
+        )
     return result

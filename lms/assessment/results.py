@@ -45,22 +45,24 @@ def best_results(user_id: int, course_id: int) -> dict[int, BestResult]:
         .where(Attempt.user_id == user_id, Quiz.course_id == course_id)
         .group_by(Attempt.quiz_id)
     ).all()
-    return {
-        quiz_id: BestResult(percent, bool(passed), count)
-        for quiz_id, percent, passed, count in rows
-    }
+    return {quiz_id: BestResult(percent, bool(passed), count) for quiz_id, percent, passed, count in rows}
 
 
 def passed_quiz_ids(user_id: int, course_id: int) -> set[int]:
     """The quizzes of the course the user has passed (a graded attempt at or over the mark)."""
-    return set(db.session.scalars(
-        select(Attempt.quiz_id).distinct()
-        .join(Quiz, Quiz.id == Attempt.quiz_id)
-        .where(
-            Attempt.user_id == user_id, Quiz.course_id == course_id,
-            Attempt.state == AttemptState.GRADED, Attempt.passed.is_(True),
+    return set(
+        db.session.scalars(
+            select(Attempt.quiz_id)
+            .distinct()
+            .join(Quiz, Quiz.id == Attempt.quiz_id)
+            .where(
+                Attempt.user_id == user_id,
+                Quiz.course_id == course_id,
+                Attempt.state == AttemptState.GRADED,
+                Attempt.passed.is_(True),
+            )
         )
-    ))  # fmt: skip
+    )
 
 
 def due_items(user_id: int, cohort: Cohort, now: datetime | None = None) -> list[DueItem]:
@@ -76,14 +78,15 @@ def due_items(user_id: int, cohort: Cohort, now: datetime | None = None) -> list
     now = now or utcnow()
     course = db.session.get(Course, cohort.course_id)
     quizzes = {
-        q.id: q for q in db.session.scalars(
-            select(Quiz).where(Quiz.course_id == course.id, Quiz.is_retired.is_(False))
-        )
-    }  # fmt: skip
-    attempts = db.session.scalars(
-        select(Attempt).where(Attempt.user_id == user_id, Attempt.quiz_id.in_(quizzes))
-        .order_by(Attempt.number)
-    ).all() if quizzes else []  # fmt: skip
+        q.id: q for q in db.session.scalars(select(Quiz).where(Quiz.course_id == course.id, Quiz.is_retired.is_(False)))
+    }
+    attempts = (
+        db.session.scalars(
+            select(Attempt).where(Attempt.user_id == user_id, Attempt.quiz_id.in_(quizzes)).order_by(Attempt.number)
+        ).all()
+        if quizzes
+        else []
+    )
     by_quiz: dict[int, list[Attempt]] = {}
     for attempt in attempts:
         by_quiz.setdefault(attempt.quiz_id, []).append(attempt)
@@ -93,17 +96,24 @@ def due_items(user_id: int, cohort: Cohort, now: datetime | None = None) -> list
         if attempt.state == AttemptState.IN_PROGRESS:
             if attempt.deadline_at is not None and now > attempt.deadline_at + grace():
                 continue  # closed on the next read; nothing left to do
-            items.append(DueItem(
-                kind="attempt", title=quiz.title,
-                url=url_for("assessment.take_attempt", attempt_id=attempt.id),
-                due_at=attempt.deadline_at, note=_("In progress: continue answering"),
-            ))  # fmt: skip
+            items.append(
+                DueItem(
+                    kind="attempt",
+                    title=quiz.title,
+                    url=url_for("assessment.take_attempt", attempt_id=attempt.id),
+                    due_at=attempt.deadline_at,
+                    note=_("In progress: continue answering"),
+                )
+            )
         elif attempt.regraded_at is not None:
-            items.append(DueItem(
-                kind="result", title=quiz.title,
-                url=url_for("assessment.show_result", attempt_id=attempt.id),
-                note=_("Score changed after a regrade"),
-            ))  # fmt: skip
+            items.append(
+                DueItem(
+                    kind="result",
+                    title=quiz.title,
+                    url=url_for("assessment.show_result", attempt_id=attempt.id),
+                    note=_("Score changed after a regrade"),
+                )
+            )
     for quiz in sorted(quizzes.values(), key=lambda q: q.id):
         mine = by_quiz.get(quiz.id, [])
         url = url_for("assessment.show_quiz", course_key=course.key, quiz_key=quiz.key)
@@ -119,10 +129,7 @@ def due_items(user_id: int, cohort: Cohort, now: datetime | None = None) -> list
             limit = quiz_rules(quiz, course).max_attempts
             if limit is not None and len(mine) >= limit:
                 continue
-            note = (
-                _("Open: %(n)d attempts left", n=limit - len(mine)) if limit is not None
-                else _("Open")
-            )  # fmt: skip
+            note = _("Open: %(n)d attempts left", n=limit - len(mine)) if limit is not None else _("Open")
             items.append(DueItem(kind="quiz", title=quiz.title, url=url, note=note))
     return items
 
@@ -134,17 +141,31 @@ def cohort_attempt_rows(cohort_id: int, quiz_id: int | None = None):
     """Attempts of a cohort as plain rows (with the trainee and quiz), newest first."""
     query = (
         select(
-            Attempt.id, Attempt.number, Attempt.state, Attempt.started_at, Attempt.finished_at,
-            Attempt.closed_by, Attempt.score, Attempt.max_score, Attempt.percent, Attempt.passed,
-            Attempt.regraded_at, User.id.label("user_id"), User.name, User.phone, User.email,
-            User.work_unit, Quiz.id.label("quiz_id"), Quiz.title.label("quiz_title"),
+            Attempt.id,
+            Attempt.number,
+            Attempt.state,
+            Attempt.started_at,
+            Attempt.finished_at,
+            Attempt.closed_by,
+            Attempt.score,
+            Attempt.max_score,
+            Attempt.percent,
+            Attempt.passed,
+            Attempt.regraded_at,
+            User.id.label("user_id"),
+            User.name,
+            User.phone,
+            User.email,
+            User.work_unit,
+            Quiz.id.label("quiz_id"),
+            Quiz.title.label("quiz_title"),
             Quiz.kind.label("quiz_kind"),
         )
         .join(User, User.id == Attempt.user_id)
         .join(Quiz, Quiz.id == Attempt.quiz_id)
         .where(Attempt.cohort_id == cohort_id)
         .order_by(Attempt.started_at.desc(), Attempt.id.desc())
-    )  # fmt: skip
+    )
     if quiz_id is not None:
         query = query.where(Attempt.quiz_id == quiz_id)
     return db.session.execute(query).all()
@@ -162,10 +183,18 @@ def grading_queue(user: User, limit: int = 50):
     """
     query = (
         select(
-            AttemptItem.id, AttemptItem.points, AttemptItem.response, AttemptItem.position,
-            Attempt.id.label("attempt_id"), Attempt.finished_at, Attempt.cohort_id,
-            User.name.label("trainee_name"), User.work_unit, Quiz.title.label("quiz_title"),
-            Cohort.name.label("cohort_name"), QuestionVersion.data,
+            AttemptItem.id,
+            AttemptItem.points,
+            AttemptItem.response,
+            AttemptItem.position,
+            Attempt.id.label("attempt_id"),
+            Attempt.finished_at,
+            Attempt.cohort_id,
+            User.name.label("trainee_name"),
+            User.work_unit,
+            Quiz.title.label("quiz_title"),
+            Cohort.name.label("cohort_name"),
+            QuestionVersion.data,
         )
         .join(Attempt, Attempt.id == AttemptItem.attempt_id)
         .join(User, User.id == Attempt.user_id)
@@ -173,13 +202,11 @@ def grading_queue(user: User, limit: int = 50):
         .outerjoin(Cohort, Cohort.id == Attempt.cohort_id)
         .join(QuestionVersion, QuestionVersion.id == AttemptItem.question_version_id)
         .where(Attempt.state == AttemptState.AWAITING_GRADING, AttemptItem.score.is_(None))
-    )  # fmt: skip
+    )
     if not user.has_role(Role.ORGANIZER):
         query = query.join(cohort_trainers, cohort_trainers.c.cohort_id == Attempt.cohort_id).where(
             cohort_trainers.c.user_id == user.id
         )
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = db.session.execute(
-        query.order_by(Attempt.finished_at, Attempt.id, AttemptItem.position).limit(limit)
-    ).all()
+    rows = db.session.execute(query.order_by(Attempt.finished_at, Attempt.id, AttemptItem.position).limit(limit)).all()
     return rows, total

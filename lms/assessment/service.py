@@ -88,21 +88,22 @@ def is_member(user_id: int, cohort_id: int | None) -> bool:
     if cohort_id is None:
         return True
     return db.session.scalar(
-        select(exists().where(
-            Enrolment.cohort_id == cohort_id, Enrolment.user_id == user_id,
-            Enrolment.status == EnrolmentStatus.ACTIVE,
-        ))
-    )  # fmt: skip
+        select(
+            exists().where(
+                Enrolment.cohort_id == cohort_id,
+                Enrolment.user_id == user_id,
+                Enrolment.status == EnrolmentStatus.ACTIVE,
+            )
+        )
+    )
 
 
 def is_cohort_trainer(user: User, cohort_id: int | None) -> bool:
     if cohort_id is None or not user.has_role(Role.TRAINER):
         return False
     return db.session.scalar(
-        select(exists().where(
-            cohort_trainers.c.cohort_id == cohort_id, cohort_trainers.c.user_id == user.id
-        ))
-    )  # fmt: skip
+        select(exists().where(cohort_trainers.c.cohort_id == cohort_id, cohort_trainers.c.user_id == user.id))
+    )
 
 
 def can_view_attempt(user: User, attempt: Attempt) -> bool:
@@ -144,10 +145,11 @@ def may_review(attempt: Attempt, rules: QuizRules) -> bool:
 
 
 def user_attempts(user_id: int, quiz_id: int) -> list[Attempt]:
-    return list(db.session.scalars(
-        select(Attempt).where(Attempt.quiz_id == quiz_id, Attempt.user_id == user_id)
-        .order_by(Attempt.number)
-    ))  # fmt: skip
+    return list(
+        db.session.scalars(
+            select(Attempt).where(Attempt.quiz_id == quiz_id, Attempt.user_id == user_id).order_by(Attempt.number)
+        )
+    )
 
 
 def attempts_left(rules: QuizRules, attempts: list[Attempt]) -> int | None:
@@ -194,9 +196,7 @@ def close_overdue_attempts(
     it for everything, so an abandoned attempt is graded even if nobody comes back.
     """
     closed = 0
-    for attempt_id, deadline in db.session.execute(
-        _overdue(now, quiz_id, user_id, cohort_id)
-    ).all():
+    for attempt_id, deadline in db.session.execute(_overdue(now, quiz_id, user_id, cohort_id)).all():
         if finish_attempt(attempt_id, now, BY_DEADLINE, finished_at=deadline):
             closed += 1
     return closed
@@ -221,37 +221,44 @@ def start_attempt(
         if attempt.state == AttemptState.IN_PROGRESS:
             return attempt, False
     if attempts_left(rules, attempts) == 0:
-        raise AttemptError(
-            _l("You have used all %(n)d attempts at this quiz.", n=rules.max_attempts)
-        )
+        raise AttemptError(_l("You have used all %(n)d attempts at this quiz.", n=rules.max_attempts))
     drawn = draw_questions(quiz, rules, rng)
     if not drawn:
         raise AttemptError(_l("This quiz has no questions yet."))
     number = max((a.number for a in attempts), default=0) + 1
-    deadline = (
-        now + timedelta(minutes=rules.time_limit_minutes) if rules.time_limit_minutes else None
-    )
+    deadline = now + timedelta(minutes=rules.time_limit_minutes) if rules.time_limit_minutes else None
     attempt = Attempt(
-        quiz_id=quiz.id, user_id=user.id, cohort_id=cohort.id if cohort else None, number=number,
-        quiz_version=quiz.version, state=AttemptState.IN_PROGRESS, started_at=now,
-        deadline_at=deadline, save_seq=0, max_score=sum(d.points for d in drawn),
-    )  # fmt: skip
+        quiz_id=quiz.id,
+        user_id=user.id,
+        cohort_id=cohort.id if cohort else None,
+        number=number,
+        quiz_version=quiz.version,
+        state=AttemptState.IN_PROGRESS,
+        started_at=now,
+        deadline_at=deadline,
+        save_seq=0,
+        max_score=sum(d.points for d in drawn),
+    )
     try:
         with db.session.begin_nested():
             db.session.add(attempt)
             db.session.flush()
             for position, d in enumerate(drawn):
-                db.session.add(AttemptItem(
-                    attempt_id=attempt.id, position=position, question_id=d.question_id,
-                    question_version_id=d.version_id, option_order=d.option_order, points=d.points,
-                ))  # fmt: skip
+                db.session.add(
+                    AttemptItem(
+                        attempt_id=attempt.id,
+                        position=position,
+                        question_id=d.question_id,
+                        question_version_id=d.version_id,
+                        option_order=d.option_order,
+                        points=d.points,
+                    )
+                )
             db.session.flush()
     except IntegrityError:
         # Another start won the race for this number: use its attempt.
         existing = db.session.scalar(
-            select(Attempt).where(
-                Attempt.quiz_id == quiz.id, Attempt.user_id == user.id, Attempt.number == number
-            )
+            select(Attempt).where(Attempt.quiz_id == quiz.id, Attempt.user_id == user.id, Attempt.number == number)
         )
         if existing is None:
             raise
@@ -261,10 +268,7 @@ def start_attempt(
 
 def _lock(attempt_id: int) -> Attempt:
     attempt = db.session.scalar(
-        select(Attempt)
-        .where(Attempt.id == attempt_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
+        select(Attempt).where(Attempt.id == attempt_id).with_for_update().execution_options(populate_existing=True)
     )
     if attempt is None:
         raise AttemptClosed(_l("This attempt no longer exists."))
@@ -273,23 +277,17 @@ def _lock(attempt_id: int) -> Attempt:
 
 def _version_data(items: list[AttemptItem]) -> dict[int, dict]:
     ids = {item.question_version_id for item in items}
-    rows = db.session.execute(
-        select(QuestionVersion.id, QuestionVersion.data).where(QuestionVersion.id.in_(ids))
-    )
+    rows = db.session.execute(select(QuestionVersion.id, QuestionVersion.data).where(QuestionVersion.id.in_(ids)))
     return dict(rows.all())
 
 
 def _check_open(attempt: Attempt, now: datetime) -> None:
     """Refuse changes to a finished attempt, closing it first if its time ran out."""
     if attempt.state != AttemptState.IN_PROGRESS:
-        raise AttemptClosed(
-            _l("This attempt has been submitted; answers can no longer be changed.")
-        )
+        raise AttemptClosed(_l("This attempt has been submitted; answers can no longer be changed."))
     if attempt.deadline_at is not None and now > attempt.deadline_at + grace():
         finish_attempt(attempt.id, now, BY_DEADLINE, finished_at=attempt.deadline_at)
-        raise AttemptClosed(
-            _l("Time is up. The attempt was submitted with the answers saved before the deadline.")
-        )
+        raise AttemptClosed(_l("Time is up. The attempt was submitted with the answers saved before the deadline."))
 
 
 def save_responses(attempt_id: int, seq: int, answers: dict[int, object], now: datetime) -> Attempt:
@@ -312,9 +310,7 @@ def save_responses(attempt_id: int, seq: int, answers: dict[int, object], now: d
     for item in items:
         if item.id in answers:
             version = data[item.question_version_id]
-            cleaned[item] = clean_response(
-                version["type"], len(version.get("options") or []), answers[item.id]
-            )
+            cleaned[item] = clean_response(version["type"], len(version.get("options") or []), answers[item.id])
     if seq == attempt.save_seq:
         if any(item.response != value for item, value in cleaned.items()):
             raise StaleSave(_stale_message())
@@ -345,9 +341,7 @@ def finish_attempt(
     result = db.session.execute(
         update(Attempt)
         .where(Attempt.id == attempt_id, Attempt.state == AttemptState.IN_PROGRESS)
-        .values(
-            state=AttemptState.AWAITING_GRADING, finished_at=finished_at or now, closed_by=closed_by
-        )
+        .values(state=AttemptState.AWAITING_GRADING, finished_at=finished_at or now, closed_by=closed_by)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
@@ -365,9 +359,11 @@ def finish_attempt(
 def mark_result_seen(attempt: Attempt) -> None:
     """The trainee has seen their changed result: the dashboard note goes away."""
     db.session.execute(
-        update(Attempt).where(Attempt.id == attempt.id, Attempt.regraded_at.is_not(None))
-        .values(regraded_at=None).execution_options(synchronize_session=False)
-    )  # fmt: skip
+        update(Attempt)
+        .where(Attempt.id == attempt.id, Attempt.regraded_at.is_not(None))
+        .values(regraded_at=None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def attempt_count(quiz_id: int) -> int:

@@ -136,12 +136,18 @@ def show_quiz(course_key: str, quiz_key: str):
     rules = service.rules_of(quiz)
     attempts = service.user_attempts(current_user.id, quiz.id)
     return render_template(
-        "assessment/quiz.html", course=course, quiz=quiz, rules=rules, attempts=attempts,
+        "assessment/quiz.html",
+        course=course,
+        quiz=quiz,
+        rules=rules,
+        attempts=attempts,
         cohort=service.enrolled_cohort(current_user, course.id),
         in_progress=next((a for a in attempts if a.state == AttemptState.IN_PROGRESS), None),
-        left=service.attempts_left(rules, attempts), question_count=_question_count(quiz, rules),
-        form=StartAttemptForm(), now=utcnow(),
-    )  # fmt: skip
+        left=service.attempts_left(rules, attempts),
+        question_count=_question_count(quiz, rules),
+        form=StartAttemptForm(),
+        now=utcnow(),
+    )
 
 
 @bp.route("/courses/<course_key>/quizzes/<quiz_key>/start", methods=["POST"])
@@ -183,10 +189,15 @@ def take_attempt(attempt_id: int):
     items = take_items(grading.load_items(attempt))
     form = AttemptForm(seq=attempt.save_seq + 1)
     return render_template(
-        "assessment/attempt.html", attempt=attempt, quiz=quiz, course=course, items=items,
-        form=form, remaining=service.remaining_seconds(attempt, utcnow()),
+        "assessment/attempt.html",
+        attempt=attempt,
+        quiz=quiz,
+        course=course,
+        items=items,
+        form=form,
+        remaining=service.remaining_seconds(attempt, utcnow()),
         item_ids=",".join(str(i.id) for i in items),
-    )  # fmt: skip
+    )
 
 
 @bp.route("/attempts/<int:attempt_id>/save", methods=["POST"])
@@ -288,14 +299,22 @@ def show_result(attempt_id: int):
     reveal = staff or service.may_review(attempt, rules)
     items = review_items(grading.load_items(attempt), _) if reveal else []
     return render_template(
-        "assessment/result.html", attempt=attempt, quiz=quiz, course=course, rules=rules,
-        items=items, reveal=reveal, staff=staff, was_regraded=was_regraded,
+        "assessment/result.html",
+        attempt=attempt,
+        quiz=quiz,
+        course=course,
+        rules=rules,
+        items=items,
+        reveal=reveal,
+        staff=staff,
+        was_regraded=was_regraded,
         trainee=db.session.get(User, attempt.user_id) if staff else current_user,
         cohort=db.session.get(Cohort, attempt.cohort_id) if attempt.cohort_id else None,
-        can_grade=service.can_grade(current_user, attempt), grade_form=GradeForm(),
+        can_grade=service.can_grade(current_user, attempt),
+        grade_form=GradeForm(),
         can_regrade=current_user.has_role(Role.TRAINER, Role.ORGANIZER),
         pending=sum(1 for i in items if i.pending),
-    )  # fmt: skip
+    )
 
 
 # -- trainers and organizers ----------------------------------------------------------------
@@ -323,16 +342,29 @@ def list_cohort_attempts(cohort_id: int):
     _close_overdue(cohort_id=cohort.id)
     quiz = _quiz_filter(cohort)
     return render_template(
-        "assessment/cohort_attempts.html", cohort=cohort, quiz=quiz,
+        "assessment/cohort_attempts.html",
+        cohort=cohort,
+        quiz=quiz,
         quizzes=results.course_quizzes(cohort.course_id),
         rows=results.cohort_attempt_rows(cohort.id, quiz.id if quiz else None),
-    )  # fmt: skip
+    )
 
 
 EXPORT_HEADINGS = [
-    "姓名", "手机", "邮箱", "工作单位", "测验", "第几次", "状态", "开始时间", "交卷时间",
-    "得分", "满分", "百分比", "是否通过",
-]  # fmt: skip
+    "姓名",
+    "手机",
+    "邮箱",
+    "工作单位",
+    "测验",
+    "第几次",
+    "状态",
+    "开始时间",
+    "交卷时间",
+    "得分",
+    "满分",
+    "百分比",
+    "是否通过",
+]
 
 
 @bp.route("/cohorts/<int:cohort_id>/attempts.csv")
@@ -347,13 +379,23 @@ def export_cohort_attempts(cohort_id: int):
         AttemptState.GRADED: _("Graded"),
     }
     rows = [
-        [r.name, r.phone or "", r.email or "", r.work_unit, r.quiz_title, r.number,
-         states[AttemptState(r.state)], local_datetime_text(r.started_at),
-         local_datetime_text(r.finished_at), "" if r.score is None else f"{r.score:g}",
-         f"{r.max_score:g}", "" if r.percent is None else f"{r.percent:g}",
-         "" if r.passed is None else (_("Yes") if r.passed else _("No"))]
+        [
+            r.name,
+            r.phone or "",
+            r.email or "",
+            r.work_unit,
+            r.quiz_title,
+            r.number,
+            states[AttemptState(r.state)],
+            local_datetime_text(r.started_at),
+            local_datetime_text(r.finished_at),
+            "" if r.score is None else f"{r.score:g}",
+            f"{r.max_score:g}",
+            "" if r.percent is None else f"{r.percent:g}",
+            "" if r.passed is None else (_("Yes") if r.passed else _("No")),
+        ]
         for r in results.cohort_attempt_rows(cohort.id, quiz.id if quiz else None)
-    ]  # fmt: skip
+    ]
     body = exports.to_csv(EXPORT_HEADINGS, rows)
     return (
         body,
@@ -383,23 +425,22 @@ def grade_item(item_id: int):
     form = GradeForm()
     back = safe_next_url(form.next.data) or url_for("assessment.grading_queue")
     if not form.validate_on_submit() or form.score.data > item.points:
-        flash(
-            _("Enter a score between 0 and %(points)s.", points=format(item.points, "g")), "error"
-        )
+        flash(_("Enter a score between 0 and %(points)s.", points=format(item.points, "g")), "error")
         return redirect(back)
     try:
         with write_transaction():
             graded = grading.grade_item(
-                current_user, db.session.get(AttemptItem, item_id), float(form.score.data),
-                (form.note.data or "").strip(), utcnow(),
-            )  # fmt: skip
+                current_user,
+                db.session.get(AttemptItem, item_id),
+                float(form.score.data),
+                (form.note.data or "").strip(),
+                utcnow(),
+            )
             done = graded.state == AttemptState.GRADED
     except grading.GradingError as error:
         flash(str(error), "error")
         return redirect(back)
-    flash(
-        _("Grade saved. The attempt is now fully graded.") if done else _("Grade saved."), "success"
-    )
+    flash(_("Grade saved. The attempt is now fully graded.") if done else _("Grade saved."), "success")
     return redirect(back)
 
 
@@ -409,14 +450,14 @@ def regrade_question(question_id: int):
     """After correcting a key: grade every attempt of the question again on a chosen version."""
     question = db.get_or_404(Question, question_id)
     versions = db.session.scalars(
-        select(QuestionVersion).where(QuestionVersion.question_id == question.id)
+        select(QuestionVersion)
+        .where(QuestionVersion.question_id == question.id)
         .order_by(QuestionVersion.version.desc())
-    ).all()  # fmt: skip
+    ).all()
     form = RegradeForm()
     current = " · " + _("current")
     form.version_id.choices = [
-        (v.id, _("Version %(n)d", n=v.version) + (current if v.version == question.version else ""))
-        for v in versions
+        (v.id, _("Version %(n)d", n=v.version) + (current if v.version == question.version else "")) for v in versions
     ]
     if request.method == "GET" and versions:
         form.version_id.data = versions[0].id
@@ -432,24 +473,36 @@ def regrade_question(question_id: int):
         except grading.GradingError as error:
             flash(str(error), "error")
         else:
-            flash(_(
-                "Regraded %(attempts)d attempts; %(changed)d results changed.",
-                attempts=summary.attempts, changed=summary.changed,
-            ), "success")  # fmt: skip
+            flash(
+                _(
+                    "Regraded %(attempts)d attempts; %(changed)d results changed.",
+                    attempts=summary.attempts,
+                    changed=summary.changed,
+                ),
+                "success",
+            )
             if summary.skipped:
-                flash(_(
-                    "%(n)d answers were given on a version with other options and were not regraded.",
-                    n=summary.skipped,
-                ), "info")  # fmt: skip
+                flash(
+                    _(
+                        "%(n)d answers were given on a version with other options and were not regraded.",
+                        n=summary.skipped,
+                    ),
+                    "info",
+                )
         return redirect(url_for("assessment.regrade_question", question_id=question_id))
-    counts = dict(db.session.execute(
-        select(Attempt.state, func.count(func.distinct(Attempt.id)))
-        .join(AttemptItem, AttemptItem.attempt_id == Attempt.id)
-        .where(AttemptItem.question_id == question.id)
-        .group_by(Attempt.state)
-    ).all())  # fmt: skip
+    counts = dict(
+        db.session.execute(
+            select(Attempt.state, func.count(func.distinct(Attempt.id)))
+            .join(AttemptItem, AttemptItem.attempt_id == Attempt.id)
+            .where(AttemptItem.question_id == question.id)
+            .group_by(Attempt.state)
+        ).all()
+    )
     return render_template(
-        "assessment/regrade.html", question=question, versions=versions, form=form,
+        "assessment/regrade.html",
+        question=question,
+        versions=versions,
+        form=form,
         counts={AttemptState(k): v for k, v in counts.items()},
         course=db.session.get(Course, question.course_id),
-    )  # fmt: skip
+    )

@@ -1,4 +1,5 @@
 """Audit log entries."""
+
 from __future__ import annotations
 
 from datetime import datetime

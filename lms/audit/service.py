@@ -1,4 +1,5 @@
 """Recording organizers' actions."""
+
 from __future__ import annotations
 
 from lms.auth.models import User

@@ -1,4 +1,5 @@
 """The audit log page for organizers."""
+
 from __future__ import annotations
 
 from flask import Blueprint, render_template

@@ -1,4 +1,5 @@
 """Forms for organizers' user management."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l

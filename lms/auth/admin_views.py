@@ -1,11 +1,11 @@
 """Organizers' user management: search, roles, activation, password resets, bulk import."""
+
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
-
 
 from lms.db import write_transaction
 from lms.extensions import db
@@ -29,9 +29,7 @@ def _get_user(user_id: int) -> User:
 def list_users():
     form = UserSearchForm(request.args)
     role = Role(form.role.data) if form.role.data in {r.value for r in Role} else None
-    page = db.paginate(
-        service.search_users(form.q.data or "", role), per_page=50, error_out=False
-    )
+    page = db.paginate(service.search_users(form.q.data or "", role), per_page=50, error_out=False)
     return render_template("users/list.html", form=form, page=page)
 
 
@@ -89,9 +87,7 @@ def _cohort_choices():
     from lms.cohorts.service import visible_cohorts
 
     cohorts = db.session.scalars(visible_cohorts(current_user)).all()
-    return [SelectChoice(0, _("(none)"))] + [
-        SelectChoice(c.id, f"{c.name} · {c.course.title}") for c in cohorts
-    ]
+    return [SelectChoice(0, _("(none)"))] + [SelectChoice(c.id, f"{c.name} · {c.course.title}") for c in cohorts]
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -110,9 +106,13 @@ def import_users():
         else:
             token = save_pending(
                 "user-import",
-                {"actor_id": current_user.id, "cohort_id": form.cohort_id.data or None,
-                 "filename": upload.filename, "rows": importing.rows_to_json(rows)},
-            )  # fmt: skip
+                {
+                    "actor_id": current_user.id,
+                    "cohort_id": form.cohort_id.data or None,
+                    "filename": upload.filename,
+                    "rows": importing.rows_to_json(rows),
+                },
+            )
             return redirect(url_for("users.preview_import", token=token))
     return render_template("users/import.html", form=form)
 
@@ -133,10 +133,14 @@ def preview_import(token: str):
         discard_pending("user-import", token)
         return render_template("users/import_done.html", result=result, cohort=cohort)
     return render_template(
-        "users/import_preview.html", rows=rows, pending=pending, form=form,
-        new=sum(r.is_new for r in rows), matched=sum(r.existing_user_id is not None and not r.problems for r in rows),
+        "users/import_preview.html",
+        rows=rows,
+        pending=pending,
+        form=form,
+        new=sum(r.is_new for r in rows),
+        matched=sum(r.existing_user_id is not None and not r.problems for r in rows),
         with_problems=sum(bool(r.problems) for r in rows),
-    )  # fmt: skip
+    )
 
 
 def _enrol_imported(cohort_id, result):
@@ -154,9 +158,11 @@ def _enrol_imported(cohort_id, result):
 @bp.route("/import/template.csv")
 @role_required(Role.ORGANIZER)
 def import_template():
-    return importing.template_csv(), 200, {
-        "Content-Type": "text/csv; charset=utf-8",
-        "Content-Disposition": "attachment; filename=trainees-template.csv",
-    }
-
-
+    return (
+        importing.template_csv(),
+        200,
+        {
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": "attachment; filename=trainees-template.csv",
+        },
+    )

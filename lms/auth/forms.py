@@ -1,4 +1,5 @@
 """Forms for registration, login, profiles and passwords."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -90,9 +91,7 @@ class ProfileForm(ProfileFieldsMixin, FlaskForm):
 
 
 class LoginForm(FlaskForm):
-    identifier = StringField(
-        _l("Mobile number or e-mail"), validators=[DataRequired(), Length(max=254)]
-    )
+    identifier = StringField(_l("Mobile number or e-mail"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=128)])
     remember = BooleanField(_l("Keep me signed in on this device"))
     next = HiddenField()

@@ -5,6 +5,7 @@ The preview is a plain list of :class:`ImportRow`; nothing touches the database 
 phone or e-mail already belongs to an account are matched, not duplicated, so importing the
 same file twice creates nobody the second time.
 """
+
 from __future__ import annotations
 
 import csv
@@ -25,20 +26,46 @@ from .validators import normalize_email, normalize_phone
 
 #: accepted column headings (Chinese or English) -> profile field
 HEADINGS = {
-    "姓名": "name", "name": "name",
-    "手机": "phone", "手机号": "phone", "手机号码": "phone", "phone": "phone", "mobile": "phone",
-    "邮箱": "email", "电子邮箱": "email", "email": "email", "e-mail": "email",
-    "省": "province", "省份": "province", "province": "province",
-    "市": "city", "城市": "city", "city": "city",
-    "县": "county", "区县": "county", "县区": "county", "county": "county",
-    "工作单位": "work_unit", "单位": "work_unit", "work unit": "work_unit", "work_unit": "work_unit",
-    "职务": "position", "position": "position",
-}  # fmt: skip
+    "姓名": "name",
+    "name": "name",
+    "手机": "phone",
+    "手机号": "phone",
+    "手机号码": "phone",
+    "phone": "phone",
+    "mobile": "phone",
+    "邮箱": "email",
+    "电子邮箱": "email",
+    "email": "email",
+    "e-mail": "email",
+    "省": "province",
+    "省份": "province",
+    "province": "province",
+    "市": "city",
+    "城市": "city",
+    "city": "city",
+    "县": "county",
+    "区县": "county",
+    "县区": "county",
+    "county": "county",
+    "工作单位": "work_unit",
+    "单位": "work_unit",
+    "work unit": "work_unit",
+    "work_unit": "work_unit",
+    "职务": "position",
+    "position": "position",
+}
 TEMPLATE_HEADINGS = ["姓名", "手机", "邮箱", "省", "市", "县", "工作单位", "职务"]
 MAX_ROWS = 5000
 MAX_LENGTHS = {"name": 64, "province": 32, "city": 32, "county": 32, "work_unit": 128, "position": 64}
 #: the column headings shown in messages about a field
-FIELD_HEADINGS = {"name": "姓名", "province": "省", "city": "市", "county": "县", "work_unit": "工作单位", "position": "职务"}
+FIELD_HEADINGS = {
+    "name": "姓名",
+    "province": "省",
+    "city": "市",
+    "county": "县",
+    "work_unit": "工作单位",
+    "position": "职务",
+}
 
 
 class ImportFileError(ValueError):
@@ -67,8 +94,7 @@ def read_table(filename: str, data: bytes) -> list[list[str]]:
         try:
             sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).active
             return [
-                ["" if cell is None else str(cell).strip() for cell in row]
-                for row in sheet.iter_rows(values_only=True)
+                ["" if cell is None else str(cell).strip() for cell in row] for row in sheet.iter_rows(values_only=True)
             ]
         except Exception as error:  # openpyxl raises many kinds for a damaged file
             raise ImportFileError(_l("The XLSX file could not be read.")) from error
@@ -101,7 +127,7 @@ def parse_rows(table: list[list[str]]) -> list[ImportRow]:
 
     rows = []
     for number, cells in enumerate(table[1:], start=2):
-        values = {f: "" for f in ("name", "phone", "email", *MAX_LENGTHS)}
+        values = dict.fromkeys(("name", "phone", "email", *MAX_LENGTHS), "")
         for column, cell in zip(columns, cells, strict=False):
             if column:
                 values[column] = cell
@@ -129,7 +155,9 @@ def _check_row(number: int, values: dict) -> ImportRow:
         row.problems.append(str(_l("Give a mobile number or an e-mail address.")))
     for name, limit in MAX_LENGTHS.items():
         if len(values[name]) > limit:
-            row.problems.append(str(_l("%(field)s is longer than %(n)d characters.", field=FIELD_HEADINGS[name], n=limit)))
+            row.problems.append(
+                str(_l("%(field)s is longer than %(n)d characters.", field=FIELD_HEADINGS[name], n=limit))
+            )
     return row
 
 
@@ -141,9 +169,7 @@ def _mark_duplicates_in_file(rows: list[ImportRow]) -> None:
             if not value:
                 continue
             if value in seen:
-                row.problems.append(
-                    str(_l("Duplicate of row %(line)d (%(v)s).", line=seen[value], v=value))
-                )
+                row.problems.append(str(_l("Duplicate of row %(line)d (%(v)s).", line=seen[value], v=value)))
             else:
                 seen[value] = row.line
 
@@ -154,9 +180,7 @@ def _match_existing_accounts(rows: list[ImportRow]) -> None:
     if not phones and not emails:
         return
     found = db.session.execute(
-        select(User.id, User.phone, User.email).where(
-            or_(User.phone.in_(phones), User.email.in_(emails))
-        )
+        select(User.id, User.phone, User.email).where(or_(User.phone.in_(phones), User.email.in_(emails)))
     ).all()
     by_phone = {p: i for i, p, _ in found if p}
     by_email = {e: i for i, _, e in found if e}

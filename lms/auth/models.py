@@ -1,4 +1,5 @@
 """User accounts and their roles."""
+
 from __future__ import annotations
 
 import enum

@@ -2,6 +2,7 @@
 
 Functions take plain data and an explicit acting user, add and flush, and never commit.
 """
+
 from __future__ import annotations
 
 import secrets

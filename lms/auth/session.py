@@ -1,4 +1,5 @@
 """Flask-Login wiring: loading the user from the session id "user_id:session_token"."""
+
 from __future__ import annotations
 
 from flask import Flask, flash, redirect, request, url_for

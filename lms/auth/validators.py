@@ -1,4 +1,5 @@
 """Normalising and checking phone numbers and e-mail addresses."""
+
 from __future__ import annotations
 
 import re
@@ -20,7 +21,7 @@ def normalize_phone(raw: str | None) -> str | None:
     value = _PHONE_SEPARATORS.sub("", raw.translate(_FULLWIDTH_DIGITS))
     for prefix in ("+86", "0086", "86"):
         if value.startswith(prefix) and len(value) == len(prefix) + 11:
-            value = value[len(prefix):]
+            value = value[len(prefix) :]
             break
     return value if _MAINLAND_MOBILE.match(value) else None
 

@@ -1,4 +1,5 @@
 """Registration, login, logout, the profile page and the language switch."""
+
 from __future__ import annotations
 
 import hashlib
@@ -17,7 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from lms.db import write_transaction
-from lms.extensions import db, limiter
+from lms.extensions import limiter
 from lms.security import safe_next_url
 
 from . import service
@@ -59,9 +60,7 @@ def _start_session(user, remember: bool = False) -> None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config["LOGIN_LIMITS_PER_ADDRESS"], methods=["POST"], scope="login-ip"
-)
+@limiter.limit(lambda: current_app.config["LOGIN_LIMITS_PER_ADDRESS"], methods=["POST"], scope="login-ip")
 @limiter.limit(
     lambda: current_app.config["LOGIN_LIMITS_PER_ACCOUNT"],
     methods=["POST"],
@@ -137,9 +136,7 @@ def change_password():
     if form.validate_on_submit():
         try:
             with write_transaction():
-                service.change_password(
-                    current_user, form.current_password.data, form.password.data
-                )
+                service.change_password(current_user, form.current_password.data, form.password.data)
         except AccountError as error:
             form.current_password.errors.append(str(error))
         else:
@@ -158,4 +155,3 @@ def set_language():
             with write_transaction():
                 current_user.locale = form.lang.data
     return redirect(safe_next_url(form.next.data) or url_for("learning.home"))
-

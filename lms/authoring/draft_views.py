@@ -5,6 +5,7 @@ the draft), a new item (its first save creates the draft), and a draft of either
 loses a race re-displays the author's text next to the other author's, with a button that
 saves over it (the form then carries the other's revision).
 """
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -62,7 +63,8 @@ def _data(form, kind: DraftKind) -> DraftData:
     return DraftData(
         title=(form.title.data or "").strip(),
         body_markdown=(form.body_markdown.data or "") if kind == DraftKind.LESSON else "",
-        details=form.details(), key=(form.key.data or "").strip(),
+        details=form.details(),
+        key=(form.key.data or "").strip(),
     )
 
 
@@ -80,8 +82,13 @@ class Editor:
     """One lesson or module editor page: what it edits and how it saves."""
 
     def __init__(
-        self, course: Course, kind: DraftKind, *, draft: ContentDraft | None = None,
-        target: Lesson | Module | None = None, module: Module | None = None,
+        self,
+        course: Course,
+        kind: DraftKind,
+        *,
+        draft: ContentDraft | None = None,
+        target: Lesson | Module | None = None,
+        module: Module | None = None,
         parent: ContentDraft | None = None,
     ):
         self.course, self.kind, self.draft = course, kind, draft
@@ -90,8 +97,9 @@ class Editor:
             model = Lesson if kind == DraftKind.LESSON else Module
             self.target = db.session.get(model, draft.target_id)
         if kind == DraftKind.LESSON and self.module is None:
-            module_id = self.target.module_id if self.target is not None else (
-                draft.module_id if draft is not None else None)
+            module_id = (
+                self.target.module_id if self.target is not None else (draft.module_id if draft is not None else None)
+            )
             self.module = db.session.get(Module, module_id) if module_id else None
         if draft is not None and draft.parent_draft_id and parent is None:
             self.parent = db.session.get(ContentDraft, draft.parent_draft_id)
@@ -113,8 +121,7 @@ class Editor:
     def choices(self) -> None:
         form = self.form
         actions = open_actions(self.course)
-        form.improvement_action.choices = choices(
-            [("", "—")] + [(str(i), label) for i, label in actions])
+        form.improvement_action.choices = choices([("", "—")] + [(str(i), label) for i, label in actions])
         self.has_actions = bool(actions)
         if self.kind == DraftKind.LESSON:
             form.module.choices = choices(_module_choices(self.course))
@@ -142,24 +149,35 @@ class Editor:
         published_diff = None
         if draft is not None and self.target is not None:
             published_diff = history.diff_lines(
-                _text(self.kind, self.target.title, getattr(self.target, "body_markdown", ""),
-                      _published_details(self.kind, self.target)),
+                _text(
+                    self.kind,
+                    self.target.title,
+                    getattr(self.target, "body_markdown", ""),
+                    _published_details(self.kind, self.target),
+                ),
                 _text(self.kind, draft.title, draft.body_markdown, draft.details),
             )
         preview = self.preview
         if preview is None and self.kind == DraftKind.LESSON and draft is not None:
             preview = drafts.preview_draft(draft)
-        template = "authoring/lesson_form.html" if self.kind == DraftKind.LESSON else (
-            "authoring/module_form.html")
+        template = "authoring/lesson_form.html" if self.kind == DraftKind.LESSON else ("authoring/module_form.html")
         return render_template(
-            template, course=self.course, editor=self, form=self.form, draft=draft,
-            target=self.target, module=self.module, parent=self.parent, preview=preview,
+            template,
+            course=self.course,
+            editor=self,
+            form=self.form,
+            draft=draft,
+            target=self.target,
+            module=self.module,
+            parent=self.parent,
+            preview=preview,
             problems=drafts.draft_problems(draft) if draft is not None else [],
-            conflict=self.conflict, published_diff=published_diff,
-            upload_form=ImageUploadForm(next=request.path), confirm=ConfirmForm(),
+            conflict=self.conflict,
+            published_diff=published_diff,
+            upload_form=ImageUploadForm(next=request.path),
+            confirm=ConfirmForm(),
             updated_by=_user_name(draft.updated_by_id) if draft is not None else "",
-            stale=(draft is not None and self.target is not None
-                   and self.target.version != draft.base_version),
+            stale=(draft is not None and self.target is not None and self.target.version != draft.base_version),
         ), status
 
     def show_conflict(self, error: DraftConflict):
@@ -175,8 +193,10 @@ class Editor:
             form.revision.data = str(current.revision)
             self.form_action = url_for("authoring.edit_draft", draft_id=current.id)
             self.conflict = {
-                "gone": False, "by": _user_name(current.updated_by_id),
-                "at": current.updated_at, "other": current,
+                "gone": False,
+                "by": _user_name(current.updated_by_id),
+                "at": current.updated_at,
+                "other": current,
                 "diff": history.diff_lines(theirs, mine),
             }
         else:
@@ -185,8 +205,7 @@ class Editor:
             if self.target is not None:
                 db.session.refresh(self.target)
                 form.base_version.data = str(self.target.version)
-                endpoint = "authoring.edit_lesson" if self.kind == DraftKind.LESSON else (
-                    "authoring.edit_module")
+                endpoint = "authoring.edit_lesson" if self.kind == DraftKind.LESSON else ("authoring.edit_module")
                 self.form_action = url_for(endpoint, **{f"{self.kind}_id": self.target.id})
             elif self.kind == DraftKind.LESSON:
                 self.form_action = url_for("authoring.new_lesson", key=self.course.key)
@@ -225,8 +244,9 @@ class Editor:
                     flash(problem, "error")
             return None
         if action in ("publish", "publish_anyway"):
-            return publish(self.course, self.kind, draft_id, revision,
-                           force=action == "publish_anyway", action_id=_action_id(form))
+            return publish(
+                self.course, self.kind, draft_id, revision, force=action == "publish_anyway", action_id=_action_id(form)
+            )
         flash(_("Draft saved. Trainees see the published version until you publish."), "success")
         return redirect(url_for("authoring.edit_draft", draft_id=draft_id))
 
@@ -234,8 +254,7 @@ class Editor:
         """Render the text as typed (not as saved) for the preview pane."""
         if self.kind == DraftKind.LESSON:
             known = drafts.known_images(self.target) if isinstance(self.target, Lesson) else {}
-            self.preview = render_lesson(self.course.key, data.body_markdown, known,
-                                         data.details.get("kind"))
+            self.preview = render_lesson(self.course.key, data.body_markdown, known, data.details.get("kind"))
 
     def _save(self, data: DraftData) -> ContentDraft:
         form = self.form
@@ -248,31 +267,36 @@ class Editor:
         if self.kind == DraftKind.LESSON and self.draft is None:
             module, parent = _chosen_module(self.course, form.module.data)
             if module is None and parent is None:
-                raise DraftProblems([_("Choose the module the lesson belongs to.")],
-                                    field="module")
-        return drafts.start_new_draft(current_user, self.course, self.kind, data, module=module,
-                                      parent=parent)
+                raise DraftProblems([_("Choose the module the lesson belongs to.")], field="module")
+        return drafts.start_new_draft(current_user, self.course, self.kind, data, module=module, parent=parent)
 
 
 def _published_details(kind: DraftKind, item) -> dict:
     if kind == DraftKind.LESSON:
         return {"kind": str(item.kind), "minutes": item.minutes}
-    return {"summary": item.summary, "objectives": list(item.objectives or []),
-            "credit_hours": item.credit_hours, "prerequisites": list(item.prerequisites or [])}
+    return {
+        "summary": item.summary,
+        "objectives": list(item.objectives or []),
+        "credit_hours": item.credit_hours,
+        "prerequisites": list(item.prerequisites or []),
+    }
 
 
 def _module_choices(course: Course) -> list[tuple[str, str]]:
     """Published modules ("m<id>") and new modules still in draft ("d<id>")."""
     modules = db.session.execute(
-        select(Module.id, Module.title).where(Module.course_id == course.id,
-                                              Module.is_retired.is_(False))
+        select(Module.id, Module.title)
+        .where(Module.course_id == course.id, Module.is_retired.is_(False))
         .order_by(Module.position, Module.id)
     ).all()
     new = db.session.execute(
-        select(ContentDraft.id, ContentDraft.title).where(
-            ContentDraft.course_id == course.id, ContentDraft.target_kind == DraftKind.MODULE,
+        select(ContentDraft.id, ContentDraft.title)
+        .where(
+            ContentDraft.course_id == course.id,
+            ContentDraft.target_kind == DraftKind.MODULE,
             ContentDraft.target_id.is_(None),
-        ).order_by(ContentDraft.id)
+        )
+        .order_by(ContentDraft.id)
     ).all()
     return [(f"m{m.id}", m.title) for m in modules] + [
         (f"d{d.id}", _("%(title)s (new module, draft)", title=d.title)) for d in new
@@ -289,8 +313,12 @@ def _chosen_module(course: Course, value: str | None):
                 return module, None
         else:
             parent = db.session.get(ContentDraft, int(value[1:]))
-            if (parent is not None and parent.course_id == course.id and parent.is_new
-                    and parent.target_kind == DraftKind.MODULE):
+            if (
+                parent is not None
+                and parent.course_id == course.id
+                and parent.is_new
+                and parent.target_kind == DraftKind.MODULE
+            ):
                 return None, parent
     return None, None
 
@@ -298,21 +326,26 @@ def _chosen_module(course: Course, value: str | None):
 def _prerequisite_choices(course: Course, module: Module | None) -> list[tuple[str, str]]:
     """Earlier modules (all of them for a new module), and the pre-test if there is one."""
     modules = db.session.scalars(
-        select(Module).where(Module.course_id == course.id, Module.is_retired.is_(False))
+        select(Module)
+        .where(Module.course_id == course.id, Module.is_retired.is_(False))
         .order_by(Module.position, Module.id)
     ).all()
     if module is not None:
         modules = [m for m in modules if (m.position, m.id) < (module.position, module.id)]
     result = []
-    if db.session.scalar(select(Quiz.id).where(
-        Quiz.course_id == course.id, Quiz.kind == QuizKind.PRE_TEST, Quiz.is_retired.is_(False)
-    )) is not None:
+    if (
+        db.session.scalar(
+            select(Quiz.id).where(
+                Quiz.course_id == course.id, Quiz.kind == QuizKind.PRE_TEST, Quiz.is_retired.is_(False)
+            )
+        )
+        is not None
+    ):
         result.append((PRE_TEST, _("The pre-test")))
     return result + [(m.key, m.title) for m in modules]
 
 
-def publish(course: Course, kind: DraftKind, draft_id: int, revision: int, force: bool,
-            action_id: int | None):
+def publish(course: Course, kind: DraftKind, draft_id: int, revision: int, force: bool, action_id: int | None):
     """Publish a saved draft and go back to the outline (or to the draft, if refused)."""
     draft_url = url_for("authoring.edit_draft", draft_id=draft_id)
     try:
@@ -330,8 +363,7 @@ def publish(course: Course, kind: DraftKind, draft_id: int, revision: int, force
     if result.version is None:
         flash(_("Nothing had changed: the published version stays as it was."), "info")
     else:
-        flash(_("Published: trainees now see version %(v)d.", v=result.version.version),
-              "success")
+        flash(_("Published: trainees now see version %(v)d.", v=result.version.version), "success")
     return redirect(outline_url(course, f"{kind}-{result.item.id}"))
 
 
@@ -348,8 +380,7 @@ def edit_lesson(lesson_id: int):
     editor = Editor(course, DraftKind.LESSON, target=lesson)
     editor.choices()
     if request.method == "GET":
-        editor.fill_from(lesson, _published_details(DraftKind.LESSON, lesson),
-                         lesson.body_markdown)
+        editor.fill_from(lesson, _published_details(DraftKind.LESSON, lesson), lesson.body_markdown)
         editor.form.base_version.data = str(lesson.version)
     return editor.handle() or editor.render()
 
@@ -454,9 +485,15 @@ def preview_draft(draft_id: int):
     module_id = draft.module_id
     if draft.target_id is not None:
         module_id = db.session.scalar(select(Lesson.module_id).where(Lesson.id == draft.target_id))
-    module_name = module_title(module_id) if module_id else (
-        db.session.get(ContentDraft, draft.parent_draft_id).title if draft.parent_draft_id else "")
+    module_name = (
+        module_title(module_id)
+        if module_id
+        else (db.session.get(ContentDraft, draft.parent_draft_id).title if draft.parent_draft_id else "")
+    )
     return render_template(
-        "authoring/lesson_preview.html", course=course, draft=draft, module_name=module_name,
+        "authoring/lesson_preview.html",
+        course=course,
+        draft=draft,
+        module_name=module_name,
         preview=drafts.preview_draft(draft),
     )

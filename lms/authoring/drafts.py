@@ -6,6 +6,7 @@ written and :class:`DraftConflict` carries their draft, so the page can show bot
 Publishing writes the published row exactly as the course loader would (same content hash,
 same rendering), with a new version row whose ``source`` is ``editor``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -64,11 +65,14 @@ class StalePublished(AuthoringError):
     """The published item has a newer version than the one the draft started from."""
 
     def __init__(self, published: int, base: int):
-        super().__init__(_(
-            "The published version changed after this draft was started (version %(base)d, "
-            "now %(now)d). Compare them in the history, then publish anyway if you are sure.",
-            base=base, now=published,
-        ))
+        super().__init__(
+            _(
+                "The published version changed after this draft was started (version %(base)d, "
+                "now %(now)d). Compare them in the history, then publish anyway if you are sure.",
+                base=base,
+                now=published,
+            )
+        )
         self.published, self.base = published, base
 
 
@@ -91,17 +95,14 @@ class PublishResult:
 
 def find_draft(kind: DraftKind, target_id: int) -> ContentDraft | None:
     return db.session.scalar(
-        select(ContentDraft).where(
-            ContentDraft.target_kind == kind, ContentDraft.target_id == target_id
-        )
+        select(ContentDraft).where(ContentDraft.target_kind == kind, ContentDraft.target_id == target_id)
     )
 
 
 def fresh_draft(draft_id: int) -> ContentDraft | None:
     """The draft as the database holds it now (not as this session remembers it)."""
     return db.session.scalar(
-        select(ContentDraft).where(ContentDraft.id == draft_id)
-        .execution_options(populate_existing=True)
+        select(ContentDraft).where(ContentDraft.id == draft_id).execution_options(populate_existing=True)
     )
 
 
@@ -113,24 +114,28 @@ def _details(kind: DraftKind, details: dict) -> dict:
 def _check_new_key(course: Course, kind: DraftKind, key: str, exclude: int | None = None):
     """A new item's key: well formed, and not used by an item or another new draft."""
     if not KEY_PATTERN.match(key or ""):
-        raise DraftProblems([_(
-            "Use lower-case letters, digits and hyphens, starting with a letter "
-            "(at most 64 characters)."
-        )], field="key")
-    model = Lesson if kind == DraftKind.LESSON else Module
-    taken = db.session.scalar(
-        select(model.id).where(model.course_id == course.id, model.key == key)
-    ) is not None or db.session.scalar(
-        select(ContentDraft.id).where(
-            ContentDraft.course_id == course.id, ContentDraft.target_kind == kind,
-            ContentDraft.target_id.is_(None), ContentDraft.key == key,
-            ContentDraft.id != (exclude or 0),
+        raise DraftProblems(
+            [_("Use lower-case letters, digits and hyphens, starting with a letter (at most 64 characters).")],
+            field="key",
         )
-    ) is not None
+    model = Lesson if kind == DraftKind.LESSON else Module
+    taken = (
+        db.session.scalar(select(model.id).where(model.course_id == course.id, model.key == key)) is not None
+        or db.session.scalar(
+            select(ContentDraft.id).where(
+                ContentDraft.course_id == course.id,
+                ContentDraft.target_kind == kind,
+                ContentDraft.target_id.is_(None),
+                ContentDraft.key == key,
+                ContentDraft.id != (exclude or 0),
+            )
+        )
+        is not None
+    )
     if taken:
         raise DraftProblems(
-            [_("The key “%(key)s” is already used in this course (perhaps by a retired item).",
-               key=key)], field="key",
+            [_("The key “%(key)s” is already used in this course (perhaps by a retired item).", key=key)],
+            field="key",
         )
 
 
@@ -146,7 +151,10 @@ def _add(draft: ContentDraft) -> ContentDraft:
 
 
 def start_draft(
-    actor: User, target: Lesson | Module, data: DraftData, base_version: int,
+    actor: User,
+    target: Lesson | Module,
+    data: DraftData,
+    base_version: int,
 ) -> ContentDraft:
     """Start a draft of a published lesson or module with the author's first save.
 
@@ -158,17 +166,28 @@ def start_draft(
     if existing is not None:
         raise DraftConflict(existing)
     draft = ContentDraft(
-        course_id=target.course_id, target_kind=kind, target_id=target.id, key=target.key,
-        title=data.title, body_markdown=normalize_body(data.body_markdown),
-        details=_details(kind, data.details), base_version=base_version, revision=1,
-        created_by_id=actor.id, updated_by_id=actor.id,
+        course_id=target.course_id,
+        target_kind=kind,
+        target_id=target.id,
+        key=target.key,
+        title=data.title,
+        body_markdown=normalize_body(data.body_markdown),
+        details=_details(kind, data.details),
+        base_version=base_version,
+        revision=1,
+        created_by_id=actor.id,
+        updated_by_id=actor.id,
     )
     return _add(draft)
 
 
 def start_new_draft(
-    actor: User, course: Course, kind: DraftKind, data: DraftData,
-    module: Module | None = None, parent: ContentDraft | None = None,
+    actor: User,
+    course: Course,
+    kind: DraftKind,
+    data: DraftData,
+    module: Module | None = None,
+    parent: ContentDraft | None = None,
 ) -> ContentDraft:
     """Start a new module, or a new lesson in a published module or in a new module's draft.
 
@@ -176,12 +195,19 @@ def start_new_draft(
     """
     _check_new_key(course, kind, data.key)
     draft = ContentDraft(
-        course_id=course.id, target_kind=kind, target_id=None, key=data.key,
+        course_id=course.id,
+        target_kind=kind,
+        target_id=None,
+        key=data.key,
         module_id=module.id if module is not None else None,
         parent_draft_id=parent.id if parent is not None else None,
-        title=data.title, body_markdown=normalize_body(data.body_markdown),
-        details=_details(kind, data.details), base_version=0, revision=1,
-        created_by_id=actor.id, updated_by_id=actor.id,
+        title=data.title,
+        body_markdown=normalize_body(data.body_markdown),
+        details=_details(kind, data.details),
+        base_version=0,
+        revision=1,
+        created_by_id=actor.id,
+        updated_by_id=actor.id,
     )
     return _add(draft)
 
@@ -203,9 +229,13 @@ def save_draft(actor: User, draft_id: int, revision: int, data: DraftData) -> Co
         update(ContentDraft)
         .where(ContentDraft.id == draft_id, ContentDraft.revision == revision)
         .values(
-            key=key, title=data.title, body_markdown=normalize_body(data.body_markdown),
+            key=key,
+            title=data.title,
+            body_markdown=normalize_body(data.body_markdown),
             details=_details(draft.target_kind, data.details),
-            revision=ContentDraft.revision + 1, updated_by_id=actor.id, updated_at=utcnow(),
+            revision=ContentDraft.revision + 1,
+            updated_by_id=actor.id,
+            updated_at=utcnow(),
         )
         .execution_options(synchronize_session=False)
     )
@@ -217,7 +247,9 @@ def save_draft(actor: User, draft_id: int, revision: int, data: DraftData) -> Co
 
 def _locked(draft_id: int, revision: int) -> ContentDraft:
     draft = db.session.scalar(
-        select(ContentDraft).where(ContentDraft.id == draft_id).with_for_update()
+        select(ContentDraft)
+        .where(ContentDraft.id == draft_id)
+        .with_for_update()
         .execution_options(populate_existing=True)
     )
     if draft is None or draft.revision != revision:
@@ -236,14 +268,12 @@ def discard_draft(actor: User, draft_id: int, revision: int) -> None:
     db.session.flush()  # the children first: the database would cascade them otherwise
     db.session.delete(draft)
     db.session.flush()
-    record(actor, "authoring.discard_draft", None, draft=draft_id, kind=str(draft.target_kind),
-           key=draft.key)
+    record(actor, "authoring.discard_draft", None, draft=draft_id, kind=str(draft.target_kind), key=draft.key)
 
 
 def _children(draft: ContentDraft) -> list[ContentDraft]:
     return db.session.scalars(
-        select(ContentDraft).where(ContentDraft.parent_draft_id == draft.id)
-        .order_by(ContentDraft.id)
+        select(ContentDraft).where(ContentDraft.parent_draft_id == draft.id).order_by(ContentDraft.id)
     ).all()
 
 
@@ -264,9 +294,7 @@ def known_images(lesson: Lesson | None) -> dict[str, str]:
     if lesson is None:
         return {}
     data = db.session.scalar(
-        select(LessonVersion.data).where(
-            LessonVersion.lesson_id == lesson.id, LessonVersion.version == lesson.version
-        )
+        select(LessonVersion.data).where(LessonVersion.lesson_id == lesson.id, LessonVersion.version == lesson.version)
     )
     return dict((data or {}).get("images") or {})
 
@@ -295,10 +323,13 @@ def _module_problems(course: Course, draft: ContentDraft, module: Module | None)
     if len(set(objectives)) != len(objectives) or not all(o.strip() for o in objectives):
         problems.append(_("Each objective must be a different, non-empty line."))
     others = db.session.scalars(
-        select(Module).where(
-            Module.course_id == course.id, Module.is_retired.is_(False),
+        select(Module)
+        .where(
+            Module.course_id == course.id,
+            Module.is_retired.is_(False),
             Module.id != (module.id if module else 0),
-        ).order_by(Module.position, Module.id)
+        )
+        .order_by(Module.position, Module.id)
     ).all()
     if module is None:
         earlier = [m.key for m in others]  # a new module comes last
@@ -306,22 +337,30 @@ def _module_problems(course: Course, draft: ContentDraft, module: Module | None)
         earlier = [m.key for m in others if (m.position, m.id) < (module.position, module.id)]
     for prerequisite in d.get("prerequisites") or []:
         if prerequisite == PRE_TEST:
-            has_pre_test = db.session.scalar(select(Quiz.id).where(
-                Quiz.course_id == course.id, Quiz.kind == QuizKind.PRE_TEST,
-                Quiz.is_retired.is_(False),
-            )) is not None
+            has_pre_test = (
+                db.session.scalar(
+                    select(Quiz.id).where(
+                        Quiz.course_id == course.id,
+                        Quiz.kind == QuizKind.PRE_TEST,
+                        Quiz.is_retired.is_(False),
+                    )
+                )
+                is not None
+            )
             if not has_pre_test:
                 problems.append(_("The prerequisite “pre-test” needs a pre-test in the course."))
         elif prerequisite not in earlier:
-            problems.append(_("The prerequisite “%(key)s” must be an earlier module.",
-                              key=prerequisite))
+            problems.append(_("The prerequisite “%(key)s” must be an earlier module.", key=prerequisite))
     if hours is not None:
         total = sum(m.credit_hours for m in others) + hours
         if total > course.credit_hours + 1e-9:
-            problems.append(_(
-                "The modules' credit hours would add up to %(total)g, more than the course's "
-                "%(course)g.", total=total, course=course.credit_hours,
-            ))
+            problems.append(
+                _(
+                    "The modules' credit hours would add up to %(total)g, more than the course's %(course)g.",
+                    total=total,
+                    course=course.credit_hours,
+                )
+            )
     return problems
 
 
@@ -342,8 +381,7 @@ def preview_draft(draft: ContentDraft):
     """The draft's lesson body rendered as trainees would see it, with its problems."""
     course = db.session.get(Course, draft.course_id)
     lesson = db.session.get(Lesson, draft.target_id) if draft.target_id else None
-    return render_lesson(course.key, draft.body_markdown, known_images(lesson),
-                         draft.details.get("kind"))
+    return render_lesson(course.key, draft.body_markdown, known_images(lesson), draft.details.get("kind"))
 
 
 # -- publishing ---------------------------------------------------------------------------
@@ -361,10 +399,9 @@ def publish_draft(actor: User, draft_id: int, revision: int, force: bool = False
     course = db.session.get(Course, draft.course_id)
     if draft.target_kind == DraftKind.LESSON:
         if draft.parent_draft_id is not None:
-            raise DraftProblems([_(
-                "This lesson belongs to a new module: publishing the module publishes its "
-                "lessons with it."
-            )])
+            raise DraftProblems(
+                [_("This lesson belongs to a new module: publishing the module publishes its lessons with it.")]
+            )
         result = _publish_lesson(actor, course, draft, force)
     else:
         result = _publish_module(actor, course, draft, force)
@@ -379,16 +416,17 @@ def _next_position(model, *where) -> int:
 
 
 def _publish_lesson(
-    actor: User, course: Course, draft: ContentDraft, force: bool, module: Module | None = None,
+    actor: User,
+    course: Course,
+    draft: ContentDraft,
+    force: bool,
+    module: Module | None = None,
 ) -> PublishResult:
     lesson = None
     if draft.target_id is not None:
-        lesson = db.session.scalar(
-            select(Lesson).where(Lesson.id == draft.target_id).with_for_update()
-        )
+        lesson = db.session.scalar(select(Lesson).where(Lesson.id == draft.target_id).with_for_update())
         if lesson is None or lesson.is_retired:
-            raise DraftProblems([_("The lesson no longer exists: it was removed from the "
-                                   "course files.")])
+            raise DraftProblems([_("The lesson no longer exists: it was removed from the course files.")])
         if lesson.version != draft.base_version and not force:
             raise StalePublished(lesson.version, draft.base_version)
         module = db.session.get(Module, lesson.module_id)
@@ -404,8 +442,15 @@ def _publish_lesson(
     title, kind, minutes = draft.title.strip(), draft.details["kind"], draft.details["minutes"]
     body = normalize_body(draft.body_markdown)
     spec = LessonSpec(
-        draft.key, title, kind, minutes, body, module_key=module.key, images=checked.images,
-        body_html=checked.rendered.html, toc=checked.rendered.toc,
+        draft.key,
+        title,
+        kind,
+        minutes,
+        body,
+        module_key=module.key,
+        images=checked.images,
+        body_html=checked.rendered.html,
+        toc=checked.rendered.toc,
         search_text=f"{title}\n{checked.rendered.text}",
     )
     digest = content_hash(spec.content())
@@ -413,9 +458,11 @@ def _publish_lesson(
         return PublishResult(lesson, None)
     if lesson is None:
         lesson = Lesson(
-            course_id=course.id, module_id=module.id, key=draft.key, version=0,
-            position=_next_position(Lesson, Lesson.module_id == module.id,
-                                    Lesson.is_retired.is_(False)),
+            course_id=course.id,
+            module_id=module.id,
+            key=draft.key,
+            version=0,
+            position=_next_position(Lesson, Lesson.module_id == module.id, Lesson.is_retired.is_(False)),
         )
         db.session.add(lesson)
     lesson.title, lesson.kind, lesson.minutes = title, LessonKind(kind), minutes
@@ -424,8 +471,12 @@ def _publish_lesson(
     lesson.version, lesson.content_hash, lesson.is_retired = lesson.version + 1, digest, False
     db.session.flush()
     row = LessonVersion(
-        lesson_id=lesson.id, version=lesson.version, content_hash=digest,
-        data=spec.snapshot(), source="editor", created_by_id=actor.id,
+        lesson_id=lesson.id,
+        version=lesson.version,
+        content_hash=digest,
+        data=spec.snapshot(),
+        source="editor",
+        created_by_id=actor.id,
     )
     db.session.add(row)
     db.session.flush()
@@ -434,16 +485,16 @@ def _publish_lesson(
 
 
 def _publish_module(
-    actor: User, course: Course, draft: ContentDraft, force: bool,
+    actor: User,
+    course: Course,
+    draft: ContentDraft,
+    force: bool,
 ) -> PublishResult:
     module = None
     if draft.target_id is not None:
-        module = db.session.scalar(
-            select(Module).where(Module.id == draft.target_id).with_for_update()
-        )
+        module = db.session.scalar(select(Module).where(Module.id == draft.target_id).with_for_update())
         if module is None or module.is_retired:
-            raise DraftProblems([_("The module no longer exists: it was removed from the "
-                                   "course files.")])
+            raise DraftProblems([_("The module no longer exists: it was removed from the course files.")])
         if module.version != draft.base_version and not force:
             raise StalePublished(module.version, draft.base_version)
     else:
@@ -456,8 +507,11 @@ def _publish_module(
         raise DraftProblems(problems)
     d = draft.details
     spec = ModuleSpec(
-        draft.key, draft.title.strip(), (d.get("summary") or "").strip(),
-        list(d.get("objectives") or []), float(d["credit_hours"]),
+        draft.key,
+        draft.title.strip(),
+        (d.get("summary") or "").strip(),
+        list(d.get("objectives") or []),
+        float(d["credit_hours"]),
         list(d.get("prerequisites") or []),
     )
     digest = content_hash(spec.content())
@@ -465,9 +519,10 @@ def _publish_module(
         return PublishResult(module, None)
     if module is None:
         module = Module(
-            course_id=course.id, key=draft.key, version=0,
-            position=_next_position(Module, Module.course_id == course.id,
-                                    Module.is_retired.is_(False)),
+            course_id=course.id,
+            key=draft.key,
+            version=0,
+            position=_next_position(Module, Module.course_id == course.id, Module.is_retired.is_(False)),
         )
         db.session.add(module)
     module.title, module.summary, module.objectives = spec.title, spec.summary, spec.objectives
@@ -475,8 +530,12 @@ def _publish_module(
     module.version, module.content_hash, module.is_retired = module.version + 1, digest, False
     db.session.flush()
     row = ModuleVersion(
-        module_id=module.id, version=module.version, content_hash=digest,
-        data=spec.content(), source="editor", created_by_id=actor.id,
+        module_id=module.id,
+        version=module.version,
+        content_hash=digest,
+        data=spec.content(),
+        source="editor",
+        created_by_id=actor.id,
     )
     db.session.add(row)
     db.session.flush()
@@ -486,8 +545,7 @@ def _publish_module(
             _publish_lesson(actor, course, child, force, module=module)
         except DraftProblems as error:
             raise DraftProblems(
-                [_("Lesson “%(title)s”: %(problem)s", title=child.title, problem=p)
-                 for p in error.problems]
+                [_("Lesson “%(title)s”: %(problem)s", title=child.title, problem=p) for p in error.problems]
             ) from None
         db.session.delete(child)
         db.session.flush()  # before the module's draft, which the database would cascade

@@ -1,4 +1,5 @@
 """Forms of the editor: lesson and module drafts, questions, authors, image uploads."""
+
 from __future__ import annotations
 
 import re
@@ -34,16 +35,23 @@ def choices(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-LESSON_KIND_CHOICES = choices([
-    ("reading", _l("Reading")), ("case", _l("Case")), ("discussion", _l("Discussion")),
-])
-QUESTION_TYPE_CHOICES = choices([
-    ("single", _l("Single choice")), ("multiple", _l("Multiple choice")),
-    ("true_false", _l("True or false")), ("fill_blank", _l("Fill in the blank")),
-    ("short_answer", _l("Short answer")),
-])
-DIFFICULTY_CHOICES = choices([("easy", _l("Easy")), ("medium", _l("Medium")),
-                              ("hard", _l("Hard"))])
+LESSON_KIND_CHOICES = choices(
+    [
+        ("reading", _l("Reading")),
+        ("case", _l("Case")),
+        ("discussion", _l("Discussion")),
+    ]
+)
+QUESTION_TYPE_CHOICES = choices(
+    [
+        ("single", _l("Single choice")),
+        ("multiple", _l("Multiple choice")),
+        ("true_false", _l("True or false")),
+        ("fill_blank", _l("Fill in the blank")),
+        ("short_answer", _l("Short answer")),
+    ]
+)
+DIFFICULTY_CHOICES = choices([("easy", _l("Easy")), ("medium", _l("Medium")), ("hard", _l("Hard"))])
 KEY_HINT = _l("Lower-case letters, digits and hyphens, starting with a letter; it never changes.")
 _LIST_SPLIT = re.compile(r"[,，;；\s]+")
 
@@ -85,12 +93,11 @@ class _DraftForm(FlaskForm):
 class LessonDraftForm(_DraftForm):
     module = SelectField(_l("Module"), validators=[Optional()])
     kind = SelectField(_l("Kind"), choices=LESSON_KIND_CHOICES, validators=[DataRequired()])
-    minutes = IntegerField(
-        _l("Estimated minutes"), validators=[InputRequired(), NumberRange(min=1, max=600)]
-    )
+    minutes = IntegerField(_l("Estimated minutes"), validators=[InputRequired(), NumberRange(min=1, max=600)])
     body_markdown = TextAreaField(_l("Lesson text (Markdown)"), validators=[Length(max=200_000)])
-    improvement_action = SelectField(_l("Improvement action"), validators=[Optional()],
-                                     choices=[], validate_choice=False)
+    improvement_action = SelectField(
+        _l("Improvement action"), validators=[Optional()], choices=[], validate_choice=False
+    )
 
     def details(self) -> dict:
         return {"kind": self.kind.data, "minutes": self.minutes.data}
@@ -98,13 +105,12 @@ class LessonDraftForm(_DraftForm):
 
 class ModuleDraftForm(_DraftForm):
     summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=5000)])
-    objectives = TextAreaField(_l("Objectives, one per line"),
-                               validators=[Optional(), Length(max=5000)])
-    credit_hours = FloatField(_l("Credit hours"),
-                              validators=[InputRequired(), NumberRange(min=0, max=1000)])
+    objectives = TextAreaField(_l("Objectives, one per line"), validators=[Optional(), Length(max=5000)])
+    credit_hours = FloatField(_l("Credit hours"), validators=[InputRequired(), NumberRange(min=0, max=1000)])
     prerequisites = MultiCheckboxField(_l("Prerequisites"), validators=[Optional()])
-    improvement_action = SelectField(_l("Improvement action"), validators=[Optional()],
-                                     choices=[], validate_choice=False)
+    improvement_action = SelectField(
+        _l("Improvement action"), validators=[Optional()], choices=[], validate_choice=False
+    )
 
     def details(self) -> dict:
         return {
@@ -131,8 +137,7 @@ class ImageUploadForm(FlaskForm):
 
 
 class AuthorsForm(FlaskForm):
-    trainer_ids = MultiCheckboxField(_l("Trainers who may edit this course"), coerce=int,
-                                     validators=[Optional()])
+    trainer_ids = MultiCheckboxField(_l("Trainers who may edit this course"), coerce=int, validators=[Optional()])
 
 
 class MoveForm(FlaskForm):
@@ -155,8 +160,7 @@ class QuestionForm(FlaskForm):
     version = HiddenField(default="0")
     key = StringField(_l("Question id"), validators=[Optional(), Length(max=64)])
     module = SelectField(_l("Module"), validators=[Optional()])
-    qtype = SelectField(_l("Question type"), choices=QUESTION_TYPE_CHOICES,
-                        validators=[DataRequired()])
+    qtype = SelectField(_l("Question type"), choices=QUESTION_TYPE_CHOICES, validators=[DataRequired()])
     stem = TextAreaField(_l("Question text"), validators=[DataRequired(), Length(max=5000)])
     option_a = StringField(_l("Option A"), validators=[Optional(), Length(max=1000)])
     option_b = StringField(_l("Option B"), validators=[Optional(), Length(max=1000)])
@@ -164,12 +168,15 @@ class QuestionForm(FlaskForm):
     option_d = StringField(_l("Option D"), validators=[Optional(), Length(max=1000)])
     option_e = StringField(_l("Option E"), validators=[Optional(), Length(max=1000)])
     option_f = StringField(_l("Option F"), validators=[Optional(), Length(max=1000)])
-    answer_single = SelectField(_l("Correct option"), validators=[Optional()],
-                                choices=choices([("", "—")] + [(c, c) for c in LETTERS]))
-    answer_multiple = MultiCheckboxField(_l("Correct options"), validators=[Optional()],
-                                         choices=choices([(c, c) for c in LETTERS]))
+    answer_single = SelectField(
+        _l("Correct option"), validators=[Optional()], choices=choices([("", "—")] + [(c, c) for c in LETTERS])
+    )
+    answer_multiple = MultiCheckboxField(
+        _l("Correct options"), validators=[Optional()], choices=choices([(c, c) for c in LETTERS])
+    )
     answer_true_false = SelectField(
-        _l("Correct answer"), validators=[Optional()],
+        _l("Correct answer"),
+        validators=[Optional()],
         choices=choices([("", "—"), ("true", _l("True")), ("false", _l("False"))]),
     )
     answer_text = TextAreaField(
@@ -217,46 +224,51 @@ class QuestionForm(FlaskForm):
             self.answer_text.data = answer or ""
 
 
-REVIEW_CHOICES = choices([
-    ("immediately", _l("Immediately after each attempt")),
-    ("after_close", _l("After the quiz closes")),
-    ("never", _l("Never")),
-])
+REVIEW_CHOICES = choices(
+    [
+        ("immediately", _l("Immediately after each attempt")),
+        ("after_close", _l("After the quiz closes")),
+        ("never", _l("Never")),
+    ]
+)
 
 
 class QuizSettingsForm(FlaskForm):
     version = HiddenField(default="0")
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=TITLE_LENGTH)])
-    time_limit_minutes = IntegerField(_l("Time limit (minutes; empty for untimed)"),
-                                      validators=[Optional(), NumberRange(min=1, max=1440)])
-    max_attempts = IntegerField(_l("Attempts allowed (empty for unlimited)"),
-                                validators=[Optional(), NumberRange(min=1, max=100)])
-    pass_mark = IntegerField(_l("Pass mark (%)"),
-                             validators=[InputRequired(), NumberRange(min=0, max=100)])
+    time_limit_minutes = IntegerField(
+        _l("Time limit (minutes; empty for untimed)"), validators=[Optional(), NumberRange(min=1, max=1440)]
+    )
+    max_attempts = IntegerField(
+        _l("Attempts allowed (empty for unlimited)"), validators=[Optional(), NumberRange(min=1, max=100)]
+    )
+    pass_mark = IntegerField(_l("Pass mark (%)"), validators=[InputRequired(), NumberRange(min=0, max=100)])
     shuffle_questions = BooleanField(_l("Shuffle the questions"))
     shuffle_options = BooleanField(_l("Shuffle the options"))
-    review = SelectField(_l("When trainees see answers and explanations"),
-                         choices=REVIEW_CHOICES)
-    parallel_to = SelectField(_l("Parallel form of"), validators=[Optional()], choices=[],
-                              validate_choice=False)
+    review = SelectField(_l("When trainees see answers and explanations"), choices=REVIEW_CHOICES)
+    parallel_to = SelectField(_l("Parallel form of"), validators=[Optional()], choices=[], validate_choice=False)
 
 
 class QuizItemsForm(FlaskForm):
     """One change to a quiz's fixed list."""
 
     version = HiddenField(default="0")
-    op = SelectField(choices=choices([(o, o) for o in
-                                      ("add", "remove", "up", "down", "replace")]))
+    op = SelectField(choices=choices([(o, o) for o in ("add", "remove", "up", "down", "replace")]))
     question = StringField(validators=[DataRequired(), Length(max=64)])
     other = StringField(validators=[Optional(), Length(max=64)])
 
 
-SURVEY_ITEM_TYPE_CHOICES = choices([
-    ("likert", _l("5-point scale (likert)")), ("single", _l("Single choice")),
-    ("multiple", _l("Multiple choice")), ("rating10", _l("0-10 recommendation scale")),
-    ("matrix", _l("Matrix of 5-point scales")), ("number", _l("Number")),
-    ("text", _l("Free text")),
-])
+SURVEY_ITEM_TYPE_CHOICES = choices(
+    [
+        ("likert", _l("5-point scale (likert)")),
+        ("single", _l("Single choice")),
+        ("multiple", _l("Multiple choice")),
+        ("rating10", _l("0-10 recommendation scale")),
+        ("matrix", _l("Matrix of 5-point scales")),
+        ("number", _l("Number")),
+        ("text", _l("Free text")),
+    ]
+)
 
 
 class SurveyItemForm(FlaskForm):
@@ -266,17 +278,19 @@ class SurveyItemForm(FlaskForm):
     itype = SelectField(_l("Item type"), choices=SURVEY_ITEM_TYPE_CHOICES)
     prompt = TextAreaField(_l("Question"), validators=[DataRequired(), Length(max=2000)])
     required = BooleanField(_l("An answer is required"), default=True)
-    options = TextAreaField(_l("Options, one per line (single and multiple choice)"),
-                            validators=[Optional(), Length(max=5000)])
-    labels = TextAreaField(_l("Scale labels, 5 lines from lowest to highest (optional)"),
-                           validators=[Optional(), Length(max=2000)])
-    rows = TextAreaField(_l("Matrix rows, one per line as “id: label”"),
-                         validators=[Optional(), Length(max=5000)])
+    options = TextAreaField(
+        _l("Options, one per line (single and multiple choice)"), validators=[Optional(), Length(max=5000)]
+    )
+    labels = TextAreaField(
+        _l("Scale labels, 5 lines from lowest to highest (optional)"), validators=[Optional(), Length(max=2000)]
+    )
+    rows = TextAreaField(_l("Matrix rows, one per line as “id: label”"), validators=[Optional(), Length(max=5000)])
     minimum = FloatField(_l("Smallest value (optional)"), validators=[Optional()])
     maximum = FloatField(_l("Largest value (optional)"), validators=[Optional()])
     module = SelectField(_l("Module it is about (optional)"), validators=[Optional()])
     measure = SelectField(
-        _l("Needs survey: what it measures"), validators=[Optional()],
+        _l("Needs survey: what it measures"),
+        validators=[Optional()],
         choices=choices([("", "—"), ("need", _l("Need")), ("confidence", _l("Confidence"))]),
     )
 

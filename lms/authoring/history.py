@@ -4,6 +4,7 @@ Versions come from the ``*_versions`` tables, written by the course loader (``fi
 the editor (``editor``). A diff is a list of (kind, text) lines; templates escape the text and
 mark added lines with <ins> and removed ones with <del>.
 """
+
 from __future__ import annotations
 
 import difflib

@@ -4,6 +4,7 @@ Only PNG, JPEG, GIF and WebP are accepted (no SVG from the browser: it can carry
 most 2 MB, and Pillow must be able to open and verify the file. The file is stored under its
 SHA-256 in the course's media folder and linked from Markdown as ``images/<sha256>.<ext>``.
 """
+
 from __future__ import annotations
 
 import io
@@ -41,7 +42,7 @@ def check_upload(data: bytes) -> str:
             with Image.open(io.BytesIO(data)) as image:
                 name = image.format
                 image.verify()
-    except Exception:  # noqa: BLE001  (Pillow raises many kinds of errors for hostile files)
+    except Exception:
         raise ImageRejected(_("The file is not a readable image.")) from None
     ext = FORMATS.get(name or "")
     # The loader recognises images by their first bytes: it must agree, or an export would fail.

@@ -4,6 +4,7 @@ When a trainer publishes a change, the form offers the course's open improvement
 (planned or in progress); the one chosen is linked to the new version row, so the ledger can
 compare the cohorts before and after the change.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -21,21 +22,22 @@ MAX_CHOICES = 50
 def open_actions(course: Course) -> list[tuple[int, str]]:
     """(id, label) of the course's improvement actions a published version may belong to."""
     rows = db.session.execute(
-        select(ImprovementAction.id, ImprovementAction.finding_summary,
-               ImprovementAction.planned_change)
+        select(ImprovementAction.id, ImprovementAction.finding_summary, ImprovementAction.planned_change)
         .where(
             ImprovementAction.course_id == course.id,
             ImprovementAction.status.in_((ActionStatus.PLANNED, ActionStatus.IN_PROGRESS)),
         )
         .order_by(ImprovementAction.created_at.desc(), ImprovementAction.id.desc())
         .limit(MAX_CHOICES)
-    ).all()  # fmt: skip
-    return [(row.id, f"#{row.id} {row.finding_summary[:40]} → {row.planned_change[:40]}")
-            for row in rows]  # fmt: skip
+    ).all()
+    return [(row.id, f"#{row.id} {row.finding_summary[:40]} → {row.planned_change[:40]}") for row in rows]
 
 
 def link_published_version(
-    action_id: int | None, target_kind: str, version_row_id: int, actor: User,
+    action_id: int | None,
+    target_kind: str,
+    version_row_id: int,
+    actor: User,
 ) -> None:
     """Record that the version ``version_row_id`` of a ``target_kind`` carries out an action.
 

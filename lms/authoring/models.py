@@ -4,6 +4,7 @@ The ``modules`` and ``lessons`` rows hold the published content trainees see; a 
 here until it is published, when the row (and a new ``*_versions`` row) is written. So a new
 lesson is invisible to trainees until it is published.
 """
+
 from __future__ import annotations
 
 import enum
@@ -21,15 +22,9 @@ class CourseAuthor(db.Model):
 
     __tablename__ = "course_authors"
 
-    course_id: Mapped[int] = mapped_column(
-        ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True
-    )
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
-    )
-    assigned_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL")
-    )
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def __repr__(self) -> str:
@@ -60,9 +55,7 @@ class ContentDraft(db.Model):
     #: new lessons: the published module they will be added to
     module_id: Mapped[int | None] = mapped_column(ForeignKey("modules.id"), index=True)
     #: new lessons of a new module: the module's draft (published together with it)
-    parent_draft_id: Mapped[int | None] = mapped_column(
-        ForeignKey("content_drafts.id", ondelete="CASCADE"), index=True
-    )
+    parent_draft_id: Mapped[int | None] = mapped_column(ForeignKey("content_drafts.id", ondelete="CASCADE"), index=True)
     key: Mapped[str] = mapped_column(String(64))
     title: Mapped[str] = mapped_column(String(200), default="")
     body_markdown: Mapped[str] = mapped_column(Text, default="")

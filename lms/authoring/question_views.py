@@ -3,6 +3,7 @@
 Bulk import and export of questions (GIFT, Moodle XML, Excel) live on the question bank's
 own pages (/courses/<key>/bank/import).
 """
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request
@@ -23,15 +24,23 @@ from .questions import QuestionConflict, QuestionData, QuestionProblems
 from .views import STAFF, bp, course_or_404, outline_url, question_or_404
 
 #: where the service's problem about a field is shown in the form
-_FIELD_OF = {"options": "option_a", "lesson": "lesson", "tags": "tags", "stem": "stem",
-             "qtype": "qtype", "difficulty": "difficulty", "key": "key", "module": "module"}
-_ANSWER_FIELD = {"single": "answer_single", "multiple": "answer_multiple",
-                 "true_false": "answer_true_false"}
+_FIELD_OF = {
+    "options": "option_a",
+    "lesson": "lesson",
+    "tags": "tags",
+    "stem": "stem",
+    "qtype": "qtype",
+    "difficulty": "difficulty",
+    "key": "key",
+    "module": "module",
+}
+_ANSWER_FIELD = {"single": "answer_single", "multiple": "answer_multiple", "true_false": "answer_true_false"}
 
 
 def _modules(course: Course) -> list[Module]:
     return db.session.scalars(
-        select(Module).where(Module.course_id == course.id, Module.is_retired.is_(False))
+        select(Module)
+        .where(Module.course_id == course.id, Module.is_retired.is_(False))
         .order_by(Module.position, Module.id)
     ).all()
 
@@ -40,16 +49,13 @@ def _lesson_choices(course: Course, module: Module | None) -> list[tuple[str, st
     query = (
         select(Lesson.key, Lesson.title, Module.title.label("module_title"))
         .join(Module, Module.id == Lesson.module_id)
-        .where(Lesson.course_id == course.id, Lesson.is_retired.is_(False),
-               Module.is_retired.is_(False))
+        .where(Lesson.course_id == course.id, Lesson.is_retired.is_(False), Module.is_retired.is_(False))
         .order_by(Module.position, Lesson.position)
     )
     if module is not None:
         query = query.where(Lesson.module_id == module.id)
     rows = db.session.execute(query).all()
-    return [("", "—")] + [
-        (r.key, r.title if module is not None else f"{r.module_title} · {r.title}") for r in rows
-    ]
+    return [("", "—")] + [(r.key, r.title if module is not None else f"{r.module_title} · {r.title}") for r in rows]
 
 
 def _data(form: QuestionForm) -> tuple[QuestionData, dict[str, str]]:
@@ -61,9 +67,13 @@ def _data(form: QuestionForm) -> tuple[QuestionData, dict[str, str]]:
     if form.qtype.data not in questions.CHOICE_TYPES:
         options = []  # a question changed to another type keeps no options
     data = QuestionData(
-        qtype=form.qtype.data, stem=(form.stem.data or "").strip(), options=options,
-        answer=form.answer(), explanation=(form.explanation.data or "").strip(),
-        lesson_key=form.lesson.data or None, difficulty=form.difficulty.data,
+        qtype=form.qtype.data,
+        stem=(form.stem.data or "").strip(),
+        options=options,
+        answer=form.answer(),
+        explanation=(form.explanation.data or "").strip(),
+        lesson_key=form.lesson.data or None,
+        difficulty=form.difficulty.data,
         tags=words(form.tags.data),
     )
     return data, problems
@@ -91,15 +101,19 @@ def _conflict(question: Question, mine: QuestionData) -> dict:
     theirs = questions.data_of(question)
     return {
         "version": question.version,
-        "diff": history.diff_lines(history.version_text(vars(theirs)),
-                                   history.version_text(vars(mine))),
+        "diff": history.diff_lines(history.version_text(vars(theirs)), history.version_text(vars(mine))),
     }
 
 
 def _render(course, form, question=None, module=None, conflict=None, status=200):
     return render_template(
-        "authoring/question_form.html", course=course, form=form, question=question,
-        module=module, conflict=conflict, has_actions=bool(form.improvement_choices),
+        "authoring/question_form.html",
+        course=course,
+        form=form,
+        question=question,
+        module=module,
+        conflict=conflict,
+        has_actions=bool(form.improvement_choices),
     ), status
 
 
@@ -145,8 +159,7 @@ def edit_question(question_id: int):
                 problems = error.problems
             else:
                 if row is None:
-                    flash(_("Nothing had changed: the question stays at version %(v)d.",
-                            v=version), "info")
+                    flash(_("Nothing had changed: the question stays at version %(v)d.", v=version), "info")
                 else:
                     flash(_("Question saved as version %(v)d.", v=row.version), "success")
                 return redirect(outline_url(course, f"question-{question.id}"))
@@ -156,8 +169,7 @@ def edit_question(question_id: int):
 
 def suggest_key(course: Course, module: Module) -> str:
     """A free id in the style of the course files, e.g. ``m03-q12``."""
-    count = db.session.scalar(select(func.count(Question.id)).where(
-        Question.module_id == module.id)) or 0
+    count = db.session.scalar(select(func.count(Question.id)).where(Question.module_id == module.id)) or 0
     taken = set(db.session.scalars(select(Question.key).where(Question.course_id == course.id)))
     number = count + 1
     while f"m{module.position + 1:02d}-q{number:02d}" in taken:
@@ -191,8 +203,11 @@ def new_question(key: str):
             try:
                 with write_transaction():
                     question, row = questions.create_question(
-                        current_user, db.session.get(Course, course.id),
-                        db.session.get(Module, module.id), (form.key.data or "").strip(), data,
+                        current_user,
+                        db.session.get(Course, course.id),
+                        db.session.get(Module, module.id),
+                        (form.key.data or "").strip(),
+                        data,
                     )
                     link_published_version(_action_id(), "question", row.id, current_user)
             except QuestionProblems as error:

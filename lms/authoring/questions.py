@@ -5,6 +5,7 @@ and its hash are made by :class:`lms.content.spec.QuestionSpec`, so a question s
 the same question loaded from files are one and the same version. A save names the version
 the form showed; if someone saved in between, nothing is written (:class:`QuestionConflict`).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -60,16 +61,19 @@ class QuestionConflict(AuthoringError):
     """Someone saved the question after the form was loaded."""
 
     def __init__(self, question: Question):
-        super().__init__(_(
-            "Someone else saved this question (now version %(v)d) while you were editing it.",
-            v=question.version,
-        ))
+        super().__init__(
+            _(
+                "Someone else saved this question (now version %(v)d) while you were editing it.",
+                v=question.version,
+            )
+        )
         self.question = question
 
 
 def module_lessons(module: Module) -> list[Lesson]:
     return db.session.scalars(
-        select(Lesson).where(Lesson.module_id == module.id, Lesson.is_retired.is_(False))
+        select(Lesson)
+        .where(Lesson.module_id == module.id, Lesson.is_retired.is_(False))
         .order_by(Lesson.position, Lesson.id)
     ).all()
 
@@ -82,15 +86,19 @@ def lesson_key_of(question: Question) -> str | None:
 
 def data_of(question: Question) -> QuestionData:
     return QuestionData(
-        qtype=str(question.qtype), stem=question.stem, options=list(question.options or []),
-        answer=question.answer, explanation=question.explanation or "",
-        lesson_key=lesson_key_of(question), difficulty=str(question.difficulty),
+        qtype=str(question.qtype),
+        stem=question.stem,
+        options=list(question.options or []),
+        answer=question.answer,
+        explanation=question.explanation or "",
+        lesson_key=lesson_key_of(question),
+        difficulty=str(question.difficulty),
         tags=list(question.tags or []),
     )
 
 
 def _answer_problem(data: QuestionData) -> str | None:
-    letters = LETTERS[:len(data.options)]
+    letters = LETTERS[: len(data.options)]
     answer = data.answer
     if data.qtype == "single":
         if not isinstance(answer, str) or answer not in letters:
@@ -104,8 +112,12 @@ def _answer_problem(data: QuestionData) -> str | None:
         if not isinstance(answer, bool):
             return _("Choose true or false.")
     elif data.qtype == "fill_blank":
-        if (not isinstance(answer, list) or not answer or not all(a.strip() for a in answer)
-                or len(set(answer)) != len(answer)):
+        if (
+            not isinstance(answer, list)
+            or not answer
+            or not all(a.strip() for a in answer)
+            or len(set(answer)) != len(answer)
+        ):
             return _("Give at least one accepted answer, one per line, each once.")
     elif not isinstance(answer, str) or not answer.strip():
         return _("Give a reference answer for the trainer who grades it.")
@@ -113,7 +125,10 @@ def _answer_problem(data: QuestionData) -> str | None:
 
 
 def question_problems(
-    course: Course, module: Module, data: QuestionData, question: Question | None = None,
+    course: Course,
+    module: Module,
+    data: QuestionData,
+    question: Question | None = None,
 ) -> dict[str, str]:
     """Every rule the question breaks, by form field (empty when it may be saved)."""
     problems: dict[str, str] = {}
@@ -126,8 +141,7 @@ def question_problems(
         problems["stem"] = _("A fill-in-the-blank question marks exactly one blank with ____.")
     if data.qtype in CHOICE_TYPES:
         if not 2 <= len(data.options) <= MAX_OPTIONS:
-            problems["options"] = _("Give 2 to %(n)d options, filled in from A without gaps.",
-                                    n=MAX_OPTIONS)
+            problems["options"] = _("Give 2 to %(n)d options, filled in from A without gaps.", n=MAX_OPTIONS)
         elif len(set(data.options)) != len(data.options):
             problems["options"] = _("The options must all be different.")
     elif data.options:
@@ -146,7 +160,10 @@ def question_problems(
 
 
 def _draw_problem(
-    course: Course, module: Module, question: Question | None, tags: list[str],
+    course: Course,
+    module: Module,
+    question: Question | None,
+    tags: list[str],
 ) -> str | None:
     """Whether the new tags leave every random draw of the course possible."""
     rows = db.session.execute(
@@ -159,30 +176,42 @@ def _draw_problem(
     if qid is None:
         tag_sets.append((module.id, set(tags)))
     used = set().union(*(t for _, t in tag_sets)) if tag_sets else set()
-    quizzes = db.session.scalars(
-        select(Quiz).where(Quiz.course_id == course.id, Quiz.is_retired.is_(False))
-    ).all()
+    quizzes = db.session.scalars(select(Quiz).where(Quiz.course_id == course.id, Quiz.is_retired.is_(False))).all()
     for quiz in quizzes:
         for rule in (quiz.settings or {}).get("draw") or []:
             excluded = set(rule.get("exclude_tags") or [])
             missing = sorted(excluded - used)
             if missing:
-                return _("The quiz “%(quiz)s” leaves out questions tagged %(tag)s; keep that tag "
-                         "on at least one question.", quiz=quiz.title, tag=", ".join(missing))
+                return _(
+                    "The quiz “%(quiz)s” leaves out questions tagged %(tag)s; keep that tag on at least one question.",
+                    quiz=quiz.title,
+                    tag=", ".join(missing),
+                )
             if rule.get("module") != module.key:
                 continue
             available = sum(1 for m, t in tag_sets if m == module.id and not t & excluded)
             if available < rule["count"]:
-                return _("The quiz “%(quiz)s” draws %(n)d questions from this module; with "
-                         "these tags only %(left)d would be left.", quiz=quiz.title,
-                         n=rule["count"], left=available)
+                return _(
+                    "The quiz “%(quiz)s” draws %(n)d questions from this module; with "
+                    "these tags only %(left)d would be left.",
+                    quiz=quiz.title,
+                    n=rule["count"],
+                    left=available,
+                )
     return None
 
 
 def _spec(key: str, module: Module, data: QuestionData) -> QuestionSpec:
     return QuestionSpec(
-        key, data.qtype, data.stem.strip(), list(data.options), data.answer,
-        data.explanation.strip(), data.lesson_key or None, data.difficulty, list(data.tags),
+        key,
+        data.qtype,
+        data.stem.strip(),
+        list(data.options),
+        data.answer,
+        data.explanation.strip(),
+        data.lesson_key or None,
+        data.difficulty,
+        list(data.tags),
         module_key=module.key,
     )
 
@@ -190,9 +219,9 @@ def _spec(key: str, module: Module, data: QuestionData) -> QuestionSpec:
 def _write(actor: User, question: Question, module: Module, spec: QuestionSpec, digest: str):
     lesson_id = None
     if spec.lesson_key:
-        lesson_id = db.session.scalar(select(Lesson.id).where(
-            Lesson.module_id == module.id, Lesson.key == spec.lesson_key
-        ))
+        lesson_id = db.session.scalar(
+            select(Lesson.id).where(Lesson.module_id == module.id, Lesson.key == spec.lesson_key)
+        )
     question.qtype, question.stem = QuestionType(spec.qtype), spec.stem
     question.options, question.answer = spec.options, spec.answer
     question.explanation, question.difficulty = spec.explanation, Difficulty(spec.difficulty)
@@ -200,8 +229,12 @@ def _write(actor: User, question: Question, module: Module, spec: QuestionSpec, 
     question.version, question.content_hash = question.version + 1, digest
     db.session.flush()
     row = QuestionVersion(
-        question_id=question.id, version=question.version, content_hash=digest,
-        data=spec.content(), source="editor", created_by_id=actor.id,
+        question_id=question.id,
+        version=question.version,
+        content_hash=digest,
+        data=spec.content(),
+        source="editor",
+        created_by_id=actor.id,
     )
     db.session.add(row)
     db.session.flush()
@@ -209,7 +242,11 @@ def _write(actor: User, question: Question, module: Module, spec: QuestionSpec, 
 
 
 def create_question(
-    actor: User, course: Course, module: Module, key: str, data: QuestionData,
+    actor: User,
+    course: Course,
+    module: Module,
+    key: str,
+    data: QuestionData,
 ) -> tuple[Question, QuestionVersion]:
     """Add a question to a module's bank as version 1.
 
@@ -217,20 +254,25 @@ def create_question(
     """
     problems = question_problems(course, module, data)
     if not KEY_PATTERN.match(key or ""):
-        problems["key"] = _("Use lower-case letters, digits and hyphens, starting with a letter "
-                            "(at most 64 characters).")
-    elif db.session.scalar(
-        select(Question.id).where(Question.course_id == course.id, Question.key == key)
-    ) is not None:
-        problems["key"] = _("The id “%(key)s” is already used in this course (perhaps by a "
-                            "retired question).", key=key)
+        problems["key"] = _(
+            "Use lower-case letters, digits and hyphens, starting with a letter (at most 64 characters)."
+        )
+    elif db.session.scalar(select(Question.id).where(Question.course_id == course.id, Question.key == key)) is not None:
+        problems["key"] = _("The id “%(key)s” is already used in this course (perhaps by a retired question).", key=key)
     if problems:
         raise QuestionProblems(problems)
     spec = _spec(key, module, data)
     digest = content_hash(spec.content())
-    question = Question(course_id=course.id, module_id=module.id, key=key, version=0,
-                        qtype=QuestionType(spec.qtype), stem=spec.stem, answer=spec.answer,
-                        content_hash=digest)
+    question = Question(
+        course_id=course.id,
+        module_id=module.id,
+        key=key,
+        version=0,
+        qtype=QuestionType(spec.qtype),
+        stem=spec.stem,
+        answer=spec.answer,
+        content_hash=digest,
+    )
     db.session.add(question)
     row = _write(actor, question, module, spec, digest)
     record(actor, "authoring.create_question", question, key=key)
@@ -238,7 +280,10 @@ def create_question(
 
 
 def update_question(
-    actor: User, question_id: int, version: int, data: QuestionData,
+    actor: User,
+    question_id: int,
+    version: int,
+    data: QuestionData,
 ) -> QuestionVersion | None:
     """Save a question as its next version; None when nothing changed.
 
@@ -247,8 +292,7 @@ def update_question(
     :raises QuestionProblems: when the question breaks a rule.
     """
     question = db.session.scalar(
-        select(Question).where(Question.id == question_id).with_for_update()
-        .execution_options(populate_existing=True)
+        select(Question).where(Question.id == question_id).with_for_update().execution_options(populate_existing=True)
     )
     if question.version != version:
         raise QuestionConflict(question)

@@ -1,4 +1,5 @@
 """The quiz editor: settings, the fixed list (add, remove, reorder, replace), draw rules."""
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -49,20 +50,33 @@ def _posted_draw(quiz: Quiz) -> tuple[list[dict], dict[str, tuple[str, str]]]:
 def _render(quiz, course, form, problems=(), raw_draw=None, status=200):
     settings = quizzes.settings_of(quiz)
     keys = quizzes.item_keys(quiz)
-    questions = {q.key: q for q in db.session.scalars(select(Question).where(
-        Question.course_id == course.id, Question.is_retired.is_(False)).order_by(Question.id))}
-    eligible = [q for q in questions.values() if q.key not in keys
-                and (quiz.module_id is None or q.module_id == quiz.module_id)]
-    modules = {m.id: m for m in db.session.scalars(select(Module).where(
-        Module.course_id == course.id))}
+    questions = {
+        q.key: q
+        for q in db.session.scalars(
+            select(Question)
+            .where(Question.course_id == course.id, Question.is_retired.is_(False))
+            .order_by(Question.id)
+        )
+    }
+    eligible = [
+        q for q in questions.values() if q.key not in keys and (quiz.module_id is None or q.module_id == quiz.module_id)
+    ]
+    modules = {m.id: m for m in db.session.scalars(select(Module).where(Module.course_id == course.id))}
     if raw_draw is None:
-        raw_draw = {r["module"]: (str(r["count"]), ", ".join(r.get("exclude_tags") or []))
-                    for r in settings.draw or []}
+        raw_draw = {r["module"]: (str(r["count"]), ", ".join(r.get("exclude_tags") or [])) for r in settings.draw or []}
     return render_template(
-        "authoring/quiz.html", course=course, quiz=quiz, form=form, problems=problems,
-        items=[questions.get(k) for k in keys], keys=keys, eligible=eligible, modules=modules,
+        "authoring/quiz.html",
+        course=course,
+        quiz=quiz,
+        form=form,
+        problems=problems,
+        items=[questions.get(k) for k in keys],
+        keys=keys,
+        eligible=eligible,
+        modules=modules,
         draw_modules=_draw_modules(quiz) if settings.draw is not None else [],
-        raw_draw=raw_draw, items_form=QuizItemsForm(),
+        raw_draw=raw_draw,
+        items_form=QuizItemsForm(),
     ), status
 
 
@@ -71,14 +85,22 @@ def _render(quiz, course, form, problems=(), raw_draw=None, status=200):
 def edit_quiz(quiz_id: int):
     quiz, course = _quiz_or_404(quiz_id)
     form = QuizSettingsForm()
-    pre = db.session.scalar(select(Quiz.key).where(
-        Quiz.course_id == course.id, Quiz.kind == QuizKind.PRE_TEST, Quiz.is_retired.is_(False)))
+    pre = db.session.scalar(
+        select(Quiz.key).where(Quiz.course_id == course.id, Quiz.kind == QuizKind.PRE_TEST, Quiz.is_retired.is_(False))
+    )
     form.parallel_to.choices = choices([("", "—")] + ([(pre, pre)] if pre else []))
     if request.method == "GET":
         s = quizzes.settings_of(quiz)
         form.version.data = str(quiz.version)
-        for name in ("title", "time_limit_minutes", "max_attempts", "pass_mark",
-                     "shuffle_questions", "shuffle_options", "review"):
+        for name in (
+            "title",
+            "time_limit_minutes",
+            "max_attempts",
+            "pass_mark",
+            "shuffle_questions",
+            "shuffle_options",
+            "review",
+        ):
             getattr(form, name).data = getattr(s, name)
         form.parallel_to.data = s.parallel_to or ""
         return _render(quiz, course, form)
@@ -88,24 +110,26 @@ def edit_quiz(quiz_id: int):
         if quizzes.settings_of(quiz).draw is not None:
             draw, raw_draw = _posted_draw(quiz)
         settings = QuizSettings(
-            title=form.title.data.strip(), time_limit_minutes=form.time_limit_minutes.data,
-            max_attempts=form.max_attempts.data, pass_mark=form.pass_mark.data,
+            title=form.title.data.strip(),
+            time_limit_minutes=form.time_limit_minutes.data,
+            max_attempts=form.max_attempts.data,
+            pass_mark=form.pass_mark.data,
             shuffle_questions=form.shuffle_questions.data,
-            shuffle_options=form.shuffle_options.data, review=form.review.data,
-            parallel_to=form.parallel_to.data or None, draw=draw,
+            shuffle_options=form.shuffle_options.data,
+            review=form.review.data,
+            parallel_to=form.parallel_to.data or None,
+            draw=draw,
         )
         try:
             with write_transaction():
-                changed = quizzes.save_quiz(current_user, quiz.id, _int(form.version.data),
-                                            settings)
+                changed = quizzes.save_quiz(current_user, quiz.id, _int(form.version.data), settings)
         except QuizConflict as error:
             form.version.data = str(error.quiz.version)
             return _render(quiz, course, form, [str(error)], raw_draw, 409)
         except QuizProblems as error:
             return _render(quiz, course, form, error.problems, raw_draw)
         if changed:
-            flash(_("Quiz saved as version %(v)d.", v=db.session.get(Quiz, quiz.id).version),
-                  "success")
+            flash(_("Quiz saved as version %(v)d.", v=db.session.get(Quiz, quiz.id).version), "success")
         else:
             flash(_("Nothing had changed."), "info")
         return redirect(url_for("authoring.edit_quiz", quiz_id=quiz.id))
@@ -128,18 +152,17 @@ def change_quiz_items(quiz_id: int):
     back = redirect(url_for("authoring.edit_quiz", quiz_id=quiz.id, _anchor="items"))
     if not form.validate_on_submit():
         return back
-    keys = quizzes.changed_list(quizzes.item_keys(quiz), form.op.data, form.question.data,
-                                form.other.data)
+    keys = quizzes.changed_list(quizzes.item_keys(quiz), form.op.data, form.question.data, form.other.data)
     try:
         with write_transaction():
-            changed = quizzes.save_quiz(current_user, quiz.id, _int(form.version.data),
-                                        quizzes.settings_of(db.session.get(Quiz, quiz.id)), keys)
+            changed = quizzes.save_quiz(
+                current_user, quiz.id, _int(form.version.data), quizzes.settings_of(db.session.get(Quiz, quiz.id)), keys
+            )
     except (QuizConflict, QuizProblems) as error:
         problems = error.problems if isinstance(error, QuizProblems) else [str(error)]
         for problem in problems:
             flash(problem, "error")
         return back
     if changed:
-        flash(_("Quiz saved as version %(v)d.", v=db.session.get(Quiz, quiz.id).version),
-              "success")
+        flash(_("Quiz saved as version %(v)d.", v=db.session.get(Quiz, quiz.id).version), "success")
     return back

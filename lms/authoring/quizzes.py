@@ -6,6 +6,7 @@ Every saved change bumps the quiz's ``version`` at once (quizzes have no version
 attempt records the version it was taken on). A change names the version the page showed;
 if the quiz moved on meanwhile, nothing is written (:class:`QuizConflict`).
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -28,8 +29,12 @@ from .service import AuthoringError
 
 class QuizConflict(AuthoringError):
     def __init__(self, quiz: Quiz):
-        super().__init__(_("Someone else changed this quiz (now version %(v)d) meanwhile. "
-                           "Check it and make your change again.", v=quiz.version))
+        super().__init__(
+            _(
+                "Someone else changed this quiz (now version %(v)d) meanwhile. Check it and make your change again.",
+                v=quiz.version,
+            )
+        )
         self.quiz = quiz
 
 
@@ -57,39 +62,57 @@ class QuizSettings:
 def settings_of(quiz: Quiz) -> QuizSettings:
     s = quiz.settings or {}
     return QuizSettings(
-        title=quiz.title, time_limit_minutes=s.get("time_limit_minutes"),
-        max_attempts=s.get("max_attempts"), pass_mark=s.get("pass_mark", 60),
+        title=quiz.title,
+        time_limit_minutes=s.get("time_limit_minutes"),
+        max_attempts=s.get("max_attempts"),
+        pass_mark=s.get("pass_mark", 60),
         shuffle_questions=bool(s.get("shuffle_questions")),
-        shuffle_options=bool(s.get("shuffle_options")), review=s.get("review") or "after_close",
-        parallel_to=s.get("parallel_to"), draw=s.get("draw"),
+        shuffle_options=bool(s.get("shuffle_options")),
+        review=s.get("review") or "after_close",
+        parallel_to=s.get("parallel_to"),
+        draw=s.get("draw"),
     )
 
 
 def item_keys(quiz: Quiz) -> list[str]:
     """The keys of the quiz's fixed questions, in order."""
-    return list(db.session.scalars(
-        select(Question.key).join(QuizItem, QuizItem.question_id == Question.id)
-        .where(QuizItem.quiz_id == quiz.id).order_by(QuizItem.position)
-    ))
+    return list(
+        db.session.scalars(
+            select(Question.key)
+            .join(QuizItem, QuizItem.question_id == Question.id)
+            .where(QuizItem.quiz_id == quiz.id)
+            .order_by(QuizItem.position)
+        )
+    )
 
 
 def _questions(course: Course) -> dict[str, Question]:
-    return {q.key: q for q in db.session.scalars(select(Question).where(
-        Question.course_id == course.id, Question.is_retired.is_(False)))}
+    return {
+        q.key: q
+        for q in db.session.scalars(
+            select(Question).where(Question.course_id == course.id, Question.is_retired.is_(False))
+        )
+    }
 
 
 def _modules(course: Course) -> dict[int, Module]:
-    return {m.id: m for m in db.session.scalars(select(Module).where(
-        Module.course_id == course.id, Module.is_retired.is_(False)))}
+    return {
+        m.id: m
+        for m in db.session.scalars(select(Module).where(Module.course_id == course.id, Module.is_retired.is_(False)))
+    }
 
 
 def _other(course: Course, kind: QuizKind) -> Quiz | None:
-    return db.session.scalar(select(Quiz).where(
-        Quiz.course_id == course.id, Quiz.kind == kind, Quiz.is_retired.is_(False)))
+    return db.session.scalar(
+        select(Quiz).where(Quiz.course_id == course.id, Quiz.kind == kind, Quiz.is_retired.is_(False))
+    )
 
 
 def quiz_problems(
-    course: Course, quiz: Quiz, settings: QuizSettings, keys: list[str],
+    course: Course,
+    quiz: Quiz,
+    settings: QuizSettings,
+    keys: list[str],
 ) -> list[str]:
     """Every rule of the course format the quiz would break (empty when it may be saved)."""
     problems = []
@@ -105,8 +128,7 @@ def quiz_problems(
         problems.append(_("Choose when explanations are shown."))
     questions = _questions(course)
     modules = _modules(course)
-    module_of = {k: modules[q.module_id].key for k, q in questions.items()
-                 if q.module_id in modules}
+    module_of = {k: modules[q.module_id].key for k, q in questions.items() if q.module_id in modules}
     quiz_module = modules[quiz.module_id].key if quiz.module_id in modules else None
     if settings.draw is None:
         problems += _list_problems(course, quiz, keys, questions, module_of, quiz_module)
@@ -131,23 +153,23 @@ def _list_problems(course, quiz, keys, questions, module_of, quiz_module) -> lis
     if quiz_module is not None:
         foreign = [k for k in keys if k in module_of and module_of[k] != quiz_module]
         if foreign:
-            problems.append(_("A module quiz has only its module's questions, not %(keys)s.",
-                              keys=", ".join(foreign)))
+            problems.append(_("A module quiz has only its module's questions, not %(keys)s.", keys=", ".join(foreign)))
     pair = {QuizKind.PRE_TEST: QuizKind.POST_TEST, QuizKind.POST_TEST: QuizKind.PRE_TEST}
     if quiz.kind in pair and (other := _other(course, pair[quiz.kind])) is not None:
         other_keys = item_keys(other)
         common = [k for k in keys if k in other_keys]
         if common:
-            problems.append(_("The pre-test and post-test may not share questions: %(keys)s",
-                              keys=", ".join(common)))
+            problems.append(_("The pre-test and post-test may not share questions: %(keys)s", keys=", ".join(common)))
         mine = Counter(module_of.get(k) for k in keys)
         theirs = Counter(module_of.get(k) for k in other_keys)
         if mine != theirs:
-            problems.append(_(
-                "The pre-test and post-test are parallel forms: they need the same number of "
-                "questions from each module. Replace a question with one of the same module "
-                "instead of adding or removing."
-            ))
+            problems.append(
+                _(
+                    "The pre-test and post-test are parallel forms: they need the same number of "
+                    "questions from each module. Replace a question with one of the same module "
+                    "instead of adding or removing."
+                )
+            )
     return problems
 
 
@@ -167,40 +189,53 @@ def _draw_problems(draw, questions, module_of, quiz_module) -> list[str]:
         seen.add(module)
         for tag in sorted(excluded - used_tags):
             problems.append(_("No question has the tag “%(tag)s”.", tag=tag))
-        available = sum(1 for k, q in questions.items()
-                        if module_of.get(k) == module and not excluded & set(q.tags or []))
+        available = sum(
+            1 for k, q in questions.items() if module_of.get(k) == module and not excluded & set(q.tags or [])
+        )
         if count < 1 or count > available:
-            problems.append(_("Module %(m)s: draw 1 to %(n)d questions (after leaving out the "
-                              "excluded tags).", m=module, n=available))
+            problems.append(
+                _(
+                    "Module %(m)s: draw 1 to %(n)d questions (after leaving out the excluded tags).",
+                    m=module,
+                    n=available,
+                )
+            )
     return problems
 
 
 def _content(quiz: Quiz, settings: QuizSettings, keys: list[str]) -> tuple[dict, QuizSpec]:
     stored = {
-        "time_limit_minutes": settings.time_limit_minutes, "max_attempts": settings.max_attempts,
-        "pass_mark": settings.pass_mark, "shuffle_questions": settings.shuffle_questions,
-        "shuffle_options": settings.shuffle_options, "review": settings.review,
+        "time_limit_minutes": settings.time_limit_minutes,
+        "max_attempts": settings.max_attempts,
+        "pass_mark": settings.pass_mark,
+        "shuffle_questions": settings.shuffle_questions,
+        "shuffle_options": settings.shuffle_options,
+        "review": settings.review,
         "draw": settings.draw,
     }
     if quiz.kind == QuizKind.POST_TEST:
         stored["parallel_to"] = settings.parallel_to or None
-    module_key = db.session.scalar(select(Module.key).where(Module.id == quiz.module_id)) \
-        if quiz.module_id else None
-    spec = QuizSpec(quiz.key, str(quiz.kind), settings.title.strip(), module_key,
-                    keys if settings.draw is None else [], stored)
+    module_key = db.session.scalar(select(Module.key).where(Module.id == quiz.module_id)) if quiz.module_id else None
+    spec = QuizSpec(
+        quiz.key, str(quiz.kind), settings.title.strip(), module_key, keys if settings.draw is None else [], stored
+    )
     return stored, spec
 
 
 def _locked(quiz_id: int, version: int) -> Quiz:
-    quiz = db.session.scalar(select(Quiz).where(Quiz.id == quiz_id).with_for_update()
-                             .execution_options(populate_existing=True))
+    quiz = db.session.scalar(
+        select(Quiz).where(Quiz.id == quiz_id).with_for_update().execution_options(populate_existing=True)
+    )
     if quiz.version != version:
         raise QuizConflict(quiz)
     return quiz
 
 
 def save_quiz(
-    actor: User, quiz_id: int, version: int, settings: QuizSettings,
+    actor: User,
+    quiz_id: int,
+    version: int,
+    settings: QuizSettings,
     keys: list[str] | None = None,
 ) -> bool:
     """Save the quiz's settings (and, if given, its fixed list); False when nothing changed.
@@ -227,8 +262,7 @@ def save_quiz(
         db.session.execute(delete(QuizItem).where(QuizItem.quiz_id == quiz.id))
         questions = _questions(course)
         for position, key in enumerate(keys):
-            db.session.add(QuizItem(quiz_id=quiz.id, question_id=questions[key].id,
-                                    position=position))
+            db.session.add(QuizItem(quiz_id=quiz.id, question_id=questions[key].id, position=position))
     db.session.flush()
     record(actor, "authoring.update_quiz", quiz, version=quiz.version)
     return True
@@ -238,7 +272,7 @@ def changed_list(keys: list[str], op: str, key: str, other: str | None = None) -
     """The fixed list after one edit: add, remove, up, down or replace (with ``other``)."""
     keys = list(keys)
     if op == "add":
-        return keys + [key]
+        return [*keys, key]
     if key not in keys:
         return keys
     index = keys.index(key)

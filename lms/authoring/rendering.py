@@ -6,6 +6,7 @@ Images are either those the lesson already had (``images/map.png`` from the cour
 known by the lesson's last version) or uploads, which are named by their content
 (``images/<sha256>.<ext>``) so the export can write them back as files under that name.
 """
+
 from __future__ import annotations
 
 import re
@@ -67,7 +68,9 @@ def resolve_image(course_key: str, src: str, known: dict[str, str]) -> ImageRef 
 
 
 def render_lesson(
-    course_key: str, body: str, known_images: dict[str, str] | None = None,
+    course_key: str,
+    body: str,
+    known_images: dict[str, str] | None = None,
     kind: str | None = None,
 ) -> LessonRender:
     """Check and render a lesson body written in the editor.
@@ -84,18 +87,24 @@ def render_lesson(
         sections = {text for level, text in checked.headings if level == 2}
         missing = [s for s in CASE_SECTIONS if s not in sections]
         if missing:
-            problems.append(_(
-                "A case lesson needs the ## sections %(sections)s; missing: %(missing)s.",
-                sections=", ".join(CASE_SECTIONS), missing=", ".join(missing),
-            ))
+            problems.append(
+                _(
+                    "A case lesson needs the ## sections %(sections)s; missing: %(missing)s.",
+                    sections=", ".join(CASE_SECTIONS),
+                    missing=", ".join(missing),
+                )
+            )
     images: dict[str, ImageRef] = {}
     for line, src in checked.images:
         image = resolve_image(course_key, src, known_images or {})
         if image is None:
-            problems.append(_(
-                "Line %(line)d: the image '%(src)s' was not found. Upload it with the image form.",
-                line=line, src=src,
-            ))
+            problems.append(
+                _(
+                    "Line %(line)d: the image '%(src)s' was not found. Upload it with the image form.",
+                    line=line,
+                    src=src,
+                )
+            )
         else:
             images[src] = image
     urls = {src: media_url(course_key, i.sha256, i.ext) for src, i in images.items()}
@@ -105,14 +114,13 @@ def render_lesson(
 def _line_message(line: int, message: str) -> str:
     """The loader's message about a line of Markdown, in the interface's language."""
     if match := _RAW_HTML.match(message):
-        return _("Line %(line)d: raw HTML is not allowed: %(snippet)s", line=line,
-                 snippet=match[1])
+        return _("Line %(line)d: raw HTML is not allowed: %(snippet)s", line=line, snippet=match[1])
     if match := _BAD_LINK.match(message):
         return _(
-            "Line %(line)d: the link '%(href)s' is not allowed. Use an http(s) or mailto "
-            "address, or #heading-id.", line=line, href=match[1],
+            "Line %(line)d: the link '%(href)s' is not allowed. Use an http(s) or mailto address, or #heading-id.",
+            line=line,
+            href=match[1],
         )
     if message.startswith("use ## and ### headings"):
-        return _("Line %(line)d: use ## and ### headings; # is reserved for the lesson title.",
-                 line=line)
+        return _("Line %(line)d: use ## and ### headings; # is reserved for the lesson title.", line=line)
     return _("Line %(line)d: %(message)s", line=line, message=message)

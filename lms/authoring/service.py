@@ -3,6 +3,7 @@
 Organizers may edit every course; a trainer edits the courses an organizer assigned to them
 (``course_authors``). Functions take an explicit acting user, add and flush, never commit.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -32,11 +33,12 @@ def can_edit_course(user: User, course: Course) -> bool:
         return True
     if not user.has_role(Role.TRAINER):
         return False
-    return db.session.scalar(
-        select(CourseAuthor.user_id).where(
-            CourseAuthor.course_id == course.id, CourseAuthor.user_id == user.id
+    return (
+        db.session.scalar(
+            select(CourseAuthor.user_id).where(CourseAuthor.course_id == course.id, CourseAuthor.user_id == user.id)
         )
-    ) is not None
+        is not None
+    )
 
 
 def can_manage_authors(user: User) -> bool:
@@ -47,9 +49,7 @@ def editable_courses(user: User) -> list[Course]:
     """The courses ``user`` may edit, by title."""
     query = select(Course).where(Course.is_retired.is_(False)).order_by(Course.title)
     if not user.has_role(Role.ORGANIZER):
-        query = query.join(CourseAuthor, CourseAuthor.course_id == Course.id).where(
-            CourseAuthor.user_id == user.id
-        )
+        query = query.join(CourseAuthor, CourseAuthor.course_id == Course.id).where(CourseAuthor.user_id == user.id)
     return db.session.scalars(query).all()
 
 
@@ -70,9 +70,7 @@ def trainers() -> list[User]:
 
 
 def author_ids(course: Course) -> set[int]:
-    return set(db.session.scalars(
-        select(CourseAuthor.user_id).where(CourseAuthor.course_id == course.id)
-    ))
+    return set(db.session.scalars(select(CourseAuthor.user_id).where(CourseAuthor.course_id == course.id)))
 
 
 def set_authors(actor: User, course: Course, user_ids: set[int]) -> tuple[int, int]:
@@ -86,9 +84,9 @@ def set_authors(actor: User, course: Course, user_ids: set[int]) -> tuple[int, i
     for user_id in sorted(added):
         db.session.add(CourseAuthor(course_id=course.id, user_id=user_id, assigned_by_id=actor.id))
     if removed:
-        db.session.execute(delete(CourseAuthor).where(
-            CourseAuthor.course_id == course.id, CourseAuthor.user_id.in_(removed)
-        ))
+        db.session.execute(
+            delete(CourseAuthor).where(CourseAuthor.course_id == course.id, CourseAuthor.user_id.in_(removed))
+        )
     db.session.flush()
     if added or removed:
         record(actor, "authoring.set_authors", course, added=sorted(added), removed=sorted(removed))
@@ -111,16 +109,17 @@ class OutlineModule:
 def outline(course: Course) -> list[OutlineModule]:
     """Published modules and lessons in order, each with its draft, then the new drafts."""
     modules = db.session.scalars(
-        select(Module).where(Module.course_id == course.id, Module.is_retired.is_(False))
+        select(Module)
+        .where(Module.course_id == course.id, Module.is_retired.is_(False))
         .order_by(Module.position, Module.id)
     ).all()
     lessons = db.session.scalars(
-        select(Lesson).where(Lesson.course_id == course.id, Lesson.is_retired.is_(False))
+        select(Lesson)
+        .where(Lesson.course_id == course.id, Lesson.is_retired.is_(False))
         .order_by(Lesson.position, Lesson.id)
     ).all()
     questions = db.session.scalars(
-        select(Question).where(Question.course_id == course.id, Question.is_retired.is_(False))
-        .order_by(Question.id)
+        select(Question).where(Question.course_id == course.id, Question.is_retired.is_(False)).order_by(Question.id)
     ).all()
     drafts = db.session.scalars(
         select(ContentDraft).where(ContentDraft.course_id == course.id).order_by(ContentDraft.id)
@@ -131,15 +130,12 @@ def outline(course: Course) -> list[OutlineModule]:
         result[m.id] = OutlineModule(m, by_target.get((DraftKind.MODULE, m.id)))
     for lesson in lessons:
         if lesson.module_id in result:
-            result[lesson.module_id].lessons.append(
-                (lesson, by_target.get((DraftKind.LESSON, lesson.id)))
-            )
+            result[lesson.module_id].lessons.append((lesson, by_target.get((DraftKind.LESSON, lesson.id))))
     for q in questions:
         if q.module_id in result:
             result[q.module_id].questions.append(q)
     new_modules = {
-        d.id: OutlineModule(None, d) for d in drafts
-        if d.target_kind == DraftKind.MODULE and d.target_id is None
+        d.id: OutlineModule(None, d) for d in drafts if d.target_kind == DraftKind.MODULE and d.target_id is None
     }
     for d in drafts:
         if d.target_kind != DraftKind.LESSON or d.target_id is not None:
@@ -154,7 +150,8 @@ def outline(course: Course) -> list[OutlineModule]:
 def quizzes(course: Course) -> list[Quiz]:
     """The course's quizzes: module quizzes in module order, then the others."""
     return db.session.scalars(
-        select(Quiz).outerjoin(Module, Module.id == Quiz.module_id)
+        select(Quiz)
+        .outerjoin(Module, Module.id == Quiz.module_id)
         .where(Quiz.course_id == course.id, Quiz.is_retired.is_(False))
         .order_by(Module.position.is_(None), Module.position, Quiz.id)
     ).all()
@@ -162,8 +159,7 @@ def quizzes(course: Course) -> list[Quiz]:
 
 def surveys(course: Course) -> list[Survey]:
     return db.session.scalars(
-        select(Survey).where(Survey.course_id == course.id, Survey.is_retired.is_(False))
-        .order_by(Survey.id)
+        select(Survey).where(Survey.course_id == course.id, Survey.is_retired.is_(False)).order_by(Survey.id)
     ).all()
 
 
@@ -189,8 +185,10 @@ def move_module(actor: User, course: Course, module_id: int, direction: int) -> 
     :raises AuthoringError: when the move would put a module before one of its prerequisites.
     """
     modules = db.session.scalars(
-        select(Module).where(Module.course_id == course.id, Module.is_retired.is_(False))
-        .order_by(Module.position, Module.id).with_for_update()
+        select(Module)
+        .where(Module.course_id == course.id, Module.is_retired.is_(False))
+        .order_by(Module.position, Module.id)
+        .with_for_update()
     ).all()
     index = next((i for i, m in enumerate(modules) if m.id == module_id), None)
     if index is None:
@@ -199,10 +197,14 @@ def move_module(actor: User, course: Course, module_id: int, direction: int) -> 
     if 0 <= other < len(modules):
         earlier, later = modules[min(index, other)], modules[max(index, other)]
         if earlier.key in (later.prerequisites or []):
-            raise AuthoringError(_(
-                "“%(later)s” needs “%(earlier)s” first, so it cannot come before it. "
-                "Change its prerequisites first.", later=later.title, earlier=earlier.title,
-            ))
+            raise AuthoringError(
+                _(
+                    "“%(later)s” needs “%(earlier)s” first, so it cannot come before it. "
+                    "Change its prerequisites first.",
+                    later=later.title,
+                    earlier=earlier.title,
+                )
+            )
     swapped = _swap(modules, index, direction)
     db.session.flush()
     if swapped:
@@ -213,8 +215,10 @@ def move_module(actor: User, course: Course, module_id: int, direction: int) -> 
 def move_lesson(actor: User, lesson: Lesson, direction: int) -> bool:
     """Move a lesson one place up (-1) or down (+1) in its module; False at either end."""
     lessons = db.session.scalars(
-        select(Lesson).where(Lesson.module_id == lesson.module_id, Lesson.is_retired.is_(False))
-        .order_by(Lesson.position, Lesson.id).with_for_update()
+        select(Lesson)
+        .where(Lesson.module_id == lesson.module_id, Lesson.is_retired.is_(False))
+        .order_by(Lesson.position, Lesson.id)
+        .with_for_update()
     ).all()
     index = next(i for i, item in enumerate(lessons) if item.id == lesson.id)
     swapped = _swap(lessons, index, direction)

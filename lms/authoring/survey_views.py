@@ -1,4 +1,5 @@
 """The survey editor: a survey's items, each added, edited, moved or removed on its own."""
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -18,9 +19,18 @@ from .surveys import ItemConflict, ItemData, ItemProblems
 from .views import STAFF, _editable, bp
 
 #: where a problem about an item is shown in the form
-_FIELD_OF = {"maximum": "maximum", "module": "module", "measure": "measure", "key": "key",
-             "options": "options", "labels": "labels", "rows": "rows", "prompt": "prompt",
-             "section": "section", "itype": "itype"}
+_FIELD_OF = {
+    "maximum": "maximum",
+    "module": "module",
+    "measure": "measure",
+    "key": "key",
+    "options": "options",
+    "labels": "labels",
+    "rows": "rows",
+    "prompt": "prompt",
+    "section": "section",
+    "itype": "itype",
+}
 
 
 def _survey_or_404(survey_id: int):
@@ -39,18 +49,25 @@ def _item_or_404(item_id: int):
 
 
 def _prepare(form: SurveyItemForm, survey: Survey) -> None:
-    modules = db.session.scalars(select(Module).where(
-        Module.course_id == survey.course_id, Module.is_retired.is_(False))
-        .order_by(Module.position)).all()
+    modules = db.session.scalars(
+        select(Module)
+        .where(Module.course_id == survey.course_id, Module.is_retired.is_(False))
+        .order_by(Module.position)
+    ).all()
     form.module.choices = choices([("", "—")] + [(m.key, m.title) for m in modules])
 
 
 def _data(form: SurveyItemForm, survey: Survey) -> ItemData:
     return ItemData(
-        itype=form.itype.data, prompt=(form.prompt.data or "").strip(),
-        section=(form.section.data or "").strip(), required=bool(form.required.data),
-        options=lines(form.options.data), labels=lines(form.labels.data),
-        rows=form.matrix_rows(), minimum=form.minimum.data, maximum=form.maximum.data,
+        itype=form.itype.data,
+        prompt=(form.prompt.data or "").strip(),
+        section=(form.section.data or "").strip(),
+        required=bool(form.required.data),
+        options=lines(form.options.data),
+        labels=lines(form.labels.data),
+        rows=form.matrix_rows(),
+        minimum=form.minimum.data,
+        maximum=form.maximum.data,
         module_key=form.module.data or None,
         measure=(form.measure.data or None) if survey.kind == SurveyKind.NEEDS else None,
     )
@@ -68,17 +85,29 @@ def _fill(form: SurveyItemForm, data: ItemData) -> None:
 
 def _render(survey, course, form, item=None, conflict=None, status=200):
     sections = list(dict.fromkeys(i.section for i in surveys.items(survey)))
-    return render_template("authoring/survey_item_form.html", survey=survey, course=course,
-                           form=form, item=item, sections=sections, conflict=conflict), status
+    return render_template(
+        "authoring/survey_item_form.html",
+        survey=survey,
+        course=course,
+        form=form,
+        item=item,
+        sections=sections,
+        conflict=conflict,
+    ), status
 
 
 @bp.route("/surveys/<int:survey_id>")
 @role_required(*STAFF)
 def edit_survey(survey_id: int):
     survey, course = _survey_or_404(survey_id)
-    return render_template("authoring/survey.html", survey=survey, course=course,
-                           items=surveys.items(survey), confirm=ConfirmForm(),
-                           move_form=MoveForm())
+    return render_template(
+        "authoring/survey.html",
+        survey=survey,
+        course=course,
+        items=surveys.items(survey),
+        confirm=ConfirmForm(),
+        move_form=MoveForm(),
+    )
 
 
 @bp.route("/surveys/<int:survey_id>/items/new", methods=["GET", "POST"])
@@ -93,14 +122,14 @@ def new_survey_item(survey_id: int):
     if form.validate_on_submit():
         try:
             with write_transaction():
-                item = surveys.create_item(current_user, db.session.get(Survey, survey.id),
-                                           (form.key.data or "").strip(), _data(form, survey))
+                item = surveys.create_item(
+                    current_user, db.session.get(Survey, survey.id), (form.key.data or "").strip(), _data(form, survey)
+                )
         except ItemProblems as error:
             _show(form, error.problems)
         else:
             flash(_("Item %(key)s added to the survey.", key=item.key), "success")
-            return redirect(url_for("authoring.edit_survey", survey_id=survey.id,
-                                    _anchor=f"item-{item.id}"))
+            return redirect(url_for("authoring.edit_survey", survey_id=survey.id, _anchor=f"item-{item.id}"))
     return _render(survey, course, form)
 
 
@@ -129,18 +158,22 @@ def edit_survey_item(item_id: int):
                 changed = surveys.update_item(current_user, item.id, version, data)
         except ItemConflict as error:
             form.version.data = str(error.item.version)
-            conflict = {"version": error.item.version, "diff": history.diff_lines(
-                history.version_text(vars(surveys.data_of(error.item))),
-                history.version_text(vars(data)))}
+            conflict = {
+                "version": error.item.version,
+                "diff": history.diff_lines(
+                    history.version_text(vars(surveys.data_of(error.item))), history.version_text(vars(data))
+                ),
+            }
             return _render(survey, course, form, item, conflict, 409)
         except ItemProblems as error:
             _show(form, error.problems)
         else:
             item = db.session.get(SurveyItem, item.id)
-            flash(_("Item saved as version %(v)d.", v=item.version) if changed
-                  else _("Nothing had changed."), "success" if changed else "info")
-            return redirect(url_for("authoring.edit_survey", survey_id=survey.id,
-                                    _anchor=f"item-{item.id}"))
+            flash(
+                _("Item saved as version %(v)d.", v=item.version) if changed else _("Nothing had changed."),
+                "success" if changed else "info",
+            )
+            return redirect(url_for("authoring.edit_survey", survey_id=survey.id, _anchor=f"item-{item.id}"))
     return _render(survey, course, form, item)
 
 
@@ -151,10 +184,10 @@ def move_survey_item(item_id: int):
     form = MoveForm()
     if form.validate_on_submit():
         with write_transaction():
-            surveys.move_item(current_user, db.session.get(SurveyItem, item.id),
-                              -1 if form.direction.data == "up" else 1)
-    return redirect(url_for("authoring.edit_survey", survey_id=survey.id,
-                            _anchor=f"item-{item_id}"))
+            surveys.move_item(
+                current_user, db.session.get(SurveyItem, item.id), -1 if form.direction.data == "up" else 1
+            )
+    return redirect(url_for("authoring.edit_survey", survey_id=survey.id, _anchor=f"item-{item_id}"))
 
 
 @bp.route("/survey-items/<int:item_id>/remove", methods=["POST"])

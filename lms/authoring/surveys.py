@@ -5,6 +5,7 @@ and hash come from :class:`lms.content.spec.SurveyItemSpec`, as when loaded from
 there, an item's position and section are layout: moving it makes no new version. Removed
 items are retired, never deleted: answers point at them.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -71,8 +72,9 @@ class ItemProblems(AuthoringError):
 
 class ItemConflict(AuthoringError):
     def __init__(self, item: SurveyItem):
-        super().__init__(_("Someone else saved this item (now version %(v)d) while you were "
-                           "editing it.", v=item.version))
+        super().__init__(
+            _("Someone else saved this item (now version %(v)d) while you were editing it.", v=item.version)
+        )
         self.item = item
 
 
@@ -85,13 +87,18 @@ def items(survey: Survey, retired: bool = False) -> list[SurveyItem]:
 
 def data_of(item: SurveyItem) -> ItemData:
     spec = item.spec or {}
-    module_key = db.session.scalar(select(Module.key).where(Module.id == item.module_id)) \
-        if item.module_id else None
+    module_key = db.session.scalar(select(Module.key).where(Module.id == item.module_id)) if item.module_id else None
     return ItemData(
-        itype=str(item.itype), prompt=item.prompt, section=item.section,
-        required=item.is_required, options=list(spec.get("options") or []),
-        labels=list(spec.get("labels") or []), rows=list(spec.get("rows") or []),
-        minimum=spec.get("min"), maximum=spec.get("max"), module_key=module_key,
+        itype=str(item.itype),
+        prompt=item.prompt,
+        section=item.section,
+        required=item.is_required,
+        options=list(spec.get("options") or []),
+        labels=list(spec.get("labels") or []),
+        rows=list(spec.get("rows") or []),
+        minimum=spec.get("min"),
+        maximum=spec.get("max"),
+        module_key=module_key,
         measure=item.measure,
     )
 
@@ -105,27 +112,33 @@ def item_problems(survey: Survey, data: ItemData) -> dict[str, str]:
         problems["prompt"] = _("The question must not be empty.")
     if not data.section.strip() or len(data.section) > TITLE_LENGTH:
         problems["section"] = _("Give the section a title of at most 200 characters.")
-    if data.itype in CHOICE_TYPES and (
-        len(data.options) < 2 or len(set(data.options)) != len(data.options)
-    ):
+    if data.itype in CHOICE_TYPES and (len(data.options) < 2 or len(set(data.options)) != len(data.options)):
         problems["options"] = _("Give at least 2 different options, one per line.")
     if data.labels and (data.itype not in ("likert", "matrix") or len(data.labels) != 5):
         problems["labels"] = _("Scale labels are exactly 5 lines, for likert and matrix items.")
     if data.itype == "matrix":
         ids = [r["id"] for r in data.rows]
-        if not data.rows or len(set(ids)) != len(ids) or not all(
-            KEY_PATTERN.match(i) and r["label"] for i, r in zip(ids, data.rows, strict=True)
+        if (
+            not data.rows
+            or len(set(ids)) != len(ids)
+            or not all(KEY_PATTERN.match(i) and r["label"] for i, r in zip(ids, data.rows, strict=True))
         ):
-            problems["rows"] = _("Give at least one row as “id: label”, each id different "
-                                 "(lower-case letters, digits and hyphens).")
-    if data.itype == "number" and None not in (data.minimum, data.maximum) and (
-        data.minimum > data.maximum
-    ):
+            problems["rows"] = _(
+                "Give at least one row as “id: label”, each id different (lower-case letters, digits and hyphens)."
+            )
+    if data.itype == "number" and None not in (data.minimum, data.maximum) and (data.minimum > data.maximum):
         problems["maximum"] = _("The largest value is less than the smallest.")
-    if data.module_key and db.session.scalar(select(Module.id).where(
-        Module.course_id == survey.course_id, Module.key == data.module_key,
-        Module.is_retired.is_(False),
-    )) is None:
+    if (
+        data.module_key
+        and db.session.scalar(
+            select(Module.id).where(
+                Module.course_id == survey.course_id,
+                Module.key == data.module_key,
+                Module.is_retired.is_(False),
+            )
+        )
+        is None
+    ):
         problems["module"] = _("Choose a module of this course.")
     if data.measure:
         if survey.kind != SurveyKind.NEEDS or data.measure not in MEASURES:
@@ -138,23 +151,30 @@ def item_problems(survey: Survey, data: ItemData) -> dict[str, str]:
 def _module_id(survey: Survey, key: str | None) -> int | None:
     if not key:
         return None
-    return db.session.scalar(select(Module.id).where(
-        Module.course_id == survey.course_id, Module.key == key))
+    return db.session.scalar(select(Module.id).where(Module.course_id == survey.course_id, Module.key == key))
 
 
 def _version_row(actor: User, item: SurveyItem, spec: SurveyItemSpec, survey: Survey) -> None:
     data = spec.content() | {"survey": survey.key}
     item.version, item.content_hash = item.version + 1, content_hash(data)
     db.session.flush()
-    db.session.add(SurveyItemVersion(item_id=item.id, version=item.version,
-                                     content_hash=item.content_hash, data=data,
-                                     source="editor", created_by_id=actor.id))
+    db.session.add(
+        SurveyItemVersion(
+            item_id=item.id,
+            version=item.version,
+            content_hash=item.content_hash,
+            data=data,
+            source="editor",
+            created_by_id=actor.id,
+        )
+    )
     db.session.flush()
 
 
 def _spec(key: str, data: ItemData) -> SurveyItemSpec:
-    return SurveyItemSpec(key, data.itype, data.prompt.strip(), data.required, data.spec(),
-                          data.module_key or None, data.measure or None)
+    return SurveyItemSpec(
+        key, data.itype, data.prompt.strip(), data.required, data.spec(), data.module_key or None, data.measure or None
+    )
 
 
 def create_item(actor: User, survey: Survey, key: str, data: ItemData) -> SurveyItem:
@@ -164,28 +184,43 @@ def create_item(actor: User, survey: Survey, key: str, data: ItemData) -> Survey
     """
     problems = item_problems(survey, data)
     if not KEY_PATTERN.match(key or ""):
-        problems["key"] = _("Use lower-case letters, digits and hyphens, starting with a letter "
-                            "(at most 64 characters).")
-    elif db.session.scalar(select(SurveyItem.id).where(
-        SurveyItem.survey_id == survey.id, SurveyItem.key == key)) is not None:
-        problems["key"] = _("The id “%(key)s” is already used in this survey (perhaps by a "
-                            "removed item).", key=key)
+        problems["key"] = _(
+            "Use lower-case letters, digits and hyphens, starting with a letter (at most 64 characters)."
+        )
+    elif (
+        db.session.scalar(select(SurveyItem.id).where(SurveyItem.survey_id == survey.id, SurveyItem.key == key))
+        is not None
+    ):
+        problems["key"] = _("The id “%(key)s” is already used in this survey (perhaps by a removed item).", key=key)
     if problems:
         raise ItemProblems(problems)
     current = items(survey)
     in_section = [i for i in current if i.section == data.section.strip()]
-    position = (in_section[-1].position + 1) if in_section else (
-        (db.session.scalar(select(func.max(SurveyItem.position)).where(
-            SurveyItem.survey_id == survey.id)) or 0) + 1)
+    position = (
+        (in_section[-1].position + 1)
+        if in_section
+        else (
+            (db.session.scalar(select(func.max(SurveyItem.position)).where(SurveyItem.survey_id == survey.id)) or 0) + 1
+        )
+    )
     for later in current:
         if later.position >= position:
             later.position += 1
     spec = _spec(key, data)
-    item = SurveyItem(survey_id=survey.id, key=key, position=position,
-                      section=data.section.strip(), itype=ItemType(data.itype),
-                      prompt=spec.prompt, is_required=data.required, spec=spec.spec,
-                      module_id=_module_id(survey, data.module_key), measure=spec.measure,
-                      version=0, content_hash="")
+    item = SurveyItem(
+        survey_id=survey.id,
+        key=key,
+        position=position,
+        section=data.section.strip(),
+        itype=ItemType(data.itype),
+        prompt=spec.prompt,
+        is_required=data.required,
+        spec=spec.spec,
+        module_id=_module_id(survey, data.module_key),
+        measure=spec.measure,
+        version=0,
+        content_hash="",
+    )
     db.session.add(item)
     _version_row(actor, item, spec, survey)
     record(actor, "authoring.create_survey_item", item, survey=survey.key, key=key)
@@ -198,8 +233,9 @@ def update_item(actor: User, item_id: int, version: int, data: ItemData) -> bool
     :raises ItemConflict: when the item is no longer at ``version``.
     :raises ItemProblems: when the item breaks a rule.
     """
-    item = db.session.scalar(select(SurveyItem).where(SurveyItem.id == item_id)
-                             .with_for_update().execution_options(populate_existing=True))
+    item = db.session.scalar(
+        select(SurveyItem).where(SurveyItem.id == item_id).with_for_update().execution_options(populate_existing=True)
+    )
     if item.version != version:
         raise ItemConflict(item)
     survey = db.session.get(Survey, item.survey_id)
@@ -223,9 +259,10 @@ def update_item(actor: User, item_id: int, version: int, data: ItemData) -> bool
 def move_item(actor: User, item: SurveyItem, direction: int) -> bool:
     """Swap an item with its neighbour; across a section boundary it joins that section."""
     current = db.session.scalars(
-        select(SurveyItem).where(SurveyItem.survey_id == item.survey_id,
-                                 SurveyItem.is_retired.is_(False))
-        .order_by(SurveyItem.position, SurveyItem.id).with_for_update()
+        select(SurveyItem)
+        .where(SurveyItem.survey_id == item.survey_id, SurveyItem.is_retired.is_(False))
+        .order_by(SurveyItem.position, SurveyItem.id)
+        .with_for_update()
     ).all()
     index = next(i for i, row in enumerate(current) if row.id == item.id)
     other = index + direction

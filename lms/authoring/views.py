@@ -3,6 +3,7 @@
 Drafts of lessons and modules have their pages in :mod:`.draft_views`, questions in
 :mod:`.question_views`; all are on this one blueprint, under ``/authoring``.
 """
+
 from __future__ import annotations
 
 from flask import (
@@ -107,9 +108,13 @@ def list_courses():
 def show_course(key: str):
     course = course_or_404(key)
     return render_template(
-        "authoring/course.html", course=course, outline=service.outline(course),
-        move_form=MoveForm(), can_manage_authors=service.can_manage_authors(current_user),
-        quizzes=service.quizzes(course), surveys=service.surveys(course),
+        "authoring/course.html",
+        course=course,
+        outline=service.outline(course),
+        move_form=MoveForm(),
+        can_manage_authors=service.can_manage_authors(current_user),
+        quizzes=service.quizzes(course),
+        surveys=service.surveys(course),
     )
 
 
@@ -120,9 +125,9 @@ def edit_authors(key: str):
     if course is None:
         abort(404)
     form = AuthorsForm()
-    form.trainer_ids.choices = choices([
-        (u.id, f"{u.name} · {u.work_unit}" if u.work_unit else u.name) for u in service.trainers()
-    ])
+    form.trainer_ids.choices = choices(
+        [(u.id, f"{u.name} · {u.work_unit}" if u.work_unit else u.name) for u in service.trainers()]
+    )
     if request.method == "GET":
         form.trainer_ids.data = sorted(service.author_ids(course))
     if form.validate_on_submit():
@@ -130,8 +135,7 @@ def edit_authors(key: str):
             added, removed = service.set_authors(
                 current_user, db.session.get(Course, course.id), set(form.trainer_ids.data or [])
             )
-        flash(_("Authors saved: %(added)d added, %(removed)d removed.", added=added,
-                removed=removed), "success")
+        flash(_("Authors saved: %(added)d added, %(removed)d removed.", added=added, removed=removed), "success")
         return redirect(url_for("authoring.edit_authors", key=key))
     return render_template("authoring/authors.html", course=course, form=form)
 
@@ -144,14 +148,20 @@ def export_course(key: str):
     try:
         body = export_course_zip(course)
     except CourseExportError as error:
-        flash(_("The course cannot be exported as valid files: %(problems)s",
-                problems="; ".join(error.problems[:10])), "error")
+        flash(
+            _("The course cannot be exported as valid files: %(problems)s", problems="; ".join(error.problems[:10])),
+            "error",
+        )
         return redirect(outline_url(course))
-    return body, 200, {
-        "Content-Type": "application/zip",
-        "Content-Disposition": f"attachment; filename={course.key}.zip",
-        "Cache-Control": "no-store",
-    }
+    return (
+        body,
+        200,
+        {
+            "Content-Type": "application/zip",
+            "Content-Disposition": f"attachment; filename={course.key}.zip",
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 # -- moving modules and lessons -----------------------------------------------------------
@@ -169,8 +179,7 @@ def move_module(module_id: int):
     if form.validate_on_submit():
         try:
             with write_transaction():
-                service.move_module(current_user, db.session.get(Course, course.id), module.id,
-                                    _direction(form))
+                service.move_module(current_user, db.session.get(Course, course.id), module.id, _direction(form))
         except service.AuthoringError as error:
             flash(str(error), "error")
     return redirect(outline_url(course, f"module-{module_id}"))
@@ -227,12 +236,16 @@ def upload_image(key: str):
         flash(str(error), "error")
         return redirect(back)
     with write_transaction():
-        record(current_user, "authoring.upload_image", db.session.get(Course, course.id),
-               url=result["url"])
+        record(current_user, "authoring.upload_image", db.session.get(Course, course.id), url=result["url"])
     if wants_json:
         return jsonify(result)
-    flash(_("Image uploaded. Copy this line into the lesson text where the image belongs: "
-            "%(markdown)s", markdown=result["markdown"]), "success")
+    flash(
+        _(
+            "Image uploaded. Copy this line into the lesson text where the image belongs: %(markdown)s",
+            markdown=result["markdown"],
+        ),
+        "success",
+    )
     return redirect(back)
 
 
@@ -255,11 +268,18 @@ def show_history(kind: str, item_id: int):
     previous = next((r for r in rows if current and r.version < current.version), None)
     changes = []
     if current is not None:
-        changes = history.diff_lines(history.version_text(previous.data if previous else None),
-                                  history.version_text(current.data))
+        changes = history.diff_lines(
+            history.version_text(previous.data if previous else None), history.version_text(current.data)
+        )
     return render_template(
-        "authoring/history.html", course=course, item=item, kind=kind, rows=rows,
-        current=current, previous=previous, changes=changes,
+        "authoring/history.html",
+        course=course,
+        item=item,
+        kind=kind,
+        rows=rows,
+        current=current,
+        previous=previous,
+        changes=changes,
     )
 
 
@@ -269,7 +289,7 @@ def module_title(module_id: int | None) -> str:
     return db.session.scalar(select(Module.title).where(Module.id == module_id)) or ""
 
 
-from . import (  # noqa: F401  (their routes are on ``bp``)
+from . import (  # noqa: E402, F401  (imported last: their routes are on ``bp``)
     draft_views,
     question_views,
     quiz_views,

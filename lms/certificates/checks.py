@@ -5,6 +5,7 @@ domains may register their own under the same names (the last registration wins)
 Completed modules and credited 学时 come from the learning domain, which registers
 ``required_modules`` and ``min_credit_hours`` itself.
 """
+
 from __future__ import annotations
 
 from flask_babel import gettext as _
@@ -47,9 +48,7 @@ def final_exam_passed(user_id: int, cohort: Cohort) -> RequirementStatus:
 def feedback_submitted(user_id: int, cohort: Cohort) -> RequirementStatus:
     """Met once the course feedback form has been submitted in this cohort (named or anonymous)."""
     label = str(RULE_LABELS["feedback"])
-    surveys = select(Survey.id).where(
-        Survey.course_id == cohort.course_id, Survey.kind == SurveyKind.FEEDBACK
-    )
+    surveys = select(Survey.id).where(Survey.course_id == cohort.course_id, Survey.kind == SurveyKind.FEEDBACK)
     participated = exists().where(
         SurveyParticipation.survey_id.in_(surveys),
         SurveyParticipation.cohort_id == cohort.id,
@@ -61,6 +60,4 @@ def feedback_submitted(user_id: int, cohort: Cohort) -> RequirementStatus:
         SurveyResponse.user_id == user_id,
     )
     met = bool(db.session.scalar(select(or_(participated, responded))))
-    return RequirementStatus(
-        "feedback", label, met, _("Submitted") if met else _("Not submitted yet")
-    )
+    return RequirementStatus("feedback", label, met, _("Submitted") if met else _("Not submitted yet"))

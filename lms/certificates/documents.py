@@ -5,6 +5,7 @@
 are named by their hash, so two parallel renders of one certificate never overwrite each
 other: the first to record its hash wins and the other deletes its file.
 """
+
 from __future__ import annotations
 
 import hashlib

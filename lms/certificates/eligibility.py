@@ -8,6 +8,7 @@ register theirs, so this module knows no other domain's tables. A rule nobody ha
 registered a check for is *not met*, with a detail saying it cannot be checked yet: a
 certificate is never issued on a rule nobody looked at.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -109,9 +110,7 @@ def evaluate(user_id: int, cohort: Cohort) -> Eligibility:
         check = _checks.get(name)
         if check is None:
             statuses.append(
-                RequirementStatus(
-                    name, str(RULE_LABELS.get(name, name)), False, _("cannot be checked yet")
-                )
+                RequirementStatus(name, str(RULE_LABELS.get(name, name)), False, _("cannot be checked yet"))
             )
         else:
             statuses.append(check(user_id, cohort))

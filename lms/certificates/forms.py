@@ -1,4 +1,5 @@
 """Forms for issuing, revoking and reissuing certificates, designs, and public verification."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l

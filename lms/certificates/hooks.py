@@ -3,6 +3,7 @@
 The learning, assessment and surveys domains call :func:`issue_if_eligible` after they
 commit a lesson completion, a graded attempt or a submitted survey. No cron, no button.
 """
+
 from __future__ import annotations
 
 import logging

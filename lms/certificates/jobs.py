@@ -7,6 +7,7 @@ app server can show its progress. Where it runs:
 - otherwise on an RQ worker (``flask lms worker``) when ``CERT_JOB_BACKEND`` is "rq" (the
   default with ``LMS_REDIS_URL``), or in a thread of the web process ("thread").
 """
+
 from __future__ import annotations
 
 import logging
@@ -54,17 +55,13 @@ def start_zip_job(actor: User, cohort: Cohort) -> tuple[CertificateJob, int]:
 
     :returns: the job and how many PDFs are still to render.
     """
-    total = db.session.scalar(
-        select(func.count()).select_from(_valid_certificates(cohort.id).subquery())
-    )
+    total = db.session.scalar(select(func.count()).select_from(_valid_certificates(cohort.id).subquery()))
     missing = db.session.scalar(
         select(func.count()).select_from(
             _valid_certificates(cohort.id).where(Certificate.pdf_sha256.is_(None)).subquery()
         )
     )
-    job = CertificateJob(
-        cohort_id=cohort.id, created_by_id=actor.id, total=total, done=total - missing
-    )
+    job = CertificateJob(cohort_id=cohort.id, created_by_id=actor.id, total=total, done=total - missing)
     db.session.add(job)
     db.session.flush()
     record(actor, "certificate.zip", cohort, job_id=job.id, total=total)
@@ -84,9 +81,7 @@ def dispatch(job_id: int, total: int, missing: int) -> str:
         queue().enqueue(rq_run_zip_job, job_id, job_timeout=JOB_TIMEOUT_SECONDS)
         return "rq"
     app = current_app._get_current_object()
-    threading.Thread(
-        target=_run_in_thread, args=(app, job_id), name=f"certificate-zip-{job_id}", daemon=True
-    ).start()
+    threading.Thread(target=_run_in_thread, args=(app, job_id), name=f"certificate-zip-{job_id}", daemon=True).start()
     return "thread"
 
 
@@ -147,17 +142,13 @@ def run_zip_job(job_id: int) -> None:
             job.status = JobStatus.RUNNING
             cohort_id = job.cohort_id
         missing = db.session.scalars(
-            _valid_certificates(cohort_id)
-            .where(Certificate.pdf_sha256.is_(None))
-            .with_only_columns(Certificate.id)
+            _valid_certificates(cohort_id).where(Certificate.pdf_sha256.is_(None)).with_only_columns(Certificate.id)
         ).all()
         for cert_id in missing:
             ensure_pdf(cert_id)
             with write_transaction():
                 db.session.execute(
-                    update(CertificateJob)
-                    .where(CertificateJob.id == job_id)
-                    .values(done=CertificateJob.done + 1)
+                    update(CertificateJob).where(CertificateJob.id == job_id).values(done=CertificateJob.done + 1)
                 )
         relative = f"certificate-zips/{job_id}-{secrets.token_urlsafe(12)}.zip"
         count = _write_zip(cohort_id, relative)

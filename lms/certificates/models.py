@@ -1,4 +1,5 @@
 """Certificates (结业证书), their numbering counters, per-cohort designs and bulk ZIP jobs."""
+
 from __future__ import annotations
 
 import enum
@@ -76,9 +77,7 @@ class Certificate(db.Model):
     #: the absolute verification URL printed in the PDF and encoded in its QR code
     verify_url: Mapped[str] = mapped_column(String(400))
 
-    status: Mapped[CertificateStatus] = mapped_column(
-        str_enum(CertificateStatus), default=CertificateStatus.VALID
-    )
+    status: Mapped[CertificateStatus] = mapped_column(str_enum(CertificateStatus), default=CertificateStatus.VALID)
     is_current: Mapped[bool] = mapped_column(default=True)
     #: None when issued automatically the moment the last requirement was met
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -123,9 +122,7 @@ class CertificateDesign(db.Model):
 
     __tablename__ = "certificate_designs"
 
-    cohort_id: Mapped[int] = mapped_column(
-        ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True
-    )
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True)
     title: Mapped[str] = mapped_column(String(64), default="")
     issuer: Mapped[str] = mapped_column(String(200), default="")  #: issuing organisation
     #: file name of the checked PNG under storage/certificate-seals/, or None

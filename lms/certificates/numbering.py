@@ -5,6 +5,7 @@ The counter row is locked for the rest of the transaction (``FOR UPDATE`` on Pos
 and each takes the next number. Because the counter and the certificate are written in
 the same transaction, a rolled-back issue gives its number back: no gaps.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import select

@@ -9,6 +9,7 @@
   through Jinja autoescaping, so a name or title cannot add markup, links or attachments.
 - One ``FontConfiguration`` per thread is reused across renders (about 25% faster).
 """
+
 from __future__ import annotations
 
 import base64
@@ -117,9 +118,7 @@ def _fetcher_class():
                 path = Path(url2pathname(urlsplit(url).path)).resolve()
                 if path.is_file() and any(path.is_relative_to(root) for root in self.roots):
                     mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-                    return URLFetcherResponse(
-                        path.as_uri(), body=path.read_bytes(), headers={"Content-Type": mime}
-                    )
+                    return URLFetcherResponse(path.as_uri(), body=path.read_bytes(), headers={"Content-Type": mime})
             self.refused.append(url[:200])
             log.warning("certificate PDF: refused to fetch %s", url[:200])
             raise RefusedURL(f"not allowed in a certificate: {url[:200]}")

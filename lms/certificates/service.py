@@ -4,6 +4,7 @@ Functions take plain data and an explicit acting user, add and flush, and never 
 callers run them inside ``write_transaction()``. Rendering the PDF is slow (~0.2 s), so it
 happens after the commit, in ``documents.ensure_pdf``.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -148,11 +149,14 @@ def cohort_overview(cohort: Cohort, page: int = 1, per_page: int = 50):
     }
     rows = [
         TraineeRow(
-            u.id, u.name, u.work_unit, certs.get(u.id),
+            u.id,
+            u.name,
+            u.work_unit,
+            certs.get(u.id),
             None if u.id in certs else eligibility.evaluate(u.id, cohort),
         )
         for u in pagination.items
-    ]  # fmt: skip
+    ]
     return rows, pagination
 
 
@@ -258,9 +262,7 @@ def update_design(
         db.session.add(row)
     row.title = title.strip()
     row.issuer = issuer.strip()
-    row.signatures = [
-        {"name": name.strip(), "title": role.strip()} for name, role in signatures[:MAX_SIGNATURES]
-    ]
+    row.signatures = [{"name": name.strip(), "title": role.strip()} for name, role in signatures[:MAX_SIGNATURES]]
     if seal_file:
         row.seal_file = seal_file
     elif remove_seal:
@@ -528,4 +530,3 @@ def due_items(user_id: int, cohort: Cohort) -> list[DueItem]:
             note=_("No. %(number)s", number=cert.number),
         )
     ]
-

@@ -4,6 +4,7 @@ No login. Pages are not indexed; names are partly masked; a revocation shows its
 never its reason. Lookups are rate-limited per address and answer "not found" the same way
 whatever was wrong, so the form cannot be used to find out which numbers or names exist.
 """
+
 from __future__ import annotations
 
 import hashlib

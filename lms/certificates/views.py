@@ -1,4 +1,5 @@
 """Certificate pages: trainees' own certificates; staff lists, issuing, revoking, designs, ZIPs."""
+
 from __future__ import annotations
 
 import base64
@@ -85,9 +86,7 @@ def download_certificate(certificate_id: int):
     if cert.user_id == current_user.id and cert.downloaded_at is None:
         with write_transaction():
             service.mark_downloaded(service.get_certificate(certificate_id, lock=True), current_user)
-    response = send_file(
-        path, mimetype="application/pdf", as_attachment=True, download_name=f"{cert.number}.pdf"
-    )
+    response = send_file(path, mimetype="application/pdf", as_attachment=True, download_name=f"{cert.number}.pdf")
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -162,9 +161,13 @@ def issue_certificate(cohort_id: int, user_id: int):
     try:
         with write_transaction():
             cert = service.manual_issue(
-                current_user, db.session.get(Cohort, cohort_id), user_id, form.reason.data,
-                verification_base(), credit_hours=hours,
-            )  # fmt: skip
+                current_user,
+                db.session.get(Cohort, cohort_id),
+                user_id,
+                form.reason.data,
+                verification_base(),
+                credit_hours=hours,
+            )
             cert_id, number = cert.id, cert.number
     except CertificateError as error:
         flash(str(error), "error")
@@ -254,11 +257,14 @@ def edit_design(cohort_id: int):
         if not form.seal.errors:
             with write_transaction():
                 service.update_design(
-                    current_user, db.session.get(Cohort, cohort_id),
-                    title=form.title.data or "", issuer=form.issuer.data or "",
-                    signatures=form.signatures(), seal_file=seal_file,
+                    current_user,
+                    db.session.get(Cohort, cohort_id),
+                    title=form.title.data or "",
+                    issuer=form.issuer.data or "",
+                    signatures=form.signatures(),
+                    seal_file=seal_file,
                     remove_seal=form.remove_seal.data,
-                )  # fmt: skip
+                )
             flash(_("Certificate design saved. It applies to certificates issued from now on."), "success")
             return redirect(url_for("certificates.edit_design", cohort_id=cohort_id))
     return render_template(
@@ -319,9 +325,7 @@ def _job_json(job: CertificateJob) -> dict:
         "done": job.done,
         "total": job.total,
         "percent": round(100 * job.done / job.total) if job.total else 100,
-        "download_url": url_for("certificates.download_job", job_id=job.id)
-        if job.status == JobStatus.DONE
-        else None,
+        "download_url": url_for("certificates.download_job", job_id=job.id) if job.status == JobStatus.DONE else None,
         "error": job.error or None,
     }
 

@@ -1,4 +1,5 @@
 """Roster exports as CSV and XLSX, with spreadsheet formulas neutralised."""
+
 from __future__ import annotations
 
 import csv

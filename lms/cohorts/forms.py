@@ -1,4 +1,5 @@
 """Forms for creating cohorts, joining them and managing members."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -14,9 +15,7 @@ class CohortForm(FlaskForm):
     starts_on = DateField(_l("Starts on"), validators=[DataRequired()])
     ends_on = DateField(_l("Ends on"), validators=[DataRequired()])
     enrol_until = DateField(_l("Enrolment open until"), validators=[Optional()])
-    capacity = IntegerField(
-        _l("Capacity"), validators=[Optional(), NumberRange(min=1, max=100000)]
-    )
+    capacity = IntegerField(_l("Capacity"), validators=[Optional(), NumberRange(min=1, max=100000)])
     trainer_ids = SelectMultipleField(_l("Trainers"), coerce=int, validators=[Optional()])
 
     def validate_ends_on(self, field):

@@ -1,4 +1,5 @@
 """Cohorts and their members."""
+
 from __future__ import annotations
 
 import enum
@@ -58,9 +59,7 @@ class Enrolment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    status: Mapped[EnrolmentStatus] = mapped_column(
-        str_enum(EnrolmentStatus), default=EnrolmentStatus.ACTIVE
-    )
+    status: Mapped[EnrolmentStatus] = mapped_column(str_enum(EnrolmentStatus), default=EnrolmentStatus.ACTIVE)
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     cohort: Mapped[Cohort] = relationship()

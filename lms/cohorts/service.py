@@ -3,6 +3,7 @@
 Functions take plain data and an explicit acting user, add and flush, and never commit;
 callers run read-then-write paths (joining) inside ``write_transaction``.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -142,10 +143,7 @@ def join_cohort(user: User, cohort: Cohort | None, today: date) -> tuple[Enrolme
 
 def add_members(actor: User, cohort: Cohort, users: list[User]) -> int:
     """Enrol ``users`` (organizers may go over capacity); return how many were added."""
-    existing = {
-        e.user_id: e
-        for e in db.session.scalars(select(Enrolment).where(Enrolment.cohort_id == cohort.id))
-    }
+    existing = {e.user_id: e for e in db.session.scalars(select(Enrolment).where(Enrolment.cohort_id == cohort.id))}
     added = 0
     for user in users:
         enrolment = existing.get(user.id)
@@ -178,13 +176,21 @@ def roster(cohort: Cohort):
     """Active members as plain rows: id, name, phone, email, region, work unit, position, joined."""
     return db.session.execute(
         select(
-            User.id, User.name, User.phone, User.email, User.province, User.city, User.county,
-            User.work_unit, User.position, Enrolment.joined_at,
+            User.id,
+            User.name,
+            User.phone,
+            User.email,
+            User.province,
+            User.city,
+            User.county,
+            User.work_unit,
+            User.position,
+            Enrolment.joined_at,
         )
         .join(Enrolment, Enrolment.user_id == User.id)
         .where(Enrolment.cohort_id == cohort.id, Enrolment.status == EnrolmentStatus.ACTIVE)
         .order_by(Enrolment.joined_at, User.id)
-    ).all()  # fmt: skip
+    ).all()
 
 
 def can_view_cohort(user: User, cohort: Cohort) -> bool:

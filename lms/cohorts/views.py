@@ -1,4 +1,5 @@
 """Cohort pages: organizers create and manage cohorts; trainees join with a code or link."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -11,10 +12,10 @@ from lms.auth.models import Role, User, UserRole
 from lms.auth.service import find_user
 from lms.db import utcnow, write_transaction
 from lms.extensions import db, limiter
+from lms.i18n import local_datetime_text
 from lms.learning.models import Module
 from lms.learning.service import active_courses
 from lms.security import role_required
-from lms.i18n import local_datetime_text
 
 from . import exports, service
 from .forms import AddMembersForm, CohortForm, ConfirmForm, JoinForm
@@ -121,7 +122,9 @@ def regenerate_code(cohort_id: int):
         with write_transaction():
             cohort = db.session.get(Cohort, cohort_id)
             service.regenerate_code(current_user, cohort)
-        flash(_("New enrolment code: %(code)s. The old code and link no longer work.", code=cohort.enrol_code), "success")
+        flash(
+            _("New enrolment code: %(code)s. The old code and link no longer work.", code=cohort.enrol_code), "success"
+        )
     return redirect(url_for("cohorts.show_cohort", cohort_id=cohort_id))
 
 
@@ -165,10 +168,19 @@ ROSTER_HEADINGS = ["姓名", "手机", "邮箱", "省", "市", "县", "工作单
 def export_roster(cohort_id: int, fmt: str):
     cohort = _cohort_for_staff(cohort_id)
     rows = [
-        [r.name, r.phone or "", r.email or "", r.province, r.city, r.county, r.work_unit,
-         r.position, local_datetime_text(r.joined_at)]
+        [
+            r.name,
+            r.phone or "",
+            r.email or "",
+            r.province,
+            r.city,
+            r.county,
+            r.work_unit,
+            r.position,
+            local_datetime_text(r.joined_at),
+        ]
         for r in service.roster(cohort)
-    ]  # fmt: skip
+    ]
     filename = f"roster-{cohort.id}.{fmt}"
     if fmt == "csv":
         body, mime = exports.to_csv(ROSTER_HEADINGS, rows), "text/csv; charset=utf-8"
@@ -181,9 +193,7 @@ def export_roster(cohort_id: int, fmt: str):
 def _join(cohort: Cohort | None):
     try:
         with write_transaction():
-            _enrolment, created = service.join_cohort(
-                current_user, cohort, service.today_local(utcnow())
-            )
+            _enrolment, created = service.join_cohort(current_user, cohort, service.today_local(utcnow()))
     except EnrolmentError as error:
         return str(error)
     if created:

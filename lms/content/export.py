@@ -6,6 +6,7 @@ made in the browser editor get back into ``courses/`` (and into version control)
 items are left out, as they are no longer in the files. Lesson images are copied from the
 storage folder into each module's ``images/`` folder under the names the lessons link to.
 """
+
 from __future__ import annotations
 
 import io
@@ -66,7 +67,8 @@ def _represent_float(dumper: yaml.SafeDumper, value: float):
 
 def _represent_list(dumper: yaml.SafeDumper, value: list):
     short = (
-        value and all(isinstance(v, str) and len(v) <= 16 and "," not in v for v in value)
+        value
+        and all(isinstance(v, str) and len(v) <= 16 and "," not in v for v in value)
         and sum(len(v) + 2 for v in value) <= 60
     )
     return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=bool(short))
@@ -78,8 +80,7 @@ _Dumper.add_representer(list, _represent_list)
 
 
 def dump_yaml(data: dict) -> str:
-    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False,
-                     default_flow_style=False, width=100)
+    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, default_flow_style=False, width=100)
 
 
 def _write(path: Path, text: str) -> None:
@@ -133,28 +134,30 @@ class _CourseWriter:
         self.folder = folder
         cid = course.id
         self.modules = db.session.scalars(
-            select(Module).where(Module.course_id == cid, Module.is_retired.is_(False))
+            select(Module)
+            .where(Module.course_id == cid, Module.is_retired.is_(False))
             .order_by(Module.position, Module.id)
         ).all()
         self.module_keys = {m.id: m.key for m in self.modules}
         self.lessons = db.session.scalars(
-            select(Lesson).where(Lesson.course_id == cid, Lesson.is_retired.is_(False))
+            select(Lesson)
+            .where(Lesson.course_id == cid, Lesson.is_retired.is_(False))
             .order_by(Lesson.position, Lesson.id)
         ).all()
-        self.lesson_keys = {row.id: row.key for row in db.session.execute(
-            select(Lesson.id, Lesson.key).where(Lesson.course_id == cid)
-        )}
-        self.question_keys = {row.id: row.key for row in db.session.execute(
-            select(Question.id, Question.key).where(Question.course_id == cid)
-        )}
+        self.lesson_keys = {
+            row.id: row.key for row in db.session.execute(select(Lesson.id, Lesson.key).where(Lesson.course_id == cid))
+        }
+        self.question_keys = {
+            row.id: row.key
+            for row in db.session.execute(select(Question.id, Question.key).where(Question.course_id == cid))
+        }
 
     def write(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.write_course()
         self.write_glossary()
         quizzes = db.session.scalars(
-            select(Quiz).where(Quiz.course_id == self.course.id, Quiz.is_retired.is_(False))
-            .order_by(Quiz.id)
+            select(Quiz).where(Quiz.course_id == self.course.id, Quiz.is_retired.is_(False)).order_by(Quiz.id)
         ).all()
         module_quiz = {q.module_id: q for q in quizzes if q.module_id is not None}
         for position, module in enumerate(self.modules):
@@ -167,8 +170,9 @@ class _CourseWriter:
 
     def write_course(self) -> None:
         c, settings = self.course, self.course.settings or {}
-        data = _optional({"key": c.key, "code": c.code, "title": c.title},
-                         summary=c.summary, objectives=list(c.objectives or []))
+        data = _optional(
+            {"key": c.key, "code": c.code, "title": c.title}, summary=c.summary, objectives=list(c.objectives or [])
+        )
         data["credit_hours"] = c.credit_hours
         data = _optional(data, completion=settings.get("completion"))
         if settings.get("certificate"):
@@ -182,14 +186,14 @@ class _CourseWriter:
 
     def write_glossary(self) -> None:
         terms = db.session.scalars(
-            select(GlossaryTerm).where(GlossaryTerm.course_id == self.course.id)
+            select(GlossaryTerm)
+            .where(GlossaryTerm.course_id == self.course.id)
             .order_by(GlossaryTerm.position, GlossaryTerm.id)
         ).all()
         if not terms:
             return
         items = [
-            _optional({"term": t.term, "definition": t.definition},
-                      lesson=self.lesson_keys.get(t.lesson_id))
+            _optional({"term": t.term, "definition": t.definition}, lesson=self.lesson_keys.get(t.lesson_id))
             for t in terms
         ]
         _write(self.folder / "glossary.yaml", dump_yaml({"terms": items}))
@@ -197,8 +201,9 @@ class _CourseWriter:
     # -- modules and lessons -----------------------------------------------------------------
 
     def write_module(self, folder: Path, module: Module, quiz: Quiz | None) -> None:
-        data = _optional({"key": module.key, "title": module.title}, summary=module.summary,
-                         objectives=list(module.objectives or []))
+        data = _optional(
+            {"key": module.key, "title": module.title}, summary=module.summary, objectives=list(module.objectives or [])
+        )
         data["credit_hours"] = module.credit_hours
         _optional(data, prerequisites=list(module.prerequisites or []))
         _write(folder / "module.yaml", dump_yaml(data))
@@ -206,13 +211,12 @@ class _CourseWriter:
         images: dict[str, str] = {}  # the module's images/ folder: src -> SHA-256
         for position, lesson in enumerate(lessons):
             body = self.copy_images(folder, lesson, images)
-            front = {"key": lesson.key, "title": lesson.title, "kind": str(lesson.kind),
-                     "minutes": lesson.minutes}
+            front = {"key": lesson.key, "title": lesson.title, "kind": str(lesson.kind), "minutes": lesson.minutes}
             text = f"---\n{dump_yaml(front)}---\n\n{body}\n"
             _write(folder / f"{_prefix(position, len(lessons))}-{lesson.key}.md", text)
         questions = db.session.scalars(
-            select(Question).where(Question.module_id == module.id,
-                                   Question.is_retired.is_(False))
+            select(Question)
+            .where(Question.module_id == module.id, Question.is_retired.is_(False))
             .order_by(Question.id)
         ).all()
         if questions:
@@ -227,17 +231,20 @@ class _CourseWriter:
         Two lessons of a module linking the same name to different pictures (possible only
         after editing in the browser) get the second one under its content-addressed name.
         """
-        data = db.session.scalar(select(LessonVersion.data).where(
-            LessonVersion.lesson_id == lesson.id, LessonVersion.version == lesson.version
-        )) or {}
+        data = (
+            db.session.scalar(
+                select(LessonVersion.data).where(
+                    LessonVersion.lesson_id == lesson.id, LessonVersion.version == lesson.version
+                )
+            )
+            or {}
+        )
         body = lesson.body_markdown
         for src, sha256 in sorted((data.get("images") or {}).items()):
             ext = EXTENSIONS.get(PurePosixPath(src).suffix.lower().lstrip("."))
             stored = storage_path("course-media", self.course.key, f"{sha256}.{ext}")
             if ext is None or not stored.is_file():
-                raise CourseExportError(
-                    [f"lesson '{lesson.key}': image '{src}' is missing from the storage folder"]
-                )
+                raise CourseExportError([f"lesson '{lesson.key}': image '{src}' is missing from the storage folder"])
             name = src
             if taken.get(src, sha256) != sha256:
                 name = f"images/{sha256}.{ext}"
@@ -266,17 +273,16 @@ class _CourseWriter:
         if quiz.module_id is not None:
             data["module"] = self.module_keys[quiz.module_id]
         if s.get("draw") is not None:
-            data["draw"] = [_optional({"module": r["module"], "count": r["count"]},
-                                      exclude_tags=list(r.get("exclude_tags") or []))
-                            for r in s["draw"]]
+            data["draw"] = [
+                _optional({"module": r["module"], "count": r["count"]}, exclude_tags=list(r.get("exclude_tags") or []))
+                for r in s["draw"]
+            ]
         else:
             items = db.session.scalars(
-                select(QuizItem.question_id).where(QuizItem.quiz_id == quiz.id)
-                .order_by(QuizItem.position)
+                select(QuizItem.question_id).where(QuizItem.quiz_id == quiz.id).order_by(QuizItem.position)
             ).all()
             data["questions"] = [self.question_keys[qid] for qid in items]
-        _optional(data, time_limit_minutes=s.get("time_limit_minutes"),
-                  max_attempts=s.get("max_attempts"))
+        _optional(data, time_limit_minutes=s.get("time_limit_minutes"), max_attempts=s.get("max_attempts"))
         data["pass_mark"] = s.get("pass_mark")
         data["shuffle_questions"] = bool(s.get("shuffle_questions"))
         data["shuffle_options"] = bool(s.get("shuffle_options"))
@@ -286,13 +292,12 @@ class _CourseWriter:
 
     def write_surveys(self) -> None:
         surveys = db.session.scalars(
-            select(Survey).where(Survey.course_id == self.course.id, Survey.is_retired.is_(False))
-            .order_by(Survey.id)
+            select(Survey).where(Survey.course_id == self.course.id, Survey.is_retired.is_(False)).order_by(Survey.id)
         ).all()
         for survey in surveys:
             items = db.session.scalars(
-                select(SurveyItem).where(SurveyItem.survey_id == survey.id,
-                                         SurveyItem.is_retired.is_(False))
+                select(SurveyItem)
+                .where(SurveyItem.survey_id == survey.id, SurveyItem.is_retired.is_(False))
                 .order_by(SurveyItem.position, SurveyItem.id)
             ).all()
             sections: list[dict] = []
@@ -300,8 +305,7 @@ class _CourseWriter:
                 if not sections or sections[-1]["title"] != item.section:
                     sections.append({"title": item.section, "items": []})
                 sections[-1]["items"].append(self.survey_item_data(item))
-            data = _optional({"key": survey.key, "kind": str(survey.kind), "title": survey.title},
-                             intro=survey.intro)
+            data = _optional({"key": survey.key, "kind": str(survey.kind), "title": survey.title}, intro=survey.intro)
             data["anonymous"] = survey.is_anonymous
             data["allow_edit"] = survey.allow_edit
             _optional(data, **(survey.settings or {}))
@@ -316,5 +320,4 @@ class _CourseWriter:
         for name in ("options", "labels", "rows", "min", "max"):
             if spec.get(name) is not None:
                 data[name] = spec[name]
-        return _optional(data, module=self.module_keys.get(item.module_id),
-                         measure=item.measure)
+        return _optional(data, module=self.module_keys.get(item.module_id), measure=item.measure)

@@ -3,6 +3,7 @@
 Every getter marks its key as known; :meth:`Fields.finish` then reports the keys nobody
 asked for as unknown, so a misspelt key is never silently ignored.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -46,9 +47,7 @@ class Fields:
         """Fields for ``value`` if it is a mapping, else a problem and None."""
         if isinstance(value, YMap):
             return cls(value, file, problems)
-        problems.add(
-            file, line, f"{what} must be a mapping of keys to values, not {describe(value)}"
-        )
+        problems.add(file, line, f"{what} must be a mapping of keys to values, not {describe(value)}")
         return None
 
     # -- reporting ------------------------------------------------------------------------
@@ -92,7 +91,10 @@ class Fields:
         return self.data[key]
 
     def text(
-        self, key: str, required: bool = True, default: str | None = "",
+        self,
+        key: str,
+        required: bool = True,
+        default: str | None = "",
         max_length: int | None = None,
     ) -> str | None:
         """A non-empty text (numbers as written count as text); None when wrong."""
@@ -124,8 +126,13 @@ class Fields:
         return text
 
     def integer(
-        self, key: str, required: bool = True, default: int | None = None,
-        minimum: int | None = None, maximum: int | None = None, nullable: bool = False,
+        self,
+        key: str,
+        required: bool = True,
+        default: int | None = None,
+        minimum: int | None = None,
+        maximum: int | None = None,
+        nullable: bool = False,
     ) -> int | None:
         value = self.raw(key, required)
         if value is _MISSING or (value is None and nullable):
@@ -136,8 +143,12 @@ class Fields:
         return self._in_range(key, int(value), minimum, maximum, default)
 
     def number(
-        self, key: str, required: bool = True, default: float | None = None,
-        minimum: float | None = None, maximum: float | None = None,
+        self,
+        key: str,
+        required: bool = True,
+        default: float | None = None,
+        minimum: float | None = None,
+        maximum: float | None = None,
     ) -> float | None:
         value = self.raw(key, required)
         if value is _MISSING:
@@ -157,7 +168,10 @@ class Fields:
         return value
 
     def boolean(
-        self, key: str, required: bool = False, default: bool | None = False,
+        self,
+        key: str,
+        required: bool = False,
+        default: bool | None = False,
     ) -> bool | None:
         value = self.raw(key, required)
         if value is _MISSING:
@@ -168,15 +182,17 @@ class Fields:
         return value
 
     def choice(
-        self, key: str, choices: tuple[str, ...], required: bool = True, default: str | None = None,
+        self,
+        key: str,
+        choices: tuple[str, ...],
+        required: bool = True,
+        default: str | None = None,
     ) -> str | None:
         value = self.raw(key, required)
         if value is _MISSING:
             return default
         if value not in choices or not isinstance(value, str):
-            self.problem_at(
-                key, f"'{key}' must be one of {', '.join(choices)}, not {describe(value)}"
-            )
+            self.problem_at(key, f"'{key}' must be one of {', '.join(choices)}, not {describe(value)}")
             return None
         return value
 
@@ -191,8 +207,13 @@ class Fields:
         return value
 
     def text_list(
-        self, key: str, required: bool = True, min_items: int = 0, max_items: int | None = None,
-        unique: bool = True, item_check: Callable[[str], str | None] | None = None,
+        self,
+        key: str,
+        required: bool = True,
+        min_items: int = 0,
+        max_items: int | None = None,
+        unique: bool = True,
+        item_check: Callable[[str], str | None] | None = None,
     ) -> list[str] | None:
         """A list of texts. ``item_check`` returns a message for a bad item, or None."""
         items = self.sequence(key, required)
@@ -205,9 +226,7 @@ class Fields:
             text = scalar_text(item)
             text = text.strip() if text is not None else None
             if not text:
-                self.problem(
-                    line, f"each item of '{key}' must be non-empty text, not {describe(item)}"
-                )
+                self.problem(line, f"each item of '{key}' must be non-empty text, not {describe(item)}")
                 ok = False
                 continue
             message = item_check(text) if item_check else None
@@ -242,14 +261,14 @@ class Fields:
         return Fields.of(value, self.value_line(key), self.file, self.problems, f"'{key}'")
 
     def mappings(
-        self, key: str, required: bool = True, what: str = "each item",
+        self,
+        key: str,
+        required: bool = True,
+        what: str = "each item",
     ) -> Iterator[Fields]:
         """Fields for each mapping in the list under ``key`` (other items are problems)."""
         items = self.sequence(key, required)
         for index, item in enumerate(items or []):
-            fields = Fields.of(
-                item, items.item_line(index), self.file, self.problems, f"{what} of '{key}'"
-            )
+            fields = Fields.of(item, items.item_line(index), self.file, self.problems, f"{what} of '{key}'")
             if fields is not None:
                 yield fields
-

@@ -4,6 +4,7 @@ A lesson links ``images/<file>`` relative to its module folder. The loader store
 once, named by its SHA-256, under ``<LMS_STORAGE_PATH>/course-media/<course-key>/`` and
 rewrites the link to ``/media/course/<course-key>/<sha256>.<ext>``.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -69,8 +70,14 @@ def check_image(module_dir: Path, src: str) -> tuple[ImageRef | None, str | None
     """Check an image link of a lesson in ``module_dir``; return the image or a problem."""
     rel = PurePosixPath(src)
     if (
-        ":" in src or "?" in src or "#" in src or "\\" in src or rel.is_absolute()
-        or ".." in rel.parts or len(rel.parts) < 2 or rel.parts[0] != "images"
+        ":" in src
+        or "?" in src
+        or "#" in src
+        or "\\" in src
+        or rel.is_absolute()
+        or ".." in rel.parts
+        or len(rel.parts) < 2
+        or rel.parts[0] != "images"
     ):
         return None, f"image '{src}' must be a file under the module's images/ folder"
     ext = EXTENSIONS.get(rel.suffix.lower().lstrip("."))

@@ -5,6 +5,7 @@
 write. Otherwise it upserts each course by stable key (see :mod:`.upsert`). The caller wraps
 the call in :func:`lms.db.write_transaction`, which commits; this module only flushes.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

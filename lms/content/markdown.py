@@ -5,6 +5,7 @@ disabled, then nh3 with an explicit allow-list, so the stored HTML is safe even 
 missed something. Headings get stable ids (``h-`` plus a slug of the heading text, which
 keeps Chinese characters) for the table of contents.
 """
+
 from __future__ import annotations
 
 import re
@@ -16,8 +17,32 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 ALLOWED_TAGS = {
-    "p", "br", "hr", "h2", "h3", "h4", "h5", "h6", "strong", "em", "del", "s", "code", "pre",
-    "blockquote", "ul", "ol", "li", "a", "img", "table", "thead", "tbody", "tr", "th", "td",
+    "p",
+    "br",
+    "hr",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "strong",
+    "em",
+    "del",
+    "s",
+    "code",
+    "pre",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "img",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
 }
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
@@ -110,16 +135,12 @@ def check_markdown(body: str, first_line: int = 1) -> MarkdownCheck:
         if token.map:
             block_line = token.map[0] + 1 + offset
         if token.type == "html_block":
-            result.problems.append(
-                (block_line, f"raw HTML is not allowed in lessons: '{_snippet(token.content)}'")
-            )
+            result.problems.append((block_line, f"raw HTML is not allowed in lessons: '{_snippet(token.content)}'"))
         elif token.type == "heading_open":
             level = int(token.tag[1])
             result.headings.append((level, _plain(tokens[index + 1])))
             if level == 1:
-                result.problems.append(
-                    (block_line, "use ## and ### headings; # is reserved for the lesson title")
-                )
+                result.problems.append((block_line, "use ## and ### headings; # is reserved for the lesson title"))
         elif token.type == "inline":
             _check_inline(token, block_line, result)
     return result
@@ -133,15 +154,12 @@ def _check_inline(inline: Token, first_line: int, result: MarkdownCheck) -> None
             line += 1
         elif child.type == "html_inline" and line not in html_lines:
             html_lines.add(line)
-            result.problems.append(
-                (line, f"raw HTML is not allowed in lessons: '{_snippet(child.content)}'")
-            )
+            result.problems.append((line, f"raw HTML is not allowed in lessons: '{_snippet(child.content)}'"))
         elif child.type == "link_open":
             href = str(child.attrs.get("href", ""))
             if not (href.startswith("#") or href.lower().startswith(LINK_SCHEMES)):
                 result.problems.append(
-                    (line, f"link '{_snippet(href)}' is not allowed: "
-                           "use an http(s) or mailto address, or #heading-id")
+                    (line, f"link '{_snippet(href)}' is not allowed: use an http(s) or mailto address, or #heading-id")
                 )
         elif child.type == "image":
             result.images.append((line, str(child.attrs.get("src", ""))))

@@ -1,4 +1,5 @@
 """Problems found in course files, each tied to a file (and a line when there is one)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -5,6 +5,7 @@ they start and where each of their entries is, so validation can point at a line
 Numbers remember their source text (so ``1.50`` used as text stays ``"1.50"``) and dates stay
 text. Duplicate keys, which plain YAML loading silently overwrites, are reported.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -173,6 +174,6 @@ def split_front_matter(text: str) -> FrontMatterDocument | None:
     for index in range(1, len(lines)):
         if lines[index].strip() == "---":
             meta = parse_yaml("\n".join(lines[1:index]), first_line=2)
-            body = "\n".join(lines[index + 1:])
+            body = "\n".join(lines[index + 1 :])
             return FrontMatterDocument(meta, body, body_line=index + 2)
     return None

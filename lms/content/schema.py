@@ -4,6 +4,7 @@ Readers record every problem they find and carry on, so one run reports them all
 that need other files (does this lesson exist? is this module earlier?) are queued with
 :meth:`Context.later` and run on the :class:`Index` of the whole course once it is read.
 """
+
 from __future__ import annotations
 
 import re
@@ -95,7 +96,12 @@ class Context:
         self.checks.append(check)
 
     def claim(
-        self, what: str, key: str | None, file: str, line: int, scope: str | None = None,
+        self,
+        what: str,
+        key: str | None,
+        file: str,
+        line: int,
+        scope: str | None = None,
     ) -> bool:
         """Record that ``key`` names a ``what`` here; report it if it was used before."""
         if key is None:
@@ -103,9 +109,7 @@ class Context:
         self.known.setdefault(what, {}).setdefault(key, scope)
         first = self._claimed.setdefault((what, key), (file, line))
         if first != (file, line):
-            self.problems.add(
-                file, line, f"duplicate {what} '{key}' (first used at {first[0]}:{first[1]})"
-            )
+            self.problems.add(file, line, f"duplicate {what} '{key}' (first used at {first[0]}:{first[1]})")
             return False
         return True
 
@@ -147,7 +151,9 @@ def read_course(f: Fields, ctx: Context) -> CourseSpec | None:
     if None in (key, code, title, objectives, credit_hours, completion, certificate, credit_rule):
         return None
     settings = {
-        "completion": completion, "certificate": certificate, "quiz_defaults": quiz_defaults,
+        "completion": completion,
+        "certificate": certificate,
+        "quiz_defaults": quiz_defaults,
         "credit_rule": credit_rule,
     }
     return CourseSpec(key, code, title, summary, objectives, credit_hours, settings)
@@ -171,8 +177,13 @@ def _read_certificate(f: Fields, ctx: Context, credit_hours: float | None) -> di
     if cert is None:
         if f.has("certificate"):
             return None
-        return {"required_modules": "all", "final_exam": False, "feedback": False,
-                "min_credit_hours": 0.0, "issuer": ""}
+        return {
+            "required_modules": "all",
+            "final_exam": False,
+            "feedback": False,
+            "min_credit_hours": 0.0,
+            "issuer": "",
+        }
     line = cert.value_line("required_modules")
     raw = cert.data.get("required_modules", "all")
     if raw == "all":
@@ -185,9 +196,7 @@ def _read_certificate(f: Fields, ctx: Context, credit_hours: float | None) -> di
     min_hours = cert.number("min_credit_hours", required=False, default=0.0, minimum=0)
     issuer = cert.text("issuer", required=False, max_length=TITLE_LENGTH)
     if min_hours is not None and credit_hours is not None and min_hours > credit_hours:
-        cert.problem_at(
-            "min_credit_hours", "'min_credit_hours' is more than the course's credit_hours"
-        )
+        cert.problem_at("min_credit_hours", "'min_credit_hours' is more than the course's credit_hours")
     cert.finish()
 
     def check(index: Index) -> None:
@@ -195,27 +204,27 @@ def _read_certificate(f: Fields, ctx: Context, credit_hours: float | None) -> di
             if module_key not in index.module_keys:
                 cert.problem(line, f"required module '{module_key}' does not exist")
         if final_exam and "final_exam" not in index.quiz_kinds:
-            cert.problem_at(
-                "final_exam", "the certificate needs a final exam: add quizzes/final-exam.yaml"
-            )
+            cert.problem_at("final_exam", "the certificate needs a final exam: add quizzes/final-exam.yaml")
         if feedback and "feedback" not in index.survey_kinds:
-            cert.problem_at(
-                "feedback", "the certificate needs the feedback survey: add surveys/feedback.yaml"
-            )
+            cert.problem_at("feedback", "the certificate needs the feedback survey: add surveys/feedback.yaml")
 
     ctx.later(check)
     if required is None or min_hours is None:
         return None
-    return {"required_modules": required, "final_exam": final_exam, "feedback": feedback,
-            "min_credit_hours": min_hours, "issuer": issuer}
+    return {
+        "required_modules": required,
+        "final_exam": final_exam,
+        "feedback": feedback,
+        "min_credit_hours": min_hours,
+        "issuer": issuer,
+    }
 
 
 def _credit_hours_cover_modules(f: Fields, credit_hours: float) -> Check:
     def check(index: Index) -> None:
         total = sum(m.credit_hours for m in index.modules.values())
         if credit_hours + 1e-9 < total:
-            f.problem_at("credit_hours", f"'credit_hours' {credit_hours:g} is less than the "
-                                         f"modules' total {total:g}")
+            f.problem_at("credit_hours", f"'credit_hours' {credit_hours:g} is less than the modules' total {total:g}")
 
     return check
 
@@ -257,9 +266,7 @@ def read_module(f: Fields, ctx: Context, folder_key: str) -> ModuleSpec | None:
     """Read module.yaml; its key must match the folder's name (NN-<key>)."""
     key = f.key("key")
     if key is not None and key != folder_key:
-        f.problem_at(
-            "key", f"module key '{key}' does not match its folder's name (NN-{folder_key})"
-        )
+        f.problem_at("key", f"module key '{key}' does not match its folder's name (NN-{folder_key})")
         key = None
     title = f.text("title", max_length=TITLE_LENGTH)
     summary = f.text("summary", required=False)
@@ -279,17 +286,11 @@ def _prerequisites_exist(f: Fields, key: str, prerequisites: list[str]) -> Check
         for prerequisite in prerequisites:
             if prerequisite == PRE_TEST:
                 if "pre_test" not in index.quiz_kinds:
-                    f.problem_at(
-                        "prerequisites", "prerequisite 'pre-test' needs quizzes/pre-test.yaml"
-                    )
+                    f.problem_at("prerequisites", "prerequisite 'pre-test' needs quizzes/pre-test.yaml")
             elif prerequisite not in index.module_keys:
-                f.problem_at(
-                    "prerequisites", f"prerequisite module '{prerequisite}' does not exist"
-                )
+                f.problem_at("prerequisites", f"prerequisite module '{prerequisite}' does not exist")
             elif index.module_keys.index(prerequisite) >= index.module_keys.index(key):
-                f.problem_at(
-                    "prerequisites", f"prerequisite '{prerequisite}' must be an earlier module"
-                )
+                f.problem_at("prerequisites", f"prerequisite '{prerequisite}' must be an earlier module")
 
     return check
 
@@ -298,8 +299,13 @@ def _prerequisites_exist(f: Fields, key: str, prerequisites: list[str]) -> Check
 
 
 def read_lesson(
-    doc: FrontMatterDocument | None, file: str, problems: Problems, ctx: Context,
-    file_key: str, module_dir: Path, module_key: str,
+    doc: FrontMatterDocument | None,
+    file: str,
+    problems: Problems,
+    ctx: Context,
+    file_key: str,
+    module_dir: Path,
+    module_key: str,
 ) -> LessonSpec | None:
     """Read a lesson file: front matter, then a safe body whose images exist."""
     if doc is None:
@@ -316,8 +322,7 @@ def read_lesson(
         return None
     key = f.key("key")
     if key is not None and key != file_key:
-        f.problem_at("key", f"lesson key '{key}' does not match the file name "
-                            f"'{Path(file).name}'")
+        f.problem_at("key", f"lesson key '{key}' does not match the file name '{Path(file).name}'")
         key = None
     # Claimed by the file's key even when the front matter is wrong: no knock-on problems.
     ctx.claim("lesson key", file_key, file, f.value_line("key"), scope=module_key)
@@ -336,8 +341,10 @@ def read_lesson(
         sections = {text for level, text in checked.headings if level == 2}
         missing = [s for s in CASE_SECTIONS if s not in sections]
         if missing:
-            f.problem_at("kind", "a case lesson needs the ## sections " + ", ".join(CASE_SECTIONS)
-                         + "; missing: " + ", ".join(missing))
+            f.problem_at(
+                "kind",
+                "a case lesson needs the ## sections " + ", ".join(CASE_SECTIONS) + "; missing: " + ", ".join(missing),
+            )
     images: dict[str, ImageRef] = {}
     for line, src in checked.images:
         image, message = check_image(module_dir, src)
@@ -350,8 +357,15 @@ def read_lesson(
     urls = {src: image.url(ctx.course_key) for src, image in images.items()}
     rendered = render_markdown(body, urls)
     return LessonSpec(
-        key, title, kind, minutes, body, images=list(images.values()),
-        body_html=rendered.html, toc=rendered.toc, search_text=f"{title}\n{rendered.text}",
+        key,
+        title,
+        kind,
+        minutes,
+        body,
+        images=list(images.values()),
+        body_html=rendered.html,
+        toc=rendered.toc,
+        search_text=f"{title}\n{rendered.text}",
     )
 
 
@@ -389,8 +403,9 @@ def _read_question(f: Fields, ctx: Context, module_key: str) -> QuestionSpec | N
         ctx.later(_lesson_exists(f, lesson, module_key))
     if not claimed or None in (qtype, stem, options, answer, difficulty, tags):
         return None
-    return QuestionSpec(key, qtype, stem, options, answer, explanation, lesson or None,
-                        difficulty, tags, module_key=module_key)
+    return QuestionSpec(
+        key, qtype, stem, options, answer, explanation, lesson or None, difficulty, tags, module_key=module_key
+    )
 
 
 def _read_answer(f: Fields, qtype: str | None, options: list[str] | None):
@@ -398,7 +413,7 @@ def _read_answer(f: Fields, qtype: str | None, options: list[str] | None):
     if qtype is None:
         f.raw("answer", required=False)
         return None
-    letters = LETTERS[:len(options)] if options else ""
+    letters = LETTERS[: len(options)] if options else ""
     shown = f"{letters[0]}-{letters[-1]}" if letters else ""
     if qtype == "single":
         answer = f.text("answer")
@@ -412,8 +427,7 @@ def _read_answer(f: Fields, qtype: str | None, options: list[str] | None):
             wrong = [a for a in answer if a not in letters]
             if wrong:
                 verb = "is" if len(wrong) == 1 else "are"
-                f.problem_at("answer",
-                             f"answer {', '.join(wrong)} {verb} not among the options {shown}")
+                f.problem_at("answer", f"answer {', '.join(wrong)} {verb} not among the options {shown}")
                 return None
         return sorted(answer) if answer is not None else None
     if qtype == "true_false":
@@ -427,7 +441,11 @@ def _read_answer(f: Fields, qtype: str | None, options: list[str] | None):
 
 
 def read_quiz(
-    f: Fields, ctx: Context, expected_kind: str, module_key: str | None, default_pass_mark: int,
+    f: Fields,
+    ctx: Context,
+    expected_kind: str,
+    module_key: str | None,
+    default_pass_mark: int,
 ) -> QuizSpec | None:
     """Read a quiz file: a module's quiz.yaml (module_key given) or one under quizzes/."""
     key = f.key("key")
@@ -464,10 +482,12 @@ def read_quiz(
             ctx.later(_parallel_exists(f, parallel_to))
         if questions:
             ctx.later(_parallel_forms(f, questions))
-    f.finish({
-        "module": "is only for module quizzes",
-        "parallel_to": "is only for the post-test",
-    })
+    f.finish(
+        {
+            "module": "is only for module quizzes",
+            "parallel_to": "is only for the post-test",
+        }
+    )
     if None in (key, kind, title, questions, settings["pass_mark"], settings["review"]):
         return None
     if expected_kind == "module_quiz" and quiz_module is None:
@@ -476,7 +496,10 @@ def read_quiz(
 
 
 def _read_quiz_questions(
-    f: Fields, ctx: Context, kind: str, module_key: str | None,
+    f: Fields,
+    ctx: Context,
+    kind: str,
+    module_key: str | None,
 ) -> tuple[list[str] | None, list[dict] | None]:
     """The fixed question list, or the draw rules (exactly one of the two)."""
     if f.has("questions") == f.has("draw"):
@@ -548,8 +571,9 @@ def _draw_possible(rule: Fields, module: str, count: int, exclude: list[str]) ->
         available = [q for q in spec.questions if not set(q.tags) & set(exclude)]
         if count > len(available):
             rule.problem_at(
-                "count", f"cannot draw {count} questions from module '{module}': "
-                         f"only {len(available)} left after excluding tags"
+                "count",
+                f"cannot draw {count} questions from module '{module}': "
+                f"only {len(available)} left after excluding tags",
             )
 
     return check
@@ -557,9 +581,7 @@ def _draw_possible(rule: Fields, module: str, count: int, exclude: list[str]) ->
 
 def _parallel_exists(f: Fields, parallel_to: str) -> Check:
     def check(index: Index) -> None:
-        if not index.has("quiz key", parallel_to) or (
-            index.scope_of("quiz key", parallel_to) != "pre_test"
-        ):
+        if not index.has("quiz key", parallel_to) or (index.scope_of("quiz key", parallel_to) != "pre_test"):
             f.problem_at("parallel_to", f"'{parallel_to}' is not the key of the pre-test")
 
     return check
@@ -574,21 +596,23 @@ def _parallel_forms(f: Fields, post_questions: list[str]) -> Check:
             return
         common = [q for q in post_questions if q in pre.questions]
         if common:
-            f.problem_at("questions", "the pre-test and post-test share questions: "
-                         + ", ".join(common))
+            f.problem_at("questions", "the pre-test and post-test share questions: " + ", ".join(common))
 
         def blueprint(questions: list[str]) -> Counter:
-            return Counter(index.scope_of("question id", q) for q in questions
-                           if index.has("question id", q))
+            return Counter(index.scope_of("question id", q) for q in questions if index.has("question id", q))
 
         pre_counts, post_counts = blueprint(pre.questions), blueprint(post_questions)
         if pre_counts != post_counts:
             differences = [
                 f"{key} {pre_counts[key]} vs {post_counts[key]}"
-                for key in index.module_keys if pre_counts[key] != post_counts[key]
+                for key in index.module_keys
+                if pre_counts[key] != post_counts[key]
             ]
-            f.problem_at("questions", "the post-test's questions per module differ from the "
-                         "pre-test's (pre vs post): " + "; ".join(differences))
+            f.problem_at(
+                "questions",
+                "the post-test's questions per module differ from the "
+                "pre-test's (pre vs post): " + "; ".join(differences),
+            )
 
     return check
 
@@ -621,9 +645,7 @@ def read_survey(f: Fields, ctx: Context, expected_kind: str) -> SurveySpec | Non
     allow_edit = f.boolean("allow_edit")
     settings: dict = {}
     if expected_kind == "follow_up":
-        settings["due_days_after_completion"] = f.integer(
-            "due_days_after_completion", False, 90, minimum=1
-        )
+        settings["due_days_after_completion"] = f.integer("due_days_after_completion", False, 90, minimum=1)
     items: list[SurveyItemSpec] = []
     seen: dict[str, int] = {}
     ok = True
@@ -648,7 +670,10 @@ def read_survey(f: Fields, ctx: Context, expected_kind: str) -> SurveySpec | Non
 
 
 def _read_survey_item(
-    f: Fields, ctx: Context, survey_kind: str, seen: dict[str, int],
+    f: Fields,
+    ctx: Context,
+    survey_kind: str,
+    seen: dict[str, int],
 ) -> SurveyItemSpec | None:
     key = f.key("id")
     if key is not None:
@@ -669,9 +694,7 @@ def _read_survey_item(
             f.problem_at("measure", "an item with a 'measure' needs the 'module' it measures")
     if module:
         ctx.later(_module_exists(f, module))
-    not_for_type = {
-        extra: f"is not used by {itype} items" for extra in _ITEM_EXTRAS if itype
-    }
+    not_for_type = {extra: f"is not used by {itype} items" for extra in _ITEM_EXTRAS if itype}
     f.finish(not_for_type | {"measure": "is only for items of the needs survey"})
     if None in (key, itype, prompt, spec):
         return None
@@ -712,10 +735,9 @@ def _read_item_spec(f: Fields, itype: str) -> dict | None:
             if f.has(bound):
                 spec[bound] = f.number(bound)
                 ok &= spec[bound] is not None
-        if ok and spec.get("min") is not None and spec.get("max") is not None:
-            if spec["min"] > spec["max"]:
-                f.problem_at("max", "'max' is less than 'min'")
-                ok = False
+        if ok and spec.get("min") is not None and spec.get("max") is not None and spec["min"] > spec["max"]:
+            f.problem_at("max", "'max' is less than 'min'")
+            ok = False
     return spec if ok else None
 
 

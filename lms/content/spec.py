@@ -4,6 +4,7 @@ Each versioned item has a ``content()`` method giving the plain data its content
 version snapshot are made from. Positions, the section of a survey item and similar layout
 are not part of the content: moving an item does not give it a new version.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -30,8 +31,13 @@ class LessonSpec:
         # Images count by their bytes: replacing a picture is an edit of the lesson.
         images = {image.src: image.sha256 for image in self.images}
         return {
-            "key": self.key, "module": self.module_key, "title": self.title, "kind": self.kind,
-            "minutes": self.minutes, "body_markdown": self.body_markdown, "images": images,
+            "key": self.key,
+            "module": self.module_key,
+            "title": self.title,
+            "kind": self.kind,
+            "minutes": self.minutes,
+            "body_markdown": self.body_markdown,
+            "images": images,
         }
 
     def snapshot(self) -> dict:
@@ -54,10 +60,16 @@ class QuestionSpec:
 
     def content(self) -> dict:
         return {
-            "key": self.key, "module": self.module_key, "lesson": self.lesson_key,
-            "type": self.qtype, "stem": self.stem, "options": self.options,
-            "answer": self.answer, "explanation": self.explanation,
-            "difficulty": self.difficulty, "tags": self.tags,
+            "key": self.key,
+            "module": self.module_key,
+            "lesson": self.lesson_key,
+            "type": self.qtype,
+            "stem": self.stem,
+            "options": self.options,
+            "answer": self.answer,
+            "explanation": self.explanation,
+            "difficulty": self.difficulty,
+            "tags": self.tags,
         }
 
 
@@ -73,8 +85,12 @@ class QuizSpec:
 
     def content(self) -> dict:
         return {
-            "key": self.key, "kind": self.kind, "title": self.title,
-            "module": self.module_key, "questions": self.questions, "settings": self.settings,
+            "key": self.key,
+            "kind": self.kind,
+            "title": self.title,
+            "module": self.module_key,
+            "questions": self.questions,
+            "settings": self.settings,
         }
 
 
@@ -94,8 +110,11 @@ class ModuleSpec:
 
     def content(self) -> dict:
         return {
-            "key": self.key, "title": self.title, "summary": self.summary,
-            "objectives": self.objectives, "credit_hours": self.credit_hours,
+            "key": self.key,
+            "title": self.title,
+            "summary": self.summary,
+            "objectives": self.objectives,
+            "credit_hours": self.credit_hours,
             "prerequisites": self.prerequisites,
         }
 
@@ -114,8 +133,12 @@ class SurveyItemSpec:
 
     def content(self) -> dict:
         return {
-            "key": self.key, "type": self.itype, "prompt": self.prompt,
-            "required": self.required, "spec": self.spec, "module": self.module_key,
+            "key": self.key,
+            "type": self.itype,
+            "prompt": self.prompt,
+            "required": self.required,
+            "spec": self.spec,
+            "module": self.module_key,
             "measure": self.measure,
         }
 
@@ -133,8 +156,12 @@ class SurveySpec:
 
     def content(self) -> dict:
         return {
-            "key": self.key, "kind": self.kind, "title": self.title, "intro": self.intro,
-            "anonymous": self.anonymous, "allow_edit": self.allow_edit,
+            "key": self.key,
+            "kind": self.kind,
+            "title": self.title,
+            "intro": self.intro,
+            "anonymous": self.anonymous,
+            "allow_edit": self.allow_edit,
             "settings": self.settings,
         }
 
@@ -164,8 +191,12 @@ class CourseSpec:
 
     def content(self) -> dict:
         return {
-            "key": self.key, "code": self.code, "title": self.title, "summary": self.summary,
-            "objectives": self.objectives, "credit_hours": self.credit_hours,
+            "key": self.key,
+            "code": self.code,
+            "title": self.title,
+            "summary": self.summary,
+            "objectives": self.objectives,
+            "credit_hours": self.credit_hours,
             "settings": self.settings,
         }
 

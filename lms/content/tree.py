@@ -3,6 +3,7 @@
 :func:`read_courses` accepts a folder of course folders or one course folder; it returns
 the plain data of each course, or the problems that stop the load. Nothing here writes.
 """
+
 from __future__ import annotations
 
 import re
@@ -30,10 +31,13 @@ COURSE_FILE = "course.yaml"
 MODULE_FOLDER = re.compile(r"^(\d+)-([a-z][a-z0-9-]*)$")
 LESSON_FILE = re.compile(r"^(\d+)-([a-z][a-z0-9-]*)\.md$")
 MODULE_FILES = {"module.yaml", "questions.yaml", "quiz.yaml", "images"}
-QUIZ_FILES = {"pre-test.yaml": "pre_test", "post-test.yaml": "post_test",
-              "final-exam.yaml": "final_exam"}
-SURVEY_FILES = {"needs.yaml": "needs", "feedback.yaml": "feedback",
-                "module-feedback.yaml": "module_feedback", "follow-up.yaml": "follow_up"}
+QUIZ_FILES = {"pre-test.yaml": "pre_test", "post-test.yaml": "post_test", "final-exam.yaml": "final_exam"}
+SURVEY_FILES = {
+    "needs.yaml": "needs",
+    "feedback.yaml": "feedback",
+    "module-feedback.yaml": "module_feedback",
+    "follow-up.yaml": "follow_up",
+}
 
 
 def _visible(folder: Path) -> list[Path]:
@@ -67,7 +71,8 @@ def read_courses(path: Path) -> tuple[list[CourseSpec], Problems]:
             continue
         if course.key in first_folder:
             problems.add(
-                f"{rel}/{COURSE_FILE}", 1,
+                f"{rel}/{COURSE_FILE}",
+                1,
                 f"duplicate course key '{course.key}' (also in {first_folder[course.key]})",
             )
         first_folder.setdefault(course.key, rel)
@@ -140,8 +145,7 @@ class CourseReader:
         for entry in _visible(root):
             match = MODULE_FOLDER.match(entry.name)
             if not entry.is_dir() or not match:
-                self.problems.add(self.rel(entry), 0,
-                                  "unexpected entry: module folders are named NN-<module-key>")
+                self.problems.add(self.rel(entry), 0, "unexpected entry: module folders are named NN-<module-key>")
                 continue
             numbered.append((int(match[1]), match[2], entry))
         self._check_prefixes(numbered, "module folder")
@@ -161,12 +165,17 @@ class CourseReader:
         for number, _, path in numbered:
             if counts[number] > 1:
                 self.problems.add(
-                    self.rel(path), 0,
+                    self.rel(path),
+                    0,
                     f"two {what}s share the number {number:02d}: the order is unclear",
                 )
 
     def read_module(
-        self, ctx: Context, folder_key: str, folder: Path, pass_mark: int,
+        self,
+        ctx: Context,
+        folder_key: str,
+        folder: Path,
+        pass_mark: int,
     ) -> ModuleSpec | None:
         lessons_found: list[tuple[int, str, Path]] = []
         for entry in _visible(folder):
@@ -175,7 +184,8 @@ class CourseReader:
                 lessons_found.append((int(match[1]), match[2], entry))
             elif entry.name not in MODULE_FILES or entry.is_dir() != (entry.name == "images"):
                 self.problems.add(
-                    self.rel(entry), 0,
+                    self.rel(entry),
+                    0,
                     "unexpected file: a module folder holds module.yaml, NN-<lesson-key>.md "
                     "lessons, questions.yaml, quiz.yaml and images/",
                 )
@@ -195,8 +205,7 @@ class CourseReader:
             if error:
                 self.problems.add(self.rel(path), 0, error)
                 continue
-            lesson = read_lesson(split_front_matter(text), self.rel(path), self.problems, ctx,
-                                 lesson_key, folder, key)
+            lesson = read_lesson(split_front_matter(text), self.rel(path), self.problems, ctx, lesson_key, folder, key)
             if lesson is not None:
                 lesson.position, lesson.module_key = position, key
                 lessons.append(lesson)
@@ -213,8 +222,7 @@ class CourseReader:
             quiz = read_quiz(f, ctx, "module_quiz", key, pass_mark) if f is not None else None
         if module is None:
             return None
-        module.folder, module.lessons, module.questions, module.quiz = (
-            folder, lessons, questions, quiz)
+        module.folder, module.lessons, module.questions, module.quiz = (folder, lessons, questions, quiz)
         return module
 
     # -- quizzes and surveys --------------------------------------------------------------
@@ -242,7 +250,10 @@ class CourseReader:
         return {kind for _, kind in self._named_files(folder_name, names, report=False)}
 
     def _named_files(
-        self, folder_name: str, names: dict[str, str], report: bool = True,
+        self,
+        folder_name: str,
+        names: dict[str, str],
+        report: bool = True,
     ) -> list[tuple[Path, str]]:
         folder = self.folder / folder_name
         if not folder.is_dir():
@@ -252,8 +263,7 @@ class CourseReader:
             if entry.name in names and entry.is_file():
                 found.append((entry, names[entry.name]))
             elif report:
-                self.problems.add(self.rel(entry), 0,
-                                  f"unexpected file: {folder_name}/ holds {', '.join(names)}")
+                self.problems.add(self.rel(entry), 0, f"unexpected file: {folder_name}/ holds {', '.join(names)}")
         # Files in the documented order, so quizzes and surveys are stored in that order.
         order = list(names)
         return sorted(found, key=lambda item: order.index(item[0].name))

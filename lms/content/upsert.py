@@ -8,6 +8,7 @@ Items no longer in the files are retired, never deleted, because learners may ha
 on them; glossary terms, which nobody has records on, are deleted. Only ``add`` and
 ``flush`` are used: the caller owns the transaction.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -79,8 +80,15 @@ class _Writer:
         self._versions: list[_PendingVersion] = []
 
     def versioned(
-        self, kind: str, existing, new: tuple[type, dict], content: dict, columns: dict,
-        layout: dict, version_row: tuple[type, str] | None = None, snapshot: dict | None = None,
+        self,
+        kind: str,
+        existing,
+        new: tuple[type, dict],
+        content: dict,
+        columns: dict,
+        layout: dict,
+        version_row: tuple[type, str] | None = None,
+        snapshot: dict | None = None,
     ):
         """Create or update one versioned item; return it.
 
@@ -113,9 +121,7 @@ class _Writer:
             return item
         if version_row is not None:
             row_class, foreign_key = version_row
-            self._versions.append(
-                _PendingVersion(item, row_class, foreign_key, snapshot or content)
-            )
+            self._versions.append(_PendingVersion(item, row_class, foreign_key, snapshot or content))
         return item
 
     def retire(self, kind: str, items, version_row: tuple | None = None) -> None:
@@ -125,13 +131,15 @@ class _Writer:
         if version_row is not None and items:
             row_class, foreign_key = version_row
             column = getattr(row_class, foreign_key)
-            from_elsewhere = set(db.session.scalars(
-                select(column).where(
-                    column.in_([item.id for item in items]),
-                    row_class.source != "files",
-                    tuple_(column, row_class.version).in_([(item.id, item.version) for item in items]),
+            from_elsewhere = set(
+                db.session.scalars(
+                    select(column).where(
+                        column.in_([item.id for item in items]),
+                        row_class.source != "files",
+                        tuple_(column, row_class.version).in_([(item.id, item.version) for item in items]),
+                    )
                 )
-            ))  # fmt: skip
+            )
             items = [item for item in items if item.id not in from_elsewhere]
         for item in items:
             if not item.is_retired:
@@ -142,13 +150,17 @@ class _Writer:
         """Flush, then add the queued version rows now that their items have ids."""
         db.session.flush()
         for pending in self._versions:
-            db.session.add(pending.row_class(**{
-                pending.foreign_key: pending.item.id,
-                "version": pending.item.version,
-                "content_hash": pending.item.content_hash,
-                "data": pending.data,
-                "source": "files",
-            }))
+            db.session.add(
+                pending.row_class(
+                    **{
+                        pending.foreign_key: pending.item.id,
+                        "version": pending.item.version,
+                        "content_hash": pending.item.content_hash,
+                        "data": pending.data,
+                        "source": "files",
+                    }
+                )
+            )
         self._versions.clear()
         db.session.flush()
 
@@ -161,9 +173,13 @@ def upsert_course(spec: CourseSpec) -> tuple[Course, Changes]:
     """Write one validated course; return its row and what changed."""
     course = db.session.scalar(select(Course).where(Course.key == spec.key))
     columns = {
-        "code": spec.code, "title": spec.title, "summary": spec.summary,
-        "objectives": spec.objectives, "credit_hours": spec.credit_hours,
-        "settings": spec.settings, "content_hash": content_hash(spec.content()),
+        "code": spec.code,
+        "title": spec.title,
+        "summary": spec.summary,
+        "objectives": spec.objectives,
+        "credit_hours": spec.credit_hours,
+        "settings": spec.settings,
+        "content_hash": content_hash(spec.content()),
     }
     created = course is None
     if created:
@@ -197,10 +213,17 @@ def _write_modules(writer: _Writer, spec: CourseSpec) -> dict[str, Module]:
     result = {}
     for m in spec.modules:
         result[m.key] = writer.versioned(
-            "module", existing.pop(m.key, None), (Module, {"course_id": course.id, "key": m.key}),
+            "module",
+            existing.pop(m.key, None),
+            (Module, {"course_id": course.id, "key": m.key}),
             m.content(),
-            columns={"title": m.title, "summary": m.summary, "objectives": m.objectives,
-                     "credit_hours": m.credit_hours, "prerequisites": m.prerequisites},
+            columns={
+                "title": m.title,
+                "summary": m.summary,
+                "objectives": m.objectives,
+                "credit_hours": m.credit_hours,
+                "prerequisites": m.prerequisites,
+            },
             layout={"position": m.position},
             version_row=(ModuleVersion, "module_id"),
         )
@@ -215,14 +238,22 @@ def _write_lessons(writer: _Writer, spec: CourseSpec, modules: dict) -> dict[str
     result = {}
     for lesson in spec.lessons():
         result[lesson.key] = writer.versioned(
-            "lesson", existing.pop(lesson.key, None),
-            (Lesson, {"course_id": course.id, "key": lesson.key}), lesson.content(),
-            columns={"title": lesson.title, "kind": LessonKind(lesson.kind),
-                     "minutes": lesson.minutes, "body_markdown": lesson.body_markdown,
-                     "body_html": lesson.body_html, "toc": lesson.toc,
-                     "search_text": lesson.search_text},
+            "lesson",
+            existing.pop(lesson.key, None),
+            (Lesson, {"course_id": course.id, "key": lesson.key}),
+            lesson.content(),
+            columns={
+                "title": lesson.title,
+                "kind": LessonKind(lesson.kind),
+                "minutes": lesson.minutes,
+                "body_markdown": lesson.body_markdown,
+                "body_html": lesson.body_html,
+                "toc": lesson.toc,
+                "search_text": lesson.search_text,
+            },
             layout={"position": lesson.position, "module_id": modules[lesson.module_key].id},
-            version_row=(LessonVersion, "lesson_id"), snapshot=lesson.snapshot(),
+            version_row=(LessonVersion, "lesson_id"),
+            snapshot=lesson.snapshot(),
         )
     writer.retire("lesson", existing.values(), (LessonVersion, "lesson_id"))
     writer.flush()
@@ -230,20 +261,33 @@ def _write_lessons(writer: _Writer, spec: CourseSpec, modules: dict) -> dict[str
 
 
 def _write_questions(
-    writer: _Writer, spec: CourseSpec, modules: dict, lessons: dict,
+    writer: _Writer,
+    spec: CourseSpec,
+    modules: dict,
+    lessons: dict,
 ) -> dict[str, Question]:
     course = writer.course
     existing = _by_key(Question, Question.course_id == course.id)
     result = {}
     for q in spec.questions():
         result[q.key] = writer.versioned(
-            "question", existing.pop(q.key, None),
-            (Question, {"course_id": course.id, "key": q.key}), q.content(),
-            columns={"qtype": QuestionType(q.qtype), "stem": q.stem, "options": q.options,
-                     "answer": q.answer, "explanation": q.explanation,
-                     "difficulty": Difficulty(q.difficulty), "tags": q.tags},
-            layout={"module_id": modules[q.module_key].id,
-                    "lesson_id": lessons[q.lesson_key].id if q.lesson_key else None},
+            "question",
+            existing.pop(q.key, None),
+            (Question, {"course_id": course.id, "key": q.key}),
+            q.content(),
+            columns={
+                "qtype": QuestionType(q.qtype),
+                "stem": q.stem,
+                "options": q.options,
+                "answer": q.answer,
+                "explanation": q.explanation,
+                "difficulty": Difficulty(q.difficulty),
+                "tags": q.tags,
+            },
+            layout={
+                "module_id": modules[q.module_key].id,
+                "lesson_id": lessons[q.lesson_key].id if q.lesson_key else None,
+            },
             version_row=(QuestionVersion, "question_id"),
         )
     writer.retire("question", existing.values(), (QuestionVersion, "question_id"))
@@ -259,7 +303,9 @@ def _write_quizzes(writer: _Writer, spec: CourseSpec, modules: dict, questions: 
         before = existing.get(q.key)
         old_version = (before.version, before.content_hash) if before else None
         quiz = writer.versioned(
-            "quiz", existing.pop(q.key, None), (Quiz, {"course_id": course.id, "key": q.key}),
+            "quiz",
+            existing.pop(q.key, None),
+            (Quiz, {"course_id": course.id, "key": q.key}),
             q.content(),
             columns={"kind": QuizKind(q.kind), "title": q.title, "settings": q.settings},
             layout={"module_id": modules[q.module_key].id if q.module_key else None},
@@ -273,9 +319,7 @@ def _write_quizzes(writer: _Writer, spec: CourseSpec, modules: dict, questions: 
         if had_items:
             db.session.execute(delete(QuizItem).where(QuizItem.quiz_id == quiz.id))
         for position, key in enumerate(keys):
-            db.session.add(
-                QuizItem(quiz_id=quiz.id, question_id=questions[key].id, position=position)
-            )
+            db.session.add(QuizItem(quiz_id=quiz.id, question_id=questions[key].id, position=position))
     db.session.flush()
 
 
@@ -285,11 +329,18 @@ def _write_surveys(writer: _Writer, spec: CourseSpec, modules: dict) -> None:
     surveys = []
     for s in spec.surveys:
         survey = writer.versioned(
-            "survey", existing.pop(s.key, None), (Survey, {"course_id": course.id, "key": s.key}),
+            "survey",
+            existing.pop(s.key, None),
+            (Survey, {"course_id": course.id, "key": s.key}),
             s.content(),
-            columns={"kind": SurveyKind(s.kind), "title": s.title, "intro": s.intro,
-                     "is_anonymous": s.anonymous, "allow_edit": s.allow_edit,
-                     "settings": s.settings},
+            columns={
+                "kind": SurveyKind(s.kind),
+                "title": s.title,
+                "intro": s.intro,
+                "is_anonymous": s.anonymous,
+                "allow_edit": s.allow_edit,
+                "settings": s.settings,
+            },
             layout={},
         )
         surveys.append((survey, s))
@@ -300,33 +351,42 @@ def _write_surveys(writer: _Writer, spec: CourseSpec, modules: dict) -> None:
         items = _by_key(SurveyItem, SurveyItem.survey_id == survey.id)
         for item in s.items:
             writer.versioned(
-                "survey item", items.pop(item.key, None),
+                "survey item",
+                items.pop(item.key, None),
                 (SurveyItem, {"survey_id": survey.id, "key": item.key}),
                 item.content() | {"survey": s.key},
-                columns={"itype": ItemType(item.itype), "prompt": item.prompt,
-                         "is_required": item.required, "spec": item.spec,
-                         "measure": item.measure},
-                layout={"position": item.position, "section": item.section,
-                        "module_id": modules[item.module_key].id if item.module_key else None},
+                columns={
+                    "itype": ItemType(item.itype),
+                    "prompt": item.prompt,
+                    "is_required": item.required,
+                    "spec": item.spec,
+                    "measure": item.measure,
+                },
+                layout={
+                    "position": item.position,
+                    "section": item.section,
+                    "module_id": modules[item.module_key].id if item.module_key else None,
+                },
                 version_row=(SurveyItemVersion, "item_id"),
             )
         writer.retire("survey item", items.values())
     for survey in retired_surveys:
-        writer.retire("survey item", db.session.scalars(
-            select(SurveyItem).where(SurveyItem.survey_id == survey.id)))
+        writer.retire("survey item", db.session.scalars(select(SurveyItem).where(SurveyItem.survey_id == survey.id)))
     writer.flush()
 
 
 def _write_glossary(writer: _Writer, spec: CourseSpec, lessons: dict) -> None:
     course = writer.course
-    existing = {t.term: t for t in db.session.scalars(
-        select(GlossaryTerm).where(GlossaryTerm.course_id == course.id))}
+    existing = {t.term: t for t in db.session.scalars(select(GlossaryTerm).where(GlossaryTerm.course_id == course.id))}
     for t in spec.glossary:
         lesson_id = lessons[t.lesson_key].id if t.lesson_key else None
         term = existing.pop(t.term, None)
         if term is None:
-            db.session.add(GlossaryTerm(course_id=course.id, term=t.term, definition=t.definition,
-                                        lesson_id=lesson_id, position=t.position))
+            db.session.add(
+                GlossaryTerm(
+                    course_id=course.id, term=t.term, definition=t.definition, lesson_id=lesson_id, position=t.position
+                )
+            )
             writer.changes.created.append(f"term:{t.term}")
         else:
             edited = (term.definition, term.lesson_id) != (t.definition, lesson_id)

@@ -11,8 +11,10 @@ from .service import MAX_BODY
 class PostForm(FlaskForm):
     body = TextAreaField(
         _l("Your post"),
-        validators=[DataRequired(_l("Please write something first.")),
-                    Length(max=MAX_BODY, message=_l("At most %(max)d characters."))],
+        validators=[
+            DataRequired(_l("Please write something first.")),
+            Length(max=MAX_BODY, message=_l("At most %(max)d characters.")),
+        ],
         description=_l("Plain text or simple Markdown (bold, lists, links)."),
-    )  # fmt: skip
+    )
     parent_id = HiddenField(validators=[Optional(), Regexp(r"^\d{1,12}$")])

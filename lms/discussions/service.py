@@ -1,4 +1,5 @@
 """Posting, listing and moderating discussion threads."""
+
 from __future__ import annotations
 
 from sqlalchemy import exists, select
@@ -51,16 +52,18 @@ def _thread(cohort: Cohort, module: Module, lesson: Lesson | None):
 
 
 def thread_page(
-    cohort: Cohort, module: Module, lesson: Lesson | None, page: int, show_hidden: bool,
+    cohort: Cohort,
+    module: Module,
+    lesson: Lesson | None,
+    page: int,
+    show_hidden: bool,
     viewer_id: int,
-):  # fmt: skip
+):
     """Top-level posts (pinned first, then newest) with their replies: two queries + count.
 
     Hidden posts are shown to moderators, and to their own author (marked as hidden).
     """
-    visible = (
-        True if show_hidden else (Post.is_hidden.is_(False) | (Post.author_id == viewer_id))
-    )
+    visible = True if show_hidden else (Post.is_hidden.is_(False) | (Post.author_id == viewer_id))
     top = (
         select(Post)
         .options(joinedload(Post.author))
@@ -82,9 +85,13 @@ def thread_page(
 
 
 def create_post(
-    author: User, cohort: Cohort, module: Module, lesson: Lesson | None, body: str,
+    author: User,
+    cohort: Cohort,
+    module: Module,
+    lesson: Lesson | None,
+    body: str,
     parent_id: int | None = None,
-) -> Post:  # fmt: skip
+) -> Post:
     body = body.strip()
     if not body:
         raise DiscussionError("empty")
@@ -93,16 +100,24 @@ def create_post(
     if parent_id is not None:
         parent = db.session.get(Post, parent_id)
         same_thread = parent is not None and (
-            parent.cohort_id, parent.module_id, parent.lesson_id, parent.parent_id
+            parent.cohort_id,
+            parent.module_id,
+            parent.lesson_id,
+            parent.parent_id,
         ) == (cohort.id, module.id, lesson.id if lesson else None, None)
         if not same_thread or parent.is_hidden:
             raise DiscussionError("bad_parent")
     rendered = render_markdown(body)  # images are dropped: no image URL map is given
     post = Post(
-        cohort_id=cohort.id, module_id=module.id, lesson_id=lesson.id if lesson else None,
-        parent_id=parent_id, author_id=author.id, body_markdown=body, body_html=rendered.html,
+        cohort_id=cohort.id,
+        module_id=module.id,
+        lesson_id=lesson.id if lesson else None,
+        parent_id=parent_id,
+        author_id=author.id,
+        body_markdown=body,
+        body_html=rendered.html,
         is_staff_answer=can_moderate(author, cohort),
-    )  # fmt: skip
+    )
     db.session.add(post)
     db.session.flush()
     return post

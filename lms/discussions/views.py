@@ -1,4 +1,5 @@
 """Discussion pages: a thread per module and per case lesson of a cohort."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -32,9 +33,10 @@ def _thread_or_404(cohort_id: int, module_key: str, lesson_key: str | None):
         abort(404)
     module = db.session.scalar(
         select(Module).where(
-            Module.course_id == cohort.course_id, Module.key == module_key,
+            Module.course_id == cohort.course_id,
+            Module.key == module_key,
             Module.is_retired.is_(False),
-        )  # fmt: skip
+        )
     )
     if module is None:
         abort(404)
@@ -42,9 +44,11 @@ def _thread_or_404(cohort_id: int, module_key: str, lesson_key: str | None):
     if lesson_key is not None:
         lesson = db.session.scalar(
             select(Lesson).where(
-                Lesson.module_id == module.id, Lesson.key == lesson_key,
-                Lesson.is_retired.is_(False), Lesson.kind.in_(service.THREAD_KINDS),
-            )  # fmt: skip
+                Lesson.module_id == module.id,
+                Lesson.key == lesson_key,
+                Lesson.is_retired.is_(False),
+                Lesson.kind.in_(service.THREAD_KINDS),
+            )
         )
         if lesson is None:
             abort(404)
@@ -62,15 +66,20 @@ def _user_key() -> str:
 def show_thread(cohort_id: int, module_key: str, lesson_key: str | None = None):
     cohort, module, lesson = _thread_or_404(cohort_id, module_key, lesson_key)
     form = PostForm()
-    here = url_for(".show_thread", cohort_id=cohort.id, module_key=module.key,
-                   lesson_key=lesson.key if lesson else None)  # fmt: skip
+    here = url_for(
+        ".show_thread", cohort_id=cohort.id, module_key=module.key, lesson_key=lesson.key if lesson else None
+    )
     if form.validate_on_submit():
         try:
             with write_transaction():
                 post = service.create_post(
-                    current_user, cohort, module, lesson, form.body.data,
+                    current_user,
+                    cohort,
+                    module,
+                    lesson,
+                    form.body.data,
                     int(form.parent_id.data) if form.parent_id.data else None,
-                )  # fmt: skip
+                )
         except DiscussionError as error:
             form.body.errors = [*form.body.errors, str(ERRORS[str(error)])]
         else:
@@ -83,9 +92,15 @@ def show_thread(cohort_id: int, module_key: str, lesson_key: str | None = None):
     )
     status = 400 if form.errors else 200
     return render_template(
-        "discussions/thread.html", cohort=cohort, module=module, lesson=lesson, form=form,
-        pagination=pagination, replies=replies, moderator=moderator,
-    ), status  # fmt: skip
+        "discussions/thread.html",
+        cohort=cohort,
+        module=module,
+        lesson=lesson,
+        form=form,
+        pagination=pagination,
+        replies=replies,
+        moderator=moderator,
+    ), status
 
 
 @bp.route("/discuss/posts/<int:post_id>/moderate", methods=["POST"])
@@ -107,5 +122,6 @@ def moderate_post(post_id: int):
     module = db.session.get(Module, post.module_id)
     lesson = db.session.get(Lesson, post.lesson_id) if post.lesson_id else None
     flash(_("The post is updated."), "success")
-    return redirect(url_for(".show_thread", cohort_id=cohort.id, module_key=module.key,
-                            lesson_key=lesson.key if lesson else None))  # fmt: skip
+    return redirect(
+        url_for(".show_thread", cohort_id=cohort.id, module_key=module.key, lesson_key=lesson.key if lesson else None)
+    )

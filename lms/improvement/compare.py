@@ -85,9 +85,7 @@ def _module_id(action: ImprovementAction) -> int | None:
 
 
 def _split_cohorts(action: ImprovementAction, viewer: User, day: date):
-    cohorts = db.session.scalars(
-        visible_cohorts(viewer).where(Cohort.course_id == action.course_id)
-    ).all()
+    cohorts = db.session.scalars(visible_cohorts(viewer).where(Cohort.course_id == action.course_id)).all()
     before = [c for c in cohorts if c.starts_on < day]
     after = [c for c in cohorts if c.starts_on >= day]
     return before, after
@@ -116,9 +114,7 @@ def _questions_under(action: ImprovementAction) -> list[int]:
 
 def _facility_by_version(action, change: VersionInfo, cohort_ids) -> tuple[Side, Side]:
     versions = db.session.execute(
-        select(QuestionVersion.id, QuestionVersion.version).where(
-            QuestionVersion.question_id == action.target_id
-        )
+        select(QuestionVersion.id, QuestionVersion.version).where(QuestionVersion.question_id == action.target_id)
     ).all()
     old = [v for v in versions if v.version < change.version]
     new = [v for v in versions if v.version >= change.version]
@@ -167,9 +163,7 @@ def _lessons_under(action: ImprovementAction) -> list[int]:
     if action.target_kind == TargetKind.LESSON:
         return [action.target_id]
     if action.target_kind == TargetKind.QUESTION:
-        lesson_id = db.session.scalar(
-            select(Question.lesson_id).where(Question.id == action.target_id)
-        )
+        lesson_id = db.session.scalar(select(Question.lesson_id).where(Question.id == action.target_id))
         if lesson_id:
             return [lesson_id]
     module_id = _module_id(action)
@@ -198,10 +192,7 @@ def compare_before_after(action: ImprovementAction, viewer: User) -> Comparison 
     )
     if by_version:
         cohort_ids = [
-            c.id
-            for c in db.session.scalars(
-                visible_cohorts(viewer).where(Cohort.course_id == action.course_id)
-            )
+            c.id for c in db.session.scalars(visible_cohorts(viewer).where(Cohort.course_id == action.course_id))
         ]
         before, after = _facility_by_version(action, change, cohort_ids)
         return Comparison(measure, "version", change, day, before, after, kind)

@@ -53,15 +53,9 @@ class ActionForm(FlaskForm):
         choices=_choices(TARGET_LABELS, _l("None yet")),
         validators=[Optional()],
     )
-    target_key = StringField(
-        _l("Key of that question, lesson or module"), validators=[Optional(), Length(max=64)]
-    )
-    planned_change = TextAreaField(
-        _l("Planned change"), validators=[DataRequired(), Length(max=4000)]
-    )
-    expected_effect = TextAreaField(
-        _l("Expected effect"), validators=[Optional(), Length(max=2000)]
-    )
+    target_key = StringField(_l("Key of that question, lesson or module"), validators=[Optional(), Length(max=64)])
+    planned_change = TextAreaField(_l("Planned change"), validators=[DataRequired(), Length(max=4000)])
+    expected_effect = TextAreaField(_l("Expected effect"), validators=[Optional(), Length(max=2000)])
     measure = SelectField(_l("Measure of the effect"), choices=_choices(MEASURE_LABELS))
     status = SelectField(_l("Status"), choices=_choices(STATUS_LABELS))
     owner_id = SelectField(_l("Owner"), coerce=int, validators=[Optional()])
@@ -86,15 +80,9 @@ class ActionFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET filter changes nothing
 
-    status = SelectField(
-        _l("Status"), choices=_choices(STATUS_LABELS, _l("Any")), validators=[Optional()]
-    )
-    measure = SelectField(
-        _l("Measure"), choices=_choices(MEASURE_LABELS, _l("Any")), validators=[Optional()]
-    )
-    finding = SelectField(
-        _l("Kind of finding"), choices=_choices(FINDING_LABELS, _l("Any")), validators=[Optional()]
-    )
+    status = SelectField(_l("Status"), choices=_choices(STATUS_LABELS, _l("Any")), validators=[Optional()])
+    measure = SelectField(_l("Measure"), choices=_choices(MEASURE_LABELS, _l("Any")), validators=[Optional()])
+    finding = SelectField(_l("Kind of finding"), choices=_choices(FINDING_LABELS, _l("Any")), validators=[Optional()])
     course = SelectField(_l("Course"), coerce=int, validators=[Optional()])
     mine = SelectField(
         _l("Owner"),

@@ -63,12 +63,8 @@ class ImprovementAction(db.Model):
     planned_change: Mapped[str] = mapped_column(Text)
     expected_effect: Mapped[str] = mapped_column(Text, default="")
     measure: Mapped[Measure] = mapped_column(str_enum(Measure))
-    status: Mapped[ActionStatus] = mapped_column(
-        str_enum(ActionStatus), default=ActionStatus.PLANNED, index=True
-    )
-    owner_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), index=True
-    )
+    status: Mapped[ActionStatus] = mapped_column(str_enum(ActionStatus), default=ActionStatus.PLANNED, index=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -93,9 +89,7 @@ class ActionVersionLink(db.Model):
     __table_args__ = (UniqueConstraint("action_id", "target_kind", "version_row_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    action_id: Mapped[int] = mapped_column(
-        ForeignKey("improvement_actions.id", ondelete="CASCADE"), index=True
-    )
+    action_id: Mapped[int] = mapped_column(ForeignKey("improvement_actions.id", ondelete="CASCADE"), index=True)
     target_kind: Mapped[TargetKind] = mapped_column(str_enum(TargetKind))
     version_row_id: Mapped[int] = mapped_column()
     #: "page" (linked on the action page), "editor" (chosen when saving content)

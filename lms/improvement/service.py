@@ -90,16 +90,12 @@ def can_view_action(user: User, action: ImprovementAction) -> bool:
         return True
     if not user.has_role(Role.TRAINER):
         return False
-    return user.id in (action.owner_id, action.created_by_id) or can_record_for(
-        user, action.course_id
-    )
+    return user.id in (action.owner_id, action.created_by_id) or can_record_for(user, action.course_id)
 
 
 def visible_actions(user: User):
     """A select() of the actions ``user`` may see, newest first."""
-    query = select(ImprovementAction).order_by(
-        ImprovementAction.created_at.desc(), ImprovementAction.id.desc()
-    )
+    query = select(ImprovementAction).order_by(ImprovementAction.created_at.desc(), ImprovementAction.id.desc())
     if user.has_role(Role.ORGANIZER):
         return query
     courses = taught_course_ids(user)
@@ -166,9 +162,7 @@ def describe_finding(kind: str, ref: str) -> Finding:
         module = db.session.get(Module, int(ref))
         if module is not None:
             measure = Measure.GAIN if kind == FindingKind.NEED else Measure.SATISFACTION
-            return Finding(
-                kind, ref, module.course_id, module.title, TargetKind.MODULE, module.key, measure
-            )
+            return Finding(kind, ref, module.course_id, module.title, TargetKind.MODULE, module.key, measure)
     if kind in (FindingKind.SUGGESTION, FindingKind.COMMENT):
         return Finding(kind, ref[:64], None, "", None, "", Measure.SATISFACTION)
     return Finding(FindingKind.OTHER, "", None, "", None, "", Measure.SATISFACTION)
@@ -182,13 +176,9 @@ def resolve_target(course_id: int, kind: str | None, key: str) -> int | None:
     if not kind:
         return None
     _version, _fk, model = VERSION_TABLES[TargetKind(kind)]
-    item_id = db.session.scalar(
-        select(model.id).where(model.course_id == course_id, model.key == key.strip())
-    )
+    item_id = db.session.scalar(select(model.id).where(model.course_id == course_id, model.key == key.strip()))
     if item_id is None:
-        raise ImprovementError(
-            _l("No %(kind)s with this key in the course.", kind=kind), "target_key"
-        )
+        raise ImprovementError(_l("No %(kind)s with this key in the course.", kind=kind), "target_key")
     return item_id
 
 
@@ -214,9 +204,7 @@ def _check(actor: User, data: ActionData) -> int | None:
     if db.session.get(Course, data.course_id) is None:
         raise ImprovementError(_l("Choose a course."), "course_id")
     if not can_record_for(actor, data.course_id):
-        raise ImprovementError(
-            _l("You can record actions only for the courses you teach."), "course_id"
-        )
+        raise ImprovementError(_l("You can record actions only for the courses you teach."), "course_id")
     if data.owner_id is not None and data.owner_id not in {u.id for u in staff_users()}:
         raise ImprovementError(_l("The owner must be a trainer or an organizer."), "owner_id")
     return resolve_target(data.course_id, data.target_kind, data.target_key)
@@ -306,10 +294,7 @@ def _version_rows(kind: TargetKind, where) -> list[VersionInfo]:
         .where(*where)
         .order_by(version_model.created_at, version_model.id)
     ).all()
-    return [
-        VersionInfo(kind, r.id, r.item_id, r.key, r.label, r.version, r.created_at, r.source)
-        for r in rows
-    ]
+    return [VersionInfo(kind, r.id, r.item_id, r.key, r.label, r.version, r.created_at, r.source) for r in rows]
 
 
 def _content_under(action: ImprovementAction) -> dict[TargetKind, list]:
@@ -385,9 +370,7 @@ def link_version(
         raise ImprovementError(_l("Unknown kind of content."), "version") from None
     version_model, fk, model = VERSION_TABLES[kind]
     course_id = db.session.scalar(
-        select(model.course_id)
-        .join(version_model, fk == model.id)
-        .where(version_model.id == version_row_id)
+        select(model.course_id).join(version_model, fk == model.id).where(version_model.id == version_row_id)
     )
     if course_id is None or course_id != action.course_id:
         raise ImprovementError(_l("This version is not content of the action's course."), "version")
@@ -412,9 +395,7 @@ def link_version(
     return link
 
 
-def _existing_link(
-    action_id: int, kind: TargetKind, version_row_id: int
-) -> ActionVersionLink | None:
+def _existing_link(action_id: int, kind: TargetKind, version_row_id: int) -> ActionVersionLink | None:
     return db.session.scalar(
         select(ActionVersionLink).where(
             ActionVersionLink.action_id == action_id,

@@ -46,8 +46,7 @@ def _courses() -> list[Course]:
 
 def _owner_choices(form: ActionForm) -> None:
     form.owner_id.choices = [(0, "—")] + [
-        (u.id, f"{u.name} · {u.work_unit}" if u.work_unit else u.name)
-        for u in service.staff_users()
+        (u.id, f"{u.name} · {u.work_unit}" if u.work_unit else u.name) for u in service.staff_users()
     ]
 
 
@@ -116,9 +115,7 @@ def list_actions():
     page = db.paginate(_filtered(form), per_page=30, error_out=False)
     courses = {c.id: c.title for c in db.session.scalars(select(Course))}
     args = {k: v for k, v in request.args.items() if k != "page"}
-    return render_template(
-        "improvement/list.html", form=form, page=page, courses=courses, args=args, **_labels()
-    )
+    return render_template("improvement/list.html", form=form, page=page, courses=courses, args=args, **_labels())
 
 
 @bp.route("/actions.<any(csv, xlsx):fmt>")

@@ -1,4 +1,5 @@
 """Course structure: courses, modules (专题), lessons (小节) and the glossary."""
+
 from __future__ import annotations
 
 import enum

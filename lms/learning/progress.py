@@ -2,6 +2,7 @@
 
 Every function here writes and must run inside ``write_transaction()``.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -32,10 +33,17 @@ on_lesson_completed: list[Callable[[int, Lesson], None]] = []
 def _progress_row(user_id: int, lesson: Lesson) -> LessonProgress:
     """The trainee's row for the lesson, created on first use (safe under parallel requests)."""
     insert_ignore(
-        LessonProgress, user_id=user_id, lesson_id=lesson.id, course_id=lesson.course_id,
-        lesson_version=lesson.version, first_seen_at=utcnow(), last_seen_at=utcnow(),
-        active_seconds=0, position="", last_beat="",
-    )  # fmt: skip
+        LessonProgress,
+        user_id=user_id,
+        lesson_id=lesson.id,
+        course_id=lesson.course_id,
+        lesson_version=lesson.version,
+        first_seen_at=utcnow(),
+        last_seen_at=utcnow(),
+        active_seconds=0,
+        position="",
+        last_beat="",
+    )
     return db.session.scalar(
         select(LessonProgress)
         .where(LessonProgress.user_id == user_id, LessonProgress.lesson_id == lesson.id)
@@ -62,9 +70,7 @@ def view_is_news(row: LessonProgress | None, lesson: Lesson) -> bool:
     )
 
 
-def record_heartbeat(
-    user_id: int, lesson: Lesson, view_id: str, seq: int, seconds: int, position: str
-) -> bool:
+def record_heartbeat(user_id: int, lesson: Lesson, view_id: str, seq: int, seconds: int, position: str) -> bool:
     """Add active time reported by the lesson page; False when the beat was a replay.
 
     A page view beats with an increasing ``seq``; a beat whose (view, seq) is not newer than
@@ -103,7 +109,5 @@ def complete_lesson(user_id: int, lesson: Lesson) -> bool:
 
 def lesson_progress(user_id: int, lesson_id: int) -> LessonProgress | None:
     return db.session.scalar(
-        select(LessonProgress).where(
-            LessonProgress.user_id == user_id, LessonProgress.lesson_id == lesson_id
-        )
+        select(LessonProgress).where(LessonProgress.user_id == user_id, LessonProgress.lesson_id == lesson_id)
     )

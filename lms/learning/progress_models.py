@@ -1,4 +1,5 @@
 """A trainee's progress through lessons: seen, active time, where they left off, completed."""
+
 from __future__ import annotations
 
 from datetime import datetime

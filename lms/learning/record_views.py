@@ -1,4 +1,5 @@
 """学习档案: a trainee's learning record per course, and staff's progress table per cohort."""
+
 from __future__ import annotations
 
 from flask import Response, abort, render_template
@@ -35,16 +36,29 @@ def _minutes(seconds: int) -> int:
 
 
 def _record_table(standing: CourseStanding) -> tuple[list[str], list[list]]:
-    headings = [_("Module"), _("Status"), _("Lessons completed"), _("Active minutes"),
-                _("Module quiz best %"), _("Credit hours"), _("Credit hours credited")]  # fmt: skip
+    headings = [
+        _("Module"),
+        _("Status"),
+        _("Lessons completed"),
+        _("Active minutes"),
+        _("Module quiz best %"),
+        _("Credit hours"),
+        _("Credit hours credited"),
+    ]
     rows = []
     for m in standing.modules:
         best = m.quiz.best_percent if m.quiz else None
-        rows.append([
-            m.module.title, _status_label(m.status), f"{m.lessons_done}/{m.lessons_total}",
-            _minutes(m.active_seconds), "" if best is None else round(best),
-            m.module.credit_hours, m.credited_hours,
-        ])  # fmt: skip
+        rows.append(
+            [
+                m.module.title,
+                _status_label(m.status),
+                f"{m.lessons_done}/{m.lessons_total}",
+                _minutes(m.active_seconds),
+                "" if best is None else round(best),
+                m.module.credit_hours,
+                m.credited_hours,
+            ]
+        )
     return headings, rows
 
 
@@ -69,9 +83,14 @@ def my_record(key: str, fmt: str | None = None):
     if fmt:
         return _export(f"record-{course.code}", fmt, headings, rows)
     return render_template(
-        "learning/record.html", course=course, standing=standing, trainee=current_user,
-        headings=headings, rows=rows, cohort=None,
-    )  # fmt: skip
+        "learning/record.html",
+        course=course,
+        standing=standing,
+        trainee=current_user,
+        headings=headings,
+        rows=rows,
+        cohort=None,
+    )
 
 
 def _cohort_or_404(cohort_id: int) -> Cohort:
@@ -95,9 +114,14 @@ def member_record(cohort_id: int, user_id: int):
     standing = course_standing(member.id, cohort.course)
     headings, rows = _record_table(standing)
     return render_template(
-        "learning/record.html", course=cohort.course, standing=standing, trainee=member,
-        headings=headings, rows=rows, cohort=cohort,
-    )  # fmt: skip
+        "learning/record.html",
+        course=cohort.course,
+        standing=standing,
+        trainee=member,
+        headings=headings,
+        rows=rows,
+        cohort=cohort,
+    )
 
 
 @bp.route("/cohorts/<int:cohort_id>/progress")
@@ -120,20 +144,38 @@ def cohort_progress(cohort_id: int, fmt: str | None = None):
         ).all()
     )
     members = roster(cohort)
-    headings = [_("Name"), _("Work unit"), _("Region"), _("Lessons completed"), _("Progress %"),
-                _("Modules done"), _("Active minutes"), _("Credit hours credited")]  # fmt: skip
+    headings = [
+        _("Name"),
+        _("Work unit"),
+        _("Region"),
+        _("Lessons completed"),
+        _("Progress %"),
+        _("Modules done"),
+        _("Active minutes"),
+        _("Credit hours credited"),
+    ]
     rows = []
     for member in members:
         s = standings[member.id]
         region = " ".join(p for p in (member.province, member.city, member.county) if p)
-        rows.append([
-            member.name, member.work_unit, region, f"{s.lessons_done}/{s.lessons_total}",
-            s.percent, sum(1 for m in s.modules if m.is_done), _minutes(s.active_seconds),
-            s.credited_hours,
-        ])  # fmt: skip
+        rows.append(
+            [
+                member.name,
+                member.work_unit,
+                region,
+                f"{s.lessons_done}/{s.lessons_total}",
+                s.percent,
+                sum(1 for m in s.modules if m.is_done),
+                _minutes(s.active_seconds),
+                s.credited_hours,
+            ]
+        )
     if fmt:
         return _export(f"progress-{cohort.id}", fmt, headings, rows)
     return render_template(
-        "learning/cohort_progress.html", cohort=cohort, headings=headings,
-        rows=list(zip(members, rows, strict=True)), last_seen=last_seen,
-    )  # fmt: skip
+        "learning/cohort_progress.html",
+        cohort=cohort,
+        headings=headings,
+        rows=list(zip(members, rows, strict=True)),
+        last_seen=last_seen,
+    )

@@ -2,6 +2,7 @@
 
 Registered as certificate requirement checks in ``lms/wiring.py``.
 """
+
 from __future__ import annotations
 
 from flask_babel import gettext as _
@@ -20,18 +21,22 @@ def required_modules_status(user_id: int, cohort: Cohort) -> RequirementStatus:
     modules = [m for m in standing.modules if wanted == "all" or m.module.key in wanted]
     done = sum(1 for m in modules if m.is_done)
     return RequirementStatus(
-        "required_modules", str(RULE_LABELS["required_modules"]), done == len(modules),
+        "required_modules",
+        str(RULE_LABELS["required_modules"]),
+        done == len(modules),
         _("%(done)d of %(total)d modules done", done=done, total=len(modules)),
-    )  # fmt: skip
+    )
 
 
 def credit_hours_status(user_id: int, cohort: Cohort) -> RequirementStatus:
     needed = float(certificate_rules(cohort.course)["min_credit_hours"] or 0)
     got = course_standing(user_id, cohort.course).credited_hours
     return RequirementStatus(
-        "min_credit_hours", str(RULE_LABELS["min_credit_hours"]), got + 1e-9 >= needed,
+        "min_credit_hours",
+        str(RULE_LABELS["min_credit_hours"]),
+        got + 1e-9 >= needed,
         _("%(got)s of %(needed)s credit hours", got=format_hours(got), needed=format_hours(needed)),
-    )  # fmt: skip
+    )
 
 
 def credited_hours(user_id: int, cohort: Cohort) -> float:

@@ -7,6 +7,7 @@ more characters from the index; shorter terms (二字词 such as 帮扶) fall ba
 the course's lessons, which is small. Snippets and highlighting are done here, the same way
 on both databases.
 """
+
 from __future__ import annotations
 
 import re
@@ -48,8 +49,7 @@ SQLITE_DROP = [
 ]
 POSTGRES_DDL = [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
-    "CREATE INDEX IF NOT EXISTS ix_lessons_search_trgm ON lessons "
-    "USING gin (search_text gin_trgm_ops)",
+    "CREATE INDEX IF NOT EXISTS ix_lessons_search_trgm ON lessons USING gin (search_text gin_trgm_ops)",
     "CREATE INDEX IF NOT EXISTS ix_lessons_title_trgm ON lessons USING gin (title gin_trgm_ops)",
 ]
 POSTGRES_DROP = [
@@ -82,9 +82,7 @@ def is_modelled(obj, name, type_, reflected, compare_to) -> bool:
 for _statement in SQLITE_DDL:
     event.listen(Lesson.__table__, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
 for _statement in POSTGRES_DDL:
-    event.listen(
-        Lesson.__table__, "after_create", DDL(_statement).execute_if(dialect="postgresql")
-    )
+    event.listen(Lesson.__table__, "after_create", DDL(_statement).execute_if(dialect="postgresql"))
 for _statement in SQLITE_DROP:
     event.listen(Lesson.__table__, "before_drop", DDL(_statement).execute_if(dialect="sqlite"))
 
@@ -129,9 +127,7 @@ def search_lessons(course_id: int, query: str) -> list[Hit]:
     if dialect == "sqlite" and long_terms:
         # FTS5 phrase syntax: a term in double quotes, inner quotes doubled
         match = " AND ".join('"' + t.replace('"', '""') + '"' for t in long_terms)
-        fts = text("SELECT rowid FROM lesson_fts WHERE lesson_fts MATCH :match").bindparams(
-            match=match
-        )
+        fts = text("SELECT rowid FROM lesson_fts WHERE lesson_fts MATCH :match").bindparams(match=match)
         conditions.append(Lesson.id.in_(fts.columns(rowid=db.Integer)))
         terms_by_like = [t for t in terms if len(t) < 3]
     else:
@@ -148,8 +144,7 @@ def search_lessons(course_id: int, query: str) -> list[Hit]:
         haystack = f"{row.title}\n{row.search_text}".casefold()
         score = sum(haystack.count(t.casefold()) for t in terms)
         score += 10 * sum(t.casefold() in row.title.casefold() for t in terms)
-        hits.append(Hit(row.key, highlight(row.title, terms), row.module_title,
-                        snippet(row.search_text, terms), score))  # fmt: skip
+        hits.append(Hit(row.key, highlight(row.title, terms), row.module_title, snippet(row.search_text, terms), score))
     hits.sort(key=lambda h: -h.score)
     return hits
 
@@ -159,10 +154,9 @@ def search_glossary(course_id: int, query: str) -> list:
     if not terms:
         return []
     conditions = [
-        or_(GlossaryTerm.term.contains(t, autoescape=True),
-            GlossaryTerm.definition.contains(t, autoescape=True))
+        or_(GlossaryTerm.term.contains(t, autoescape=True), GlossaryTerm.definition.contains(t, autoescape=True))
         for t in terms
-    ]  # fmt: skip
+    ]
     return db.session.execute(
         select(GlossaryTerm.term, GlossaryTerm.definition)
         .where(GlossaryTerm.course_id == course_id, and_(*conditions))

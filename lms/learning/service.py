@@ -1,7 +1,8 @@
 """Reading course structure and deciding who may see a course."""
+
 from __future__ import annotations
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, select
 
 from lms.auth.models import Role, User
 from lms.cohorts.models import Cohort, Enrolment, EnrolmentStatus
@@ -28,9 +29,7 @@ def can_view_course(user: User, course: Course) -> bool:
 
 def active_courses() -> list[Course]:
     """Every course that is not retired, by title."""
-    return db.session.scalars(
-        select(Course).where(Course.is_retired.is_(False)).order_by(Course.title)
-    ).all()
+    return db.session.scalars(select(Course).where(Course.is_retired.is_(False)).order_by(Course.title)).all()
 
 
 def get_course(key: str) -> Course | None:
@@ -40,9 +39,7 @@ def get_course(key: str) -> Course | None:
 def course_outline(course: Course) -> list[tuple[Module, list[Lesson]]]:
     """The course's current modules with their current lessons, in two queries."""
     modules = db.session.scalars(
-        select(Module)
-        .where(Module.course_id == course.id, Module.is_retired.is_(False))
-        .order_by(Module.position)
+        select(Module).where(Module.course_id == course.id, Module.is_retired.is_(False)).order_by(Module.position)
     ).all()
     lessons = db.session.execute(
         select(Lesson.id, Lesson.module_id, Lesson.key, Lesson.title, Lesson.kind, Lesson.minutes)
@@ -57,9 +54,7 @@ def course_outline(course: Course) -> list[tuple[Module, list[Lesson]]]:
 
 def get_lesson(course: Course, key: str) -> Lesson | None:
     return db.session.scalar(
-        select(Lesson).where(
-            Lesson.course_id == course.id, Lesson.key == key, Lesson.is_retired.is_(False)
-        )
+        select(Lesson).where(Lesson.course_id == course.id, Lesson.key == key, Lesson.is_retired.is_(False))
     )
 
 
@@ -77,7 +72,12 @@ def neighbours(course: Course, lesson: Lesson) -> tuple:
 
 def glossary(course: Course):
     return db.session.execute(
-        select(GlossaryTerm.term, GlossaryTerm.definition, Lesson.key.label("lesson_key"), Lesson.title.label("lesson_title"))
+        select(
+            GlossaryTerm.term,
+            GlossaryTerm.definition,
+            Lesson.key.label("lesson_key"),
+            Lesson.title.label("lesson_title"),
+        )
         .outerjoin(Lesson, Lesson.id == GlossaryTerm.lesson_id)
         .where(GlossaryTerm.course_id == course.id)
         .order_by(GlossaryTerm.position)

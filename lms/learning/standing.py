@@ -3,6 +3,7 @@
 Computed in a fixed number of queries whatever the size of the course (outline, the
 trainee's lesson progress, the quizzes with the trainee's best finished attempts).
 """
+
 from __future__ import annotations
 
 import enum
@@ -120,21 +121,20 @@ def _quiz_states(user_id: int, course_id: int) -> list[QuizState]:
     finished = Attempt.state != AttemptState.IN_PROGRESS
     rows = db.session.execute(
         select(
-            Quiz.id, Quiz.key, Quiz.kind, Quiz.title, Quiz.module_id,
+            Quiz.id,
+            Quiz.key,
+            Quiz.kind,
+            Quiz.title,
+            Quiz.module_id,
             func.count(Attempt.id).label("finished"),
             func.max(case((Attempt.passed.is_(True), 1), else_=0)).label("passed"),
             func.max(Attempt.percent).label("best"),
-        )  # fmt: skip
-        .outerjoin(
-            Attempt, (Attempt.quiz_id == Quiz.id) & (Attempt.user_id == user_id) & finished
         )
+        .outerjoin(Attempt, (Attempt.quiz_id == Quiz.id) & (Attempt.user_id == user_id) & finished)
         .where(Quiz.course_id == course_id, Quiz.is_retired.is_(False))
         .group_by(Quiz.id, Quiz.key, Quiz.kind, Quiz.title, Quiz.module_id)
     ).all()
-    return [
-        QuizState(r.id, r.key, str(r.kind), r.title, r.module_id, r.finished, bool(r.passed), r.best)
-        for r in rows
-    ]
+    return [QuizState(r.id, r.key, str(r.kind), r.title, r.module_id, r.finished, bool(r.passed), r.best) for r in rows]
 
 
 def _credit(module: ModuleStanding, rule: dict) -> float:
@@ -154,10 +154,11 @@ def course_standing(user_id: int, course: Course) -> CourseStanding:
         row.lesson_id: row
         for row in db.session.execute(
             select(
-                LessonProgress.lesson_id, LessonProgress.completed_at,
-                LessonProgress.active_seconds, LessonProgress.position,
-            )  # fmt: skip
-            .where(LessonProgress.user_id == user_id, LessonProgress.course_id == course.id)
+                LessonProgress.lesson_id,
+                LessonProgress.completed_at,
+                LessonProgress.active_seconds,
+                LessonProgress.position,
+            ).where(LessonProgress.user_id == user_id, LessonProgress.course_id == course.id)
         )
     }
     quizzes = _quiz_states(user_id, course.id)
@@ -169,17 +170,30 @@ def course_standing(user_id: int, course: Course) -> CourseStanding:
         states = []
         for lesson in lessons:
             p = progress.get(lesson.id)
-            states.append(LessonState(
-                lesson.id, lesson.key, lesson.title, str(lesson.kind), lesson.minutes,
-                started=p is not None, completed=bool(p and p.completed_at),
-                active_seconds=p.active_seconds if p else 0, position=p.position if p else "",
-            ))  # fmt: skip
-        modules.append(ModuleStanding(
-            module, module_quiz.get(module.id), lessons_total=len(states),
-            lessons_done=sum(1 for x in states if x.completed),
-            active_seconds=sum(x.active_seconds for x in states),
-            started=any(x.started for x in states), lessons=states,
-        ))  # fmt: skip
+            states.append(
+                LessonState(
+                    lesson.id,
+                    lesson.key,
+                    lesson.title,
+                    str(lesson.kind),
+                    lesson.minutes,
+                    started=p is not None,
+                    completed=bool(p and p.completed_at),
+                    active_seconds=p.active_seconds if p else 0,
+                    position=p.position if p else "",
+                )
+            )
+        modules.append(
+            ModuleStanding(
+                module,
+                module_quiz.get(module.id),
+                lessons_total=len(states),
+                lessons_done=sum(1 for x in states if x.completed),
+                active_seconds=sum(x.active_seconds for x in states),
+                started=any(x.started for x in states),
+                lessons=states,
+            )
+        )
     pre_test = by_kind.get(QuizKind.PRE_TEST)
     resolve(modules, pre_test, course)
     return CourseStanding(course, modules, by_kind, _next_step(modules, pre_test))
@@ -249,10 +263,11 @@ def cohort_standings(course: Course, cohort_id: int) -> dict[int, CourseStanding
     user_ids = db.session.scalars(members).all()
     lessons = (
         select(
-            LessonProgress.user_id, Lesson.module_id,
+            LessonProgress.user_id,
+            Lesson.module_id,
             func.count(LessonProgress.completed_at).label("done"),
             func.sum(LessonProgress.active_seconds).label("seconds"),
-        )  # fmt: skip
+        )
         .join(Lesson, Lesson.id == LessonProgress.lesson_id)
         .where(
             LessonProgress.course_id == course.id,
@@ -265,16 +280,22 @@ def cohort_standings(course: Course, cohort_id: int) -> dict[int, CourseStanding
     finished = Attempt.state != AttemptState.IN_PROGRESS
     attempts = (
         select(
-            Attempt.user_id, Quiz.id, Quiz.key, Quiz.kind, Quiz.title, Quiz.module_id,
+            Attempt.user_id,
+            Quiz.id,
+            Quiz.key,
+            Quiz.kind,
+            Quiz.title,
+            Quiz.module_id,
             func.count(Attempt.id).label("finished"),
             func.max(case((Attempt.passed.is_(True), 1), else_=0)).label("passed"),
             func.max(Attempt.percent).label("best"),
-        )  # fmt: skip
+        )
         .join(Attempt, (Attempt.quiz_id == Quiz.id) & finished)
         .where(
-            Quiz.course_id == course.id, Quiz.is_retired.is_(False),
+            Quiz.course_id == course.id,
+            Quiz.is_retired.is_(False),
             Attempt.user_id.in_(members),
-        )  # fmt: skip
+        )
         .group_by(Attempt.user_id, Quiz.id, Quiz.key, Quiz.kind, Quiz.title, Quiz.module_id)
     )
     quiz_rows: dict[int, list] = {}
@@ -290,22 +311,33 @@ def cohort_standings(course: Course, cohort_id: int) -> dict[int, CourseStanding
     for user_id in user_ids:
         mine = {r.id: r for r in quiz_rows.get(user_id, [])}
         states = [
-            QuizState(q.id, q.key, str(q.kind), q.title, q.module_id,
-                      mine[q.id].finished if q.id in mine else 0,
-                      bool(mine[q.id].passed) if q.id in mine else False,
-                      mine[q.id].best if q.id in mine else None)
+            QuizState(
+                q.id,
+                q.key,
+                str(q.kind),
+                q.title,
+                q.module_id,
+                mine[q.id].finished if q.id in mine else 0,
+                bool(mine[q.id].passed) if q.id in mine else False,
+                mine[q.id].best if q.id in mine else None,
+            )
             for q in all_quizzes
-        ]  # fmt: skip
+        ]
         module_quiz = {q.module_id: q for q in states if q.kind == QuizKind.MODULE_QUIZ}
         by_kind = {q.kind: q for q in states if q.kind != QuizKind.MODULE_QUIZ}
         modules = []
         for module, module_lessons in outline:
             agg = by_user_module.get((user_id, module.id))
-            modules.append(ModuleStanding(
-                module, module_quiz.get(module.id), lessons_total=len(module_lessons),
-                lessons_done=agg.done if agg else 0, active_seconds=int(agg.seconds or 0) if agg else 0,
-                started=agg is not None,
-            ))  # fmt: skip
+            modules.append(
+                ModuleStanding(
+                    module,
+                    module_quiz.get(module.id),
+                    lessons_total=len(module_lessons),
+                    lessons_done=agg.done if agg else 0,
+                    active_seconds=int(agg.seconds or 0) if agg else 0,
+                    started=agg is not None,
+                )
+            )
         pre_test = by_kind.get(QuizKind.PRE_TEST)
         resolve(modules, pre_test, course)
         result[user_id] = CourseStanding(course, modules, by_kind, _next_step(modules, pre_test))

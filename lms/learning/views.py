@@ -1,14 +1,21 @@
 """Trainee pages: home, course outline, lessons (with completion and heartbeats), search,
 glossary and lesson images."""
+
 from __future__ import annotations
 
 import re
 
 from flask import (
-    Blueprint, abort, flash, jsonify, redirect, render_template, request,
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
     send_from_directory,
     url_for,
-)  # fmt: skip
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -62,9 +69,7 @@ def home():
         due = todo.due_items(current_user.id, cohort)
         due += module_feedback_due(current_user.id, cohort, done)  # needs the standing
         cards.append({"cohort": cohort, "standing": standing, "due": due})
-    return render_template(
-        "learning/home.html", cards=cards, staff_cohorts=staff_cohorts, courses=courses
-    )
+    return render_template("learning/home.html", cards=cards, staff_cohorts=staff_cohorts, courses=courses)
 
 
 @bp.route("/courses/<key>")
@@ -73,11 +78,13 @@ def show_course(key: str):
     course = _course_or_404(key)
     standing = course_standing(current_user.id, course)
     return render_template(
-        "learning/course.html", course=course, standing=standing,
+        "learning/course.html",
+        course=course,
+        standing=standing,
         recommended=set(service.recommended_module_ids(current_user.id, course)),
         can_manage_bank=_is_staff() and can_manage_bank(current_user, course),
         cohort_id=service.learner_cohort_id(current_user.id, course),
-    )  # fmt: skip
+    )
 
 
 @bp.route("/courses/<key>/lessons/<lesson_key>")
@@ -95,12 +102,17 @@ def show_lesson(key: str, lesson_key: str):
             record = progress.record_view(current_user.id, lesson)
     previous, following = service.neighbours(course, lesson)
     return render_template(
-        "learning/lesson.html", course=course, lesson=lesson, module=module,
-        completed=record.completed_at is not None, position=record.position,
-        previous=previous, following=following,
+        "learning/lesson.html",
+        course=course,
+        lesson=lesson,
+        module=module,
+        completed=record.completed_at is not None,
+        position=record.position,
+        previous=previous,
+        following=following,
         completion=(course.settings or {}).get("completion", "button"),
         cohort_id=service.learner_cohort_id(current_user.id, course),
-    )  # fmt: skip
+    )
 
 
 def _locked_module(course: Course, module: Module):
@@ -152,11 +164,15 @@ def lesson_heartbeat(key: str, lesson_key: str):
     view, seq, seconds = data.get("view"), data.get("seq"), data.get("seconds")
     position = data.get("position") or ""
     if not (
-        isinstance(view, str) and _VIEW_ID.match(view)
-        and isinstance(seq, int) and 0 <= seq < 10**7
-        and isinstance(seconds, int) and 0 <= seconds <= 3600
-        and isinstance(position, str) and _POSITION.match(position)
-    ):  # fmt: skip
+        isinstance(view, str)
+        and _VIEW_ID.match(view)
+        and isinstance(seq, int)
+        and 0 <= seq < 10**7
+        and isinstance(seconds, int)
+        and 0 <= seconds <= 3600
+        and isinstance(position, str)
+        and _POSITION.match(position)
+    ):
         return jsonify(error=_("The request was not understood.")), 400
     with write_transaction():
         counted = progress.record_heartbeat(current_user.id, lesson, view, seq, seconds, position)
@@ -169,10 +185,12 @@ def search_course(key: str):
     course = _course_or_404(key)
     query = request.args.get("q", "").strip()[:200]
     return render_template(
-        "learning/search.html", course=course, query=query,
+        "learning/search.html",
+        course=course,
+        query=query,
         hits=search.search_lessons(course.id, query),
         terms=search.search_glossary(course.id, query),
-    )  # fmt: skip
+    )
 
 
 #: images are stored under their SHA-256, so a name can only be one of these
@@ -186,9 +204,7 @@ def course_media(key: str, name: str):
     course = _course_or_404(key)
     if not _MEDIA_NAME.match(name):
         abort(404)
-    response = send_from_directory(
-        storage_path("course-media", course.key), name, max_age=365 * 24 * 3600
-    )
+    response = send_from_directory(storage_path("course-media", course.key), name, max_age=365 * 24 * 3600)
     response.cache_control.immutable = True  # the name changes when the bytes do
     if name.endswith(".svg"):  # an SVG opened on its own must not run anything
         response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"

@@ -68,9 +68,7 @@ def funnel(cohort: Cohort) -> list[StageCount]:
 
 def active_members(cohort_id: int):
     """A select of the user ids actively enrolled in the cohort."""
-    return select(Enrolment.user_id).where(
-        Enrolment.cohort_id == cohort_id, Enrolment.status == EnrolmentStatus.ACTIVE
-    )
+    return select(Enrolment.user_id).where(Enrolment.cohort_id == cohort_id, Enrolment.status == EnrolmentStatus.ACTIVE)
 
 
 def current_lessons(course_id: int):
@@ -93,13 +91,9 @@ def count_enrolled(cohort: Cohort) -> int:
 def count_started(cohort: Cohort) -> int:
     """Members who opened a lesson of the course or took a quiz in the cohort."""
     members = active_members(cohort.id).subquery()
-    opened = exists().where(
-        LessonProgress.user_id == members.c.user_id, LessonProgress.course_id == cohort.course_id
-    )
+    opened = exists().where(LessonProgress.user_id == members.c.user_id, LessonProgress.course_id == cohort.course_id)
     attempted = exists().where(Attempt.user_id == members.c.user_id, Attempt.cohort_id == cohort.id)
-    return db.session.scalar(
-        select(func.count()).select_from(members).where(or_(opened, attempted))
-    )
+    return db.session.scalar(select(func.count()).select_from(members).where(or_(opened, attempted)))
 
 
 def count_completed(cohort: Cohort) -> int:

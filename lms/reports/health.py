@@ -61,11 +61,7 @@ def module_health(cohort: Cohort, scope: Scope, module: Module, members: int) ->
     pre, post = pre_post_quizzes(module.course_id)
     gain = gain_overall(scope, pre, post, module_ids=[module.id]) if pre and post else None
     need = next(
-        (
-            n
-            for n in module_needs(scope, needs_surveys(module.course_id))
-            if n.module_id == module.id
-        ),
+        (n for n in module_needs(scope, needs_surveys(module.course_id)) if n.module_id == module.id),
         None,
     )
     health = ModuleHealth(module, progress, satisfaction, gain, need)
@@ -74,8 +70,6 @@ def module_health(cohort: Cohort, scope: Scope, module: Module, members: int) ->
             continue
         analysis = item_analysis(scope, quiz)
         health.items.extend(
-            QuizItemStats(quiz.id, quiz.title, item)
-            for item in analysis.items
-            if item.module_id == module.id
+            QuizItemStats(quiz.id, quiz.title, item) for item in analysis.items if item.module_id == module.id
         )
     return health

@@ -122,11 +122,7 @@ class ItemAnalysis:
 
 def _choice_question_ids(course_id: int) -> list[int]:
     return list(
-        db.session.scalars(
-            select(Question.id).where(
-                Question.course_id == course_id, Question.qtype.in_(CHOICE_TYPES)
-            )
-        )
+        db.session.scalars(select(Question.id).where(Question.course_id == course_id, Question.qtype.in_(CHOICE_TYPES)))
     )
 
 
@@ -147,9 +143,9 @@ def _item_sums(scope: Scope, quiz: Quiz) -> tuple[list, list]:
     tune_for_reports()
     score = func.coalesce(AttemptItem.score, 0.0)
     chosen = (
-        select(
-            Attempt.id, func.coalesce(Attempt.score, 0.0).label("t"), Attempt.max_score.label("tp")
-        ).where(Attempt.quiz_id == quiz.id, *scope.attempt_filter())
+        select(Attempt.id, func.coalesce(Attempt.score, 0.0).label("t"), Attempt.max_score.label("tp")).where(
+            Attempt.quiz_id == quiz.id, *scope.attempt_filter()
+        )
     ).subquery("chosen")
     response = case(
         (
@@ -199,18 +195,14 @@ def _item_sums(scope: Scope, quiz: Quiz) -> tuple[list, list]:
     # Σ x₍ₖ₎ r₍ₖ₎ = Σᵢ (vᵢ − vᵢ₊₁) · R(hᵢ) with vₘ₊₁ = 0, where R(h) is the sum of the h smallest
     # r. R(h) comes from the distinct r values: in the block (lo, hi] of value r,
     # R(h) = (sum of the r below the block) + (h − lo) · r.
-    per_x = (
-        select(cells.c.q, x.label("v"), func.sum(c).label("c")).group_by(cells.c.q, x).subquery()
-    )
+    per_x = select(cells.c.q, x.label("v"), func.sum(c).label("c")).group_by(cells.c.q, x).subquery()
     by_x = {"partition_by": per_x.c.q, "order_by": per_x.c.v}
     x_blocks = select(
         per_x.c.q,
         func.sum(per_x.c.c).over(**by_x, rows=(None, 0)).label("h"),
         (per_x.c.v - func.lead(per_x.c.v, 1, 0.0).over(**by_x)).label("dv"),
     ).subquery("x_blocks")
-    per_r = (
-        select(cells.c.q, r.label("r"), func.sum(c).label("c")).group_by(cells.c.q, r).subquery()
-    )
+    per_r = select(cells.c.q, r.label("r"), func.sum(c).label("c")).group_by(cells.c.q, r).subquery()
     by_r = {"partition_by": per_r.c.q, "order_by": per_r.c.r, "rows": (None, 0)}
     upto = func.sum(per_r.c.c).over(**by_r)
     r_blocks = select(
@@ -223,9 +215,9 @@ def _item_sums(scope: Scope, quiz: Quiz) -> tuple[list, list]:
     sorted_pairs = (
         select(
             x_blocks.c.q,
-            func.sum(
-                x_blocks.c.dv * (r_blocks.c.below + (x_blocks.c.h - r_blocks.c.lo) * r_blocks.c.r)
-            ).label("sxr_sorted"),
+            func.sum(x_blocks.c.dv * (r_blocks.c.below + (x_blocks.c.h - r_blocks.c.lo) * r_blocks.c.r)).label(
+                "sxr_sorted"
+            ),
         )
         .join(
             r_blocks,
@@ -280,9 +272,7 @@ def _item_sums(scope: Scope, quiz: Quiz) -> tuple[list, list]:
         .group_by(cells.c.q, cells.c.v, cells.c.resp)
     )
     rows = db.session.execute(union_all(item_rows, option_rows)).all()
-    return [row for row in rows if row.kind == "item"], [
-        row for row in rows if row.kind == "option"
-    ]
+    return [row for row in rows if row.kind == "item"], [row for row in rows if row.kind == "option"]
 
 
 def _questions(quiz: Quiz, question_ids) -> list:
@@ -416,9 +406,7 @@ def _option_counts(rows) -> dict[int, list[VersionResponses]]:
             tally[letter] = tally.get(letter, 0) + row.n
     if not counts:
         return {}
-    versions = db.session.scalars(
-        select(QuestionVersion).where(QuestionVersion.id.in_(list(counts)))
-    ).all()
+    versions = db.session.scalars(select(QuestionVersion).where(QuestionVersion.id.in_(list(counts)))).all()
     result: dict[int, list[VersionResponses]] = {}
     for version in sorted(versions, key=lambda v: v.version):
         tally = counts[version.id]
@@ -429,9 +417,7 @@ def _option_counts(rows) -> dict[int, list[VersionResponses]]:
             choices = [("true", "true"), ("false", "false")]
             correct = {"true" if answer else "false"}
         else:
-            choices = [
-                (chr(ord("A") + i), text) for i, text in enumerate(data.get("options") or [])
-            ]
+            choices = [(chr(ord("A") + i), text) for i, text in enumerate(data.get("options") or [])]
             correct = set(answer if isinstance(answer, list) else [answer])
         options = [
             OptionCount(
@@ -458,9 +444,7 @@ def _option_counts(rows) -> dict[int, list[VersionResponses]]:
 
 def quizzes_of_course(course_id: int) -> list[Quiz]:
     """The course's current quizzes, in a stable teaching order."""
-    order = case(
-        {"pre_test": 0, "module_quiz": 1, "post_test": 2, "final_exam": 3}, value=Quiz.kind
-    )
+    order = case({"pre_test": 0, "module_quiz": 1, "post_test": 2, "final_exam": 3}, value=Quiz.kind)
     return db.session.scalars(
         select(Quiz)
         .outerjoin(Module, Module.id == Quiz.module_id)

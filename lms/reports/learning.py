@@ -70,9 +70,7 @@ def quiz_scores(scope: Scope, quizzes: list[Quiz]) -> list[QuizScores]:
         select(
             Attempt.quiz_id,
             func.count(func.distinct(Attempt.user_id)).label("takers"),
-            func.count(func.distinct(case((Attempt.passed.is_(True), Attempt.user_id)))).label(
-                "passers"
-            ),
+            func.count(func.distinct(case((Attempt.passed.is_(True), Attempt.user_id)))).label("passers"),
         )
         .where(*scope.attempt_filter(ids, first_only=False))
         .group_by(Attempt.quiz_id)
@@ -122,9 +120,7 @@ def pre_post_quizzes(course_id: int) -> tuple[Quiz | None, Quiz | None]:
     ).all()
     pre = next((q for q in quizzes if q.kind == QuizKind.PRE_TEST), None)
     posts = [q for q in quizzes if q.kind == QuizKind.POST_TEST]
-    post = next(
-        (q for q in posts if pre and (q.settings or {}).get("parallel_to") == pre.key), None
-    )
+    post = next((q for q in posts if pre and (q.settings or {}).get("parallel_to") == pre.key), None)
     return pre, post or (posts[0] if posts else None)
 
 
@@ -155,9 +151,7 @@ def _pairs(scope: Scope, pre: Quiz, post: Quiz, by_module: bool, module_ids=None
     sums = query.subquery("sums")
     pre_share = sums.c.pre_s * 1.0 / sums.c.pre_p
     post_share = sums.c.post_s * 1.0 / sums.c.post_p
-    gain = case(
-        (sums.c.pre_s < sums.c.pre_p, (post_share - pre_share) / (1.0 - pre_share)), else_=None
-    )
+    gain = case((sums.c.pre_s < sums.c.pre_p, (post_share - pre_share) / (1.0 - pre_share)), else_=None)
     columns = [sums.c.user_id] + ([sums.c.module_id] if by_module else [])
     return (
         select(*columns, pre_share.label("pre"), post_share.label("post"), gain.label("g")).where(
@@ -227,10 +221,7 @@ def gain_by_group(scope: Scope, pre: Quiz, post: Quiz, dimension) -> list[Gain]:
     pairs = _pairs(scope, pre, post, by_module=False)
     columns = dimension.columns()
     rows = db.session.execute(
-        _aggregate(pairs, *columns)
-        .join(User, User.id == pairs.c.user_id)
-        .group_by(*columns)
-        .order_by(*columns)
+        _aggregate(pairs, *columns).join(User, User.id == pairs.c.user_id).group_by(*columns).order_by(*columns)
     ).all()
     return [_gain(dimension.key_of(r), dimension.label_of(r), r) for r in rows]
 
@@ -241,9 +232,7 @@ def gain_histogram(scope: Scope, pre: Quiz, post: Quiz) -> list[int]:
     bins = bucket(pairs.c.g, GAIN_EDGES)
     counts = [0] * (len(GAIN_EDGES) + 1)
     for row in db.session.execute(
-        select(bins.label("bin"), func.count().label("n"))
-        .where(pairs.c.g.is_not(None))
-        .group_by(bins)
+        select(bins.label("bin"), func.count().label("n")).where(pairs.c.g.is_not(None)).group_by(bins)
     ):
         counts[row.bin] = row.n
     return counts

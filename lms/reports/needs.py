@@ -151,10 +151,7 @@ def needs_by_group(scope: Scope, surveys: list[Survey], dimension: Dimension) ->
         .where(SurveyResponse.survey_id.in_(named), *scope.response_filter())
         .group_by(*columns)
     ).all()
-    groups = {
-        dimension.key_of(r): GroupNeeds(dimension.key_of(r), dimension.label_of(r), r.n)
-        for r in sizes
-    }
+    groups = {dimension.key_of(r): GroupNeeds(dimension.key_of(r), dimension.label_of(r), r.n) for r in sizes}
     for r in rows:
         group = groups.get(dimension.key_of(r))
         if group is None:

@@ -229,10 +229,7 @@ def items(ctx: ReportContext, quiz_id: int) -> dict:
         "chart-facility",
         _("Facility index by question"),
         _("Share of the marks earned on each question; flagged questions are highlighted."),
-        [
-            svg.Bar(f"{i.key} {i.stem}", i.facility, _pct(i.facility), bool(i.flags))
-            for i in analysis.items
-        ],
+        [svg.Bar(f"{i.key} {i.stem}", i.facility, _pct(i.facility), bool(i.flags)) for i in analysis.items],
         max_value=1,
     )
     return {
@@ -247,9 +244,7 @@ def items(ctx: ReportContext, quiz_id: int) -> dict:
     }
 
 
-def reaction(
-    ctx: ReportContext, survey_id: int | None = None, search: str = "", page: int = 1
-) -> dict:
+def reaction(ctx: ReportContext, survey_id: int | None = None, search: str = "", page: int = 1) -> dict:
     surveys = course_surveys(ctx.cohort.course_id, (*FEEDBACK_KINDS, SurveyKind.FOLLOW_UP))
     satisfaction = module_satisfaction(ctx.scope)
     results = [survey_results(ctx.scope, s) for s in surveys]
@@ -263,17 +258,12 @@ def reaction(
             table = tables.survey_table(r)
             table.name = f"survey-{r.survey.id}"
             result_tables[table.name] = table
-    result_tables["comments"] = tables.text_table(
-        comments, "comments", _("Comments"), cohort_id=ctx.cohort.id
-    )
+    result_tables["comments"] = tables.text_table(comments, "comments", _("Comments"), cohort_id=ctx.cohort.id)
     chart = svg.bar_chart(
         "chart-satisfaction",
         _("Satisfaction by module"),
         _("Mean of the 1-5 feedback answers about each module; low scores are highlighted."),
-        [
-            svg.Bar(s.title, s.score.mean, tables.format_cell(s.score.mean, "num"), s.low)
-            for s in satisfaction
-        ],
+        [svg.Bar(s.title, s.score.mean, tables.format_cell(s.score.mean, "num"), s.low) for s in satisfaction],
         max_value=5,
     )
     return {

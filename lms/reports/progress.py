@@ -52,9 +52,9 @@ def _per_user_module(cohort: Cohort):
 
 
 def _module_sizes(lessons):
-    return (
-        select(lessons.c.module_id, func.count().label("size")).group_by(lessons.c.module_id)
-    ).subquery("module_sizes")
+    return (select(lessons.c.module_id, func.count().label("size")).group_by(lessons.c.module_id)).subquery(
+        "module_sizes"
+    )
 
 
 def module_completions(cohort: Cohort):
@@ -118,9 +118,7 @@ def module_progress(cohort: Cohort, members: int) -> list[ModuleProgress]:
         .outerjoin(counts, counts.c.module_id == Module.id)
         .order_by(Module.position)
     ).all()
-    return [
-        ModuleProgress(r.id, r.key, r.title, r.size, r.started, r.completed, members) for r in rows
-    ]
+    return [ModuleProgress(r.id, r.key, r.title, r.size, r.started, r.completed, members) for r in rows]
 
 
 @dataclass
@@ -198,9 +196,7 @@ def trainee_progress(cohort: Cohort, hours: dict[int, float]) -> list[TraineePro
     ]
 
 
-def inactive_trainees(
-    cohort: Cohort, days: int, now: datetime | None = None
-) -> list[TraineeProgress]:
+def inactive_trainees(cohort: Cohort, days: int, now: datetime | None = None) -> list[TraineeProgress]:
     """Active members with no lesson activity in the last ``days`` days (or none at all)."""
     cutoff = (now or utcnow()) - timedelta(days=days)
     query, progress = _member_rows(cohort)
@@ -234,9 +230,7 @@ def lesson_completion(cohort_ids, lesson_ids) -> tuple[int, int]:
     lesson_ids = list(lesson_ids)
     members = (
         select(Enrolment.user_id)
-        .where(
-            Enrolment.cohort_id.in_(list(cohort_ids)), Enrolment.status == EnrolmentStatus.ACTIVE
-        )
+        .where(Enrolment.cohort_id.in_(list(cohort_ids)), Enrolment.status == EnrolmentStatus.ACTIVE)
         .distinct()
     ).subquery()
     total = db.session.scalar(select(func.count()).select_from(members))

@@ -51,9 +51,7 @@ class Satisfaction:
     @property
     def low(self) -> bool:
         mean = self.score.mean
-        return (
-            not self.suppressed and mean is not None and mean < setting("REPORTS_SATISFACTION_LOW")
-        )
+        return not self.suppressed and mean is not None and mean < setting("REPORTS_SATISFACTION_LOW")
 
 
 def module_satisfaction(scope: Scope, module_ids=None) -> list[Satisfaction]:
@@ -103,9 +101,7 @@ def module_satisfaction(scope: Scope, module_ids=None) -> list[Satisfaction]:
         respondents = who[m.id].respondents
         suppressed = bool(who[m.id].anonymous) and respondents < minimum
         n = sum(c.values())
-        score = stats.mean_ci(
-            n, sum(v * k for v, k in c.items()), sum(v * v * k for v, k in c.items())
-        )
+        score = stats.mean_ci(n, sum(v * k for v, k in c.items()), sum(v * v * k for v, k in c.items()))
         if suppressed:
             score, c = stats.MeanCI(n, None, None, None, None), {}
         result.append(
@@ -124,9 +120,7 @@ def module_satisfaction(scope: Scope, module_ids=None) -> list[Satisfaction]:
 def overall_satisfaction(scope: Scope) -> stats.MeanCI | None:
     """The mean of every 1-5 answer in the course feedback survey (None when suppressed)."""
     surveys = db.session.scalars(
-        select(Survey).where(
-            Survey.course_id == scope.course_id, Survey.kind == SurveyKind.FEEDBACK
-        )
+        select(Survey).where(Survey.course_id == scope.course_id, Survey.kind == SurveyKind.FEEDBACK)
     ).all()
     if not surveys:
         return None
@@ -151,9 +145,7 @@ def overall_satisfaction(scope: Scope) -> stats.MeanCI | None:
 def course_nps(scope: Scope) -> stats.NPS | None:
     """Would-recommend score from the rating10 items of the course feedback (None if hidden)."""
     surveys = db.session.scalars(
-        select(Survey).where(
-            Survey.course_id == scope.course_id, Survey.kind == SurveyKind.FEEDBACK
-        )
+        select(Survey).where(Survey.course_id == scope.course_id, Survey.kind == SurveyKind.FEEDBACK)
     ).all()
     visible = [s.id for s in surveys if not is_suppressed(s, respondent_count(scope, s.id))]
     if not visible:

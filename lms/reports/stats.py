@@ -99,9 +99,7 @@ def regularized_beta(a: float, b: float, x: float) -> float:
         return 0.0
     if x >= 1.0:
         return 1.0
-    log_front = (
-        math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
-    )
+    log_front = math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
     front = math.exp(log_front)
     if x < (a + 1.0) / (a + b + 2.0):
         return front * _beta_continued_fraction(a, b, x) / a
@@ -206,9 +204,7 @@ def percent(part: float | None, whole: float | None) -> float | None:
     return 100.0 * part / whole
 
 
-def wilson(
-    successes: int, n: int, z: float = 1.959963984540054
-) -> tuple[float | None, float | None]:
+def wilson(successes: int, n: int, z: float = 1.959963984540054) -> tuple[float | None, float | None]:
     """The Wilson score 95 % interval of a proportion (sensible even for 0 or n successes)."""
     if not n:
         return None, None

@@ -107,9 +107,7 @@ def _labels(item: SurveyItem) -> list[tuple[float, str]]:
     return []
 
 
-def _distribution(
-    item: SurveyItem, label: str, counts: dict, answered: int, row_key=""
-) -> Distribution:
+def _distribution(item: SurveyItem, label: str, counts: dict, answered: int, row_key="") -> Distribution:
     values = _labels(item)
     n = sum(counts.values())
     if values:
@@ -133,13 +131,9 @@ def survey_results(scope: Scope, survey: Survey) -> SurveyResults:
     if is_suppressed(survey, respondents):
         return SurveyResults(survey, respondents, True, [])
     in_scope = (
-        select(SurveyResponse.id).where(
-            SurveyResponse.survey_id == survey.id, *scope.response_filter()
-        )
+        select(SurveyResponse.id).where(SurveyResponse.survey_id == survey.id, *scope.response_filter())
     ).subquery()
-    base = (
-        select().select_from(SurveyAnswer).join(in_scope, in_scope.c.id == SurveyAnswer.response_id)
-    )
+    base = select().select_from(SurveyAnswer).join(in_scope, in_scope.c.id == SurveyAnswer.response_id)
     counts = db.session.execute(
         base.add_columns(
             SurveyAnswer.item_id,
@@ -152,9 +146,9 @@ def survey_results(scope: Scope, survey: Survey) -> SurveyResults:
     ).all()
     answered = dict(
         db.session.execute(
-            base.add_columns(
-                SurveyAnswer.item_id, func.count(func.distinct(SurveyAnswer.response_id))
-            ).group_by(SurveyAnswer.item_id)
+            base.add_columns(SurveyAnswer.item_id, func.count(func.distinct(SurveyAnswer.response_id))).group_by(
+                SurveyAnswer.item_id
+            )
         ).all()
     )
     texts = dict(
@@ -184,11 +178,7 @@ def survey_results(scope: Scope, survey: Survey) -> SurveyResults:
         if item.itype == ItemType.MATRIX:
             for row in (item.spec or {}).get("rows") or []:
                 row_counts = cells.get(row["id"], {})
-                result.parts.append(
-                    _distribution(
-                        item, row["label"], row_counts, sum(row_counts.values()), row["id"]
-                    )
-                )
+                result.parts.append(_distribution(item, row["label"], row_counts, sum(row_counts.values()), row["id"]))
         elif item.itype == ItemType.TEXT:
             result.texts = texts.get(item.id, 0)
         else:
@@ -264,14 +254,10 @@ def text_answers(
     )
     total = db.session.scalar(joined.add_columns(func.count()))
     query = (
-        joined.add_columns(
-            SurveyAnswer.id, Survey.title, SurveyItem.prompt, SurveyAnswer.value_text
-        )
+        joined.add_columns(SurveyAnswer.id, Survey.title, SurveyItem.prompt, SurveyAnswer.value_text)
         .order_by(Survey.id, SurveyItem.position, SurveyAnswer.id)
         .offset(offset)
     )
     if limit:
         query = query.limit(limit)
-    return total, [
-        TextAnswer(r.id, r.title, r.prompt, r.value_text) for r in db.session.execute(query)
-    ]
+    return total, [TextAnswer(r.id, r.title, r.prompt, r.value_text) for r in db.session.execute(query)]

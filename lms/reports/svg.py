@@ -54,9 +54,7 @@ def _el(tag: str, content: str | None = None, **attrs) -> str:
     return f"<{tag} {rendered}>{escape(content)}</{tag}>"
 
 
-def bar_chart(
-    chart_id: str, title: str, desc: str, bars: list[Bar], max_value: float | None = None
-) -> Markup:
+def bar_chart(chart_id: str, title: str, desc: str, bars: list[Bar], max_value: float | None = None) -> Markup:
     """Horizontal bars, one per row: the label above, the bar and its value below."""
     top = max([b.value for b in bars if b.value is not None] + [max_value or 0, 0])
     row, bar_h, value_w = 36, 12, 52
@@ -71,10 +69,7 @@ def bar_chart(
         if width > 0:
             cls = "bar attention" if b.highlight else "bar"
             body.append(_el("rect", class_=cls, x=0, y=y + 17, width=max(width, 1.0), height=bar_h))
-        body.append(
-            _el("text", b.text, class_="value", x=WIDTH, y=y + 28, font_size=FONT - 1,
-                text_anchor="end")
-        )  # fmt: skip
+        body.append(_el("text", b.text, class_="value", x=WIDTH, y=y + 28, font_size=FONT - 1, text_anchor="end"))
         body.append("</g>")
     return _frame(chart_id, title, desc, max(len(bars), 1) * row, body)
 
@@ -93,13 +88,9 @@ def histogram(chart_id: str, title: str, desc: str, bins: list[tuple[str, int]])
         if h > 0:
             body.append(_el("rect", class_="bar", x=x + 2, y=base - h, width=slot - 4, height=h))
         body.append(
-            _el("text", str(count), class_="value", x=middle, y=base - h - 3, font_size=FONT - 1,
-                text_anchor="middle")
-        )  # fmt: skip
-        body.append(
-            _el("text", label, class_="label", x=middle, y=base + 16, font_size=FONT - 3,
-                text_anchor="middle")
-        )  # fmt: skip
+            _el("text", str(count), class_="value", x=middle, y=base - h - 3, font_size=FONT - 1, text_anchor="middle")
+        )
+        body.append(_el("text", label, class_="label", x=middle, y=base + 16, font_size=FONT - 3, text_anchor="middle"))
         body.append("</g>")
     return _frame(chart_id, title, desc, height, body)
 
@@ -115,13 +106,9 @@ def funnel(chart_id: str, title: str, desc: str, stages: list[tuple[str, int, st
         body.append(f"<g><title>{escape(label)}: {count} ({escape(share)})</title>")
         body.append(_el("text", label, class_="label", x=0, y=y + FONT, font_size=FONT))
         body.append(
-            _el("text", f"{count} · {share}", class_="value", x=WIDTH, y=y + FONT, font_size=FONT,
-                text_anchor="end")
-        )  # fmt: skip
+            _el("text", f"{count} · {share}", class_="value", x=WIDTH, y=y + FONT, font_size=FONT, text_anchor="end")
+        )
         if width > 0:
-            body.append(
-                _el("rect", class_="bar", x=(WIDTH - width) / 2, y=y + 17, width=max(width, 1.0),
-                    height=bar_h)
-            )  # fmt: skip
+            body.append(_el("rect", class_="bar", x=(WIDTH - width) / 2, y=y + 17, width=max(width, 1.0), height=bar_h))
         body.append("</g>")
     return _frame(chart_id, title, desc, max(len(stages), 1) * row, body)

@@ -129,11 +129,7 @@ def export(table: Table, fmt: str) -> tuple[bytes, str]:
     """The table as CSV or XLSX bytes (formulas neutralised) and its MIME type."""
     headings = [h for c in table.columns for h in _export_headings(c)]
     rows = [
-        [
-            cell
-            for v, c in zip(row, table.columns, strict=True)
-            for cell in _export_values(v, c.kind)
-        ]
+        [cell for v, c in zip(row, table.columns, strict=True) for cell in _export_values(v, c.kind)]
         for row in table.rows
     ]
     if fmt == "csv":
@@ -180,15 +176,11 @@ def module_progress_table(rows: list[ModuleProgress], cohort_id: int) -> Table:
     )
     for m in rows:
         t.rows.append([m.title, m.lessons, m.started, m.started_share, m.completed, m.completion])
-        t.links.append(
-            {0: url_for("reports.module_health", cohort_id=cohort_id, module_id=m.module_id)}
-        )
+        t.links.append({0: url_for("reports.module_health", cohort_id=cohort_id, module_id=m.module_id)})
     return t
 
 
-def trainees_table(
-    rows: list[TraineeProgress], name: str = "trainees", title: str | None = None
-) -> Table:
+def trainees_table(rows: list[TraineeProgress], name: str = "trainees", title: str | None = None) -> Table:
     t = Table(
         name,
         title or _("Trainees"),
@@ -235,9 +227,7 @@ def inactive_table(rows: list[TraineeProgress], days: int) -> Table:
         ],
     )
     for r in rows:
-        t.rows.append(
-            [r.name, r.phone or "", _region(r), r.work_unit, r.lessons_done, r.last_seen_at]
-        )
+        t.rows.append([r.name, r.phone or "", _region(r), r.work_unit, r.lessons_done, r.last_seen_at])
     return t
 
 
@@ -249,9 +239,7 @@ def hours_bins(hours: list[float], total: float) -> list[tuple[str, int]]:
     bins = [0] * count
     for h in hours:
         bins[min(int(h // width), count - 1)] += 1
-    return [
-        (f"{i * width}–{(i + 1) * width}" if width > 1 else f"{i}", n) for i, n in enumerate(bins)
-    ]
+    return [(f"{i * width}–{(i + 1) * width}" if width > 1 else f"{i}", n) for i, n in enumerate(bins)]
 
 
 def hours_table(bins: list[tuple[str, int]]) -> Table:
@@ -299,9 +287,7 @@ def needs_table(rows: list[ModuleNeed]) -> Table:
     return t
 
 
-def needs_groups_table(
-    groups: list[GroupNeeds], modules: list[ModuleNeed], dimension_label
-) -> Table:
+def needs_groups_table(groups: list[GroupNeeds], modules: list[ModuleNeed], dimension_label) -> Table:
     columns = [Column(str(dimension_label)), Column(_("Respondents"), "int")]
     for m in modules:
         columns += [
@@ -365,18 +351,19 @@ def survey_table(results: SurveyResults) -> Table:
     return t
 
 
-def text_table(
-    answers: list[TextAnswer], name: str, title: str, cohort_id: int | None = None
-) -> Table:
+def text_table(answers: list[TextAnswer], name: str, title: str, cohort_id: int | None = None) -> Table:
     """Text answers; with a cohort, each links to recording an action on it (a finding)."""
     t = Table(name, title, [Column(_("Survey")), Column(_("Question")), Column(_("Answer"))])
     t.rows = [[a.survey_title, a.prompt, a.text] for a in answers]
     if cohort_id is not None:
         t.links = [
-            {2: url_for("improvement.new_action", finding=f"comment:{a.answer_id}",
-                        summary=a.text[:500], cohort=cohort_id)}
+            {
+                2: url_for(
+                    "improvement.new_action", finding=f"comment:{a.answer_id}", summary=a.text[:500], cohort=cohort_id
+                )
+            }
             for a in answers
-        ]  # fmt: skip
+        ]
     return t
 
 
@@ -411,9 +398,7 @@ def quiz_scores_table(rows: list[QuizScores], cohort_id: int) -> Table:
                 q.takers,
             ]
         )
-        t.links.append(
-            {0: url_for("reports.item_analysis", cohort_id=cohort_id, quiz_id=q.quiz.id)}
-        )
+        t.links.append({0: url_for("reports.item_analysis", cohort_id=cohort_id, quiz_id=q.quiz.id)})
     return t
 
 

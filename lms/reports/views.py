@@ -211,7 +211,7 @@ def item_analysis(cohort_id: int, quiz_id: int):
 
 def _comment_filters(ctx: ReportContext):
     form = CommentFilterForm(request.args)
-    surveys = pages.course_surveys(ctx.cohort.course_id, pages.FEEDBACK_KINDS + ("follow_up",))
+    surveys = pages.course_surveys(ctx.cohort.course_id, (*pages.FEEDBACK_KINDS, "follow_up"))
     form.survey.choices = [(0, "—")] + [(s.id, s.title) for s in surveys]
     form.validate()
     survey_id = form.survey.data if not form.survey.errors else None

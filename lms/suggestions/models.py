@@ -1,4 +1,5 @@
 """Suggestions and the organizers' replies."""
+
 from __future__ import annotations
 
 import enum
@@ -36,9 +37,7 @@ class Suggestion(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: None for an anonymous suggestion
-    author_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), index=True
-    )
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     is_anonymous: Mapped[bool] = mapped_column(default=False)
     course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id"), index=True)
     module_id: Mapped[int | None] = mapped_column(ForeignKey("modules.id"))
@@ -54,9 +53,11 @@ class Suggestion(db.Model):
 
     author: Mapped[User | None] = relationship()
     replies: Mapped[list[SuggestionReply]] = relationship(
-        back_populates="suggestion", order_by="SuggestionReply.created_at", lazy="raise_on_sql",
+        back_populates="suggestion",
+        order_by="SuggestionReply.created_at",
+        lazy="raise_on_sql",
         cascade="all, delete-orphan",
-    )  # fmt: skip
+    )
 
     def __repr__(self) -> str:
         return f"<Suggestion {self.id}>"
@@ -68,9 +69,7 @@ class SuggestionReply(db.Model):
     __tablename__ = "suggestion_replies"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    suggestion_id: Mapped[int] = mapped_column(
-        ForeignKey("suggestions.id", ondelete="CASCADE"), index=True
-    )
+    suggestion_id: Mapped[int] = mapped_column(ForeignKey("suggestions.id", ondelete="CASCADE"), index=True)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

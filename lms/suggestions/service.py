@@ -6,6 +6,7 @@ An anonymous suggestion stores no author, only the local day (no time), and a ra
 (:mod:`lms.surveys.ids`), so it cannot be dated or ordered among named ones. The rate limit
 on writing one is keyed by a keyed hash of the user id (see the view), never the id itself.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -148,9 +149,7 @@ def get_with_replies(suggestion_id: int) -> Suggestion | None:
     )
 
 
-def triage(
-    actor: User, suggestion: Suggestion, status: SuggestionStatus, reply: str, now: datetime
-) -> bool:
+def triage(actor: User, suggestion: Suggestion, status: SuggestionStatus, reply: str, now: datetime) -> bool:
     """Set the status and/or add a reply; returns whether anything changed."""
     changed = False
     if suggestion.status != status:

@@ -1,4 +1,5 @@
 """Suggestion-box pages: anyone signed in writes; organizers triage and reply."""
+
 from __future__ import annotations
 
 import hashlib
@@ -43,17 +44,22 @@ def _writer_key() -> str:
 @bp.route("/suggestions/new", methods=["GET", "POST"])
 @login_required
 @limiter.limit(
-    lambda: current_app.config["SUGGESTION_LIMITS"], methods=["POST"], key_func=_writer_key,
-    deduct_when=lambda response: response.status_code == 302, scope="suggestion",
-)  # fmt: skip
+    lambda: current_app.config["SUGGESTION_LIMITS"],
+    methods=["POST"],
+    key_func=_writer_key,
+    deduct_when=lambda response: response.status_code == 302,
+    scope="suggestion",
+)
 def new_suggestion():
     form = SuggestionForm(about=request.args.get("about", ""))
     form.about.choices = [SelectChoice(v, label) for v, label in service.about_choices(current_user)]
     if form.validate_on_submit():
         data = SuggestionData(
-            subject=form.subject.data, body=form.body.data, anonymous=form.anonymous.data,
+            subject=form.subject.data,
+            body=form.body.data,
+            anonymous=form.anonymous.data,
             about=form.about.data or "",
-        )  # fmt: skip
+        )
         try:
             with write_transaction():
                 service.create_suggestion(current_user, data, utcnow())
@@ -72,9 +78,10 @@ def new_suggestion():
 @login_required
 def my_suggestions():
     return render_template(
-        "suggestions/mine.html", suggestions=service.my_suggestions(current_user),
+        "suggestions/mine.html",
+        suggestions=service.my_suggestions(current_user),
         labels=STATUS_LABELS,
-    )  # fmt: skip
+    )
 
 
 @bp.route("/admin/suggestions")
@@ -83,9 +90,7 @@ def list_suggestions():
     status = request.args.get("status", "")
     who = request.args.get("who", "")
     course_id = request.args.get("course", type=int)
-    page = db.paginate(
-        service.suggestions_query(status, course_id, who), per_page=30, error_out=False
-    )
+    page = db.paginate(service.suggestions_query(status, course_id, who), per_page=30, error_out=False)
     courses = db.session.scalars(db.select(Course).order_by(Course.title)).all()
     titles = {c.id: c.title for c in courses}
     module_ids = {s.module_id for s in page.items if s.module_id}
@@ -93,9 +98,16 @@ def list_suggestions():
     if module_ids:
         modules = {m.id: m.title for m in db.session.scalars(db.select(Module).where(Module.id.in_(module_ids)))}
     return render_template(
-        "suggestions/admin_list.html", page=page, labels=STATUS_LABELS, courses=courses,
-        titles=titles, modules=modules, status=status, who=who, course_id=course_id,
-    )  # fmt: skip
+        "suggestions/admin_list.html",
+        page=page,
+        labels=STATUS_LABELS,
+        courses=courses,
+        titles=titles,
+        modules=modules,
+        status=status,
+        who=who,
+        course_id=course_id,
+    )
 
 
 @bp.route("/admin/suggestions/<int:suggestion_id>", methods=["GET", "POST"])
@@ -108,14 +120,21 @@ def show_suggestion(suggestion_id: int):
     if form.validate_on_submit():
         with write_transaction():
             changed = service.triage(
-                current_user, db.session.get(Suggestion, suggestion_id),
-                SuggestionStatus(form.status.data), form.reply.data or "", utcnow(),
-            )  # fmt: skip
+                current_user,
+                db.session.get(Suggestion, suggestion_id),
+                SuggestionStatus(form.status.data),
+                form.reply.data or "",
+                utcnow(),
+            )
         flash(_("Saved.") if changed else _("Nothing changed."), "success" if changed else "info")
         return redirect(url_for("suggestions.show_suggestion", suggestion_id=suggestion_id))
     course = db.session.get(Course, suggestion.course_id) if suggestion.course_id else None
     module = db.session.get(Module, suggestion.module_id) if suggestion.module_id else None
     return render_template(
-        "suggestions/admin_show.html", s=suggestion, form=form, labels=STATUS_LABELS,
-        course=course, module=module,
-    )  # fmt: skip
+        "suggestions/admin_show.html",
+        s=suggestion,
+        form=form,
+        labels=STATUS_LABELS,
+        course=course,
+        module=module,
+    )

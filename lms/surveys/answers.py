@@ -7,6 +7,7 @@ store an out-of-range value.
 A value as submitted is a string (likert, single, rating10, number, text), a list of strings
 (multiple) or a dict of row key to string (matrix); choices are sent as the option's index.
 """
+
 from __future__ import annotations
 
 import math

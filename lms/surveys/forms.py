@@ -5,6 +5,7 @@ The item rules live in :mod:`.answers`; :meth:`SurveyForm.validate` applies them
 item and keeps each message in ``item_errors`` (a matrix is a sub-form, whose errors WTForms
 would otherwise scatter over its rows).
 """
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -49,9 +50,10 @@ def _matrix_form(item: SurveyItem) -> type[Form]:
 
     for row in matrix_rows(item):
         setattr(
-            MatrixForm, row["id"],
+            MatrixForm,
+            row["id"],
             RadioField(row["label"], choices=_scale_choices(item), validate_choice=False),
-        )  # fmt: skip
+        )
     return MatrixForm
 
 
@@ -128,9 +130,7 @@ def build_survey_form(items: list[SurveyItem], values: dict | None = None) -> Su
 class WindowForm(FlaskForm):
     """When a survey opens and closes in a cohort; blank means the default."""
 
-    opens_at = DateTimeLocalField(
-        _l("Opens at"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"], validators=[Optional()]
-    )
+    opens_at = DateTimeLocalField(_l("Opens at"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"], validators=[Optional()])
     closes_at = DateTimeLocalField(
         _l("Closes at"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"], validators=[Optional()]
     )

@@ -11,6 +11,7 @@ code inserted rows without an id. Collisions (about one in a million per id with
 rows) are checked before the insert; a race between two transactions drawing the same id at
 the same moment ends in an IntegrityError, which callers treat as "try again".
 """
+
 from __future__ import annotations
 
 import secrets

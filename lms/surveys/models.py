@@ -1,4 +1,5 @@
 """Survey forms and their items."""
+
 from __future__ import annotations
 
 import enum
@@ -100,10 +101,15 @@ def _one_per_scope(table: str) -> tuple:
     return (
         UniqueConstraint("survey_id", "cohort_id", "user_id", "module_id"),
         Index(
-            f"uq_{table}_whole_course", "survey_id", "cohort_id", "user_id", unique=True,
-            sqlite_where=text("module_id IS NULL"), postgresql_where=text("module_id IS NULL"),
+            f"uq_{table}_whole_course",
+            "survey_id",
+            "cohort_id",
+            "user_id",
+            unique=True,
+            sqlite_where=text("module_id IS NULL"),
+            postgresql_where=text("module_id IS NULL"),
         ),
-    )  # fmt: skip
+    )
 
 
 class SurveyResponse(db.Model):
@@ -134,9 +140,7 @@ class SurveyResponse(db.Model):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    answers: Mapped[list[SurveyAnswer]] = relationship(
-        cascade="all, delete-orphan", lazy="raise_on_sql"
-    )
+    answers: Mapped[list[SurveyAnswer]] = relationship(cascade="all, delete-orphan", lazy="raise_on_sql")
 
     def __repr__(self) -> str:
         return f"<SurveyResponse {self.id}>"
@@ -155,9 +159,7 @@ class SurveyAnswer(db.Model):
     __table_args__ = (Index("ix_survey_answers_item_value", "item_id", "value_num"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    response_id: Mapped[int] = mapped_column(
-        ForeignKey("survey_responses.id", ondelete="CASCADE"), index=True
-    )
+    response_id: Mapped[int] = mapped_column(ForeignKey("survey_responses.id", ondelete="CASCADE"), index=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("survey_items.id"), index=True)
     item_version: Mapped[int] = mapped_column(default=1)
     row_key: Mapped[str] = mapped_column(String(64), default="")

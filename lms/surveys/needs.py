@@ -4,6 +4,7 @@ Needs items map to a module (``SurveyItem.module_id``) and measure either the tr
 *need* for it (1 = not needed .. 5 = much needed) or their *confidence* in it (1 = none ..
 5 = full).
 """
+
 from __future__ import annotations
 
 from flask import current_app

@@ -5,8 +5,10 @@ cohort, survey and kind) in its own committed transaction, then sent; a failed s
 the claim so the next run tries again. A crash between the send and the end of the run can
 at worst lose a reminder, never send it twice. Run it once a day (cron or a systemd timer).
 """
+
 from __future__ import annotations
 
+import contextlib
 import logging
 import smtplib
 from dataclasses import dataclass
@@ -62,29 +64,37 @@ def due_follow_ups(now: datetime) -> list[Due]:
     rows = db.session.execute(
         select(Enrolment.user_id, Enrolment.cohort_id, follow_up.c.id)
         .join(Cohort, Cohort.id == Enrolment.cohort_id)
-        .join(follow_up, (follow_up.c.course_id == Cohort.course_id)
-              & (follow_up.c.kind == SurveyKind.FOLLOW_UP.value) & follow_up.c.is_retired.is_(False))
-        .join(feedback, (feedback.c.course_id == Cohort.course_id)
-              & (feedback.c.kind == SurveyKind.FEEDBACK.value))
-        .join(SurveyParticipation, (SurveyParticipation.survey_id == feedback.c.id)
-              & (SurveyParticipation.cohort_id == Enrolment.cohort_id)
-              & (SurveyParticipation.user_id == Enrolment.user_id))
+        .join(
+            follow_up,
+            (follow_up.c.course_id == Cohort.course_id)
+            & (follow_up.c.kind == SurveyKind.FOLLOW_UP.value)
+            & follow_up.c.is_retired.is_(False),
+        )
+        .join(feedback, (feedback.c.course_id == Cohort.course_id) & (feedback.c.kind == SurveyKind.FEEDBACK.value))
+        .join(
+            SurveyParticipation,
+            (SurveyParticipation.survey_id == feedback.c.id)
+            & (SurveyParticipation.cohort_id == Enrolment.cohort_id)
+            & (SurveyParticipation.user_id == Enrolment.user_id),
+        )
         .where(Enrolment.status == EnrolmentStatus.ACTIVE)
         .distinct()
-    ).all()  # fmt: skip
+    ).all()
     if not rows:
         return []
     survey_ids = {row[2] for row in rows}
     answered = set(
         db.session.execute(
-            select(SurveyParticipation.user_id, SurveyParticipation.cohort_id, SurveyParticipation.survey_id)
-            .where(SurveyParticipation.survey_id.in_(survey_ids))
+            select(SurveyParticipation.user_id, SurveyParticipation.cohort_id, SurveyParticipation.survey_id).where(
+                SurveyParticipation.survey_id.in_(survey_ids)
+            )
         ).all()
     )
     reminded = set(
         db.session.execute(
-            select(SentReminder.user_id, SentReminder.cohort_id, SentReminder.survey_id)
-            .where(SentReminder.kind == FOLLOW_UP_DUE)
+            select(SentReminder.user_id, SentReminder.cohort_id, SentReminder.survey_id).where(
+                SentReminder.kind == FOLLOW_UP_DUE
+            )
         ).all()
     )
     today = local_day(now)
@@ -124,10 +134,8 @@ class Mailer:
 
     def close(self) -> None:
         if self.smtp is not None:
-            try:
+            with contextlib.suppress(smtplib.SMTPException):
                 self.smtp.quit()
-            except smtplib.SMTPException:
-                pass
 
 
 def _survey_url(cohort_id: int, survey_key: str) -> str:
@@ -143,12 +151,14 @@ def _message(user: User, cohort: Cohort, survey: Survey) -> EmailMessage:
         subject = _("Follow-up survey due: %(title)s", title=survey.title)
         body = _(
             "Dear %(name)s,\n\nsome time has passed since you completed the training "
-            "\"%(course)s\" (%(cohort)s). Please take a few minutes to answer the follow-up "
+            '"%(course)s" (%(cohort)s). Please take a few minutes to answer the follow-up '
             "survey: how have you used what you learned, and what support do you need?\n\n"
             "%(url)s\n\nThis message was sent automatically; please do not reply to it.",
-            name=user.name, course=cohort.course.title, cohort=cohort.name,
+            name=user.name,
+            course=cohort.course.title,
+            cohort=cohort.name,
             url=_survey_url(cohort.id, survey.key),
-        )  # fmt: skip
+        )
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = config["MAIL_DEFAULT_SENDER"]
@@ -175,10 +185,15 @@ def send_reminders(now: datetime) -> ReminderReport:
                 continue
             try:
                 with write_transaction():
-                    db.session.add(SentReminder(
-                        user_id=due.user_id, cohort_id=due.cohort_id, survey_id=due.survey_id,
-                        kind=FOLLOW_UP_DUE, sent_at=now,
-                    ))  # fmt: skip
+                    db.session.add(
+                        SentReminder(
+                            user_id=due.user_id,
+                            cohort_id=due.cohort_id,
+                            survey_id=due.survey_id,
+                            kind=FOLLOW_UP_DUE,
+                            sent_at=now,
+                        )
+                    )
             except IntegrityError:
                 continue  # another run claimed it
             user = db.session.get(User, due.user_id)
@@ -189,10 +204,14 @@ def send_reminders(now: datetime) -> ReminderReport:
                 log.warning("reminder to user %s failed: %s", due.user_id, error)
                 report.failed += 1
                 with write_transaction():
-                    db.session.execute(delete(SentReminder).where(
-                        SentReminder.user_id == due.user_id, SentReminder.cohort_id == due.cohort_id,
-                        SentReminder.survey_id == due.survey_id, SentReminder.kind == FOLLOW_UP_DUE,
-                    ))  # fmt: skip
+                    db.session.execute(
+                        delete(SentReminder).where(
+                            SentReminder.user_id == due.user_id,
+                            SentReminder.cohort_id == due.cohort_id,
+                            SentReminder.survey_id == due.survey_id,
+                            SentReminder.kind == FOLLOW_UP_DUE,
+                        )
+                    )
                 mailer.close()
                 mailer = Mailer(current_app.config)
                 continue

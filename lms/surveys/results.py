@@ -5,6 +5,7 @@ aggregated rows for the page. Anonymous surveys: a group (the cohort, or one mod
 module-feedback survey) with fewer than ``SURVEY_MIN_GROUP`` respondents shows nothing but
 its count, and open answers are listed in the order of the responses' random ids.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -130,14 +131,17 @@ def _participant_count(survey: Survey, cohort: Cohort, module: Module | None) ->
 def survey_results(survey: Survey, cohort: Cohort, module: Module | None = None) -> Results:
     """Everything the results page and the exports show, for one cohort (and module)."""
     min_group = current_app.config["SURVEY_MIN_GROUP"]
-    respondents = db.session.scalar(
-        _scope(select(func.count(SurveyResponse.id)), survey, cohort, module)
-    )
+    respondents = db.session.scalar(_scope(select(func.count(SurveyResponse.id)), survey, cohort, module))
     results = Results(
-        survey=survey, cohort=cohort, module=module, members=member_count(cohort),
-        participants=_participant_count(survey, cohort, module), respondents=respondents,
-        min_group=min_group, hidden=survey.is_anonymous and respondents < min_group,
-    )  # fmt: skip
+        survey=survey,
+        cohort=cohort,
+        module=module,
+        members=member_count(cohort),
+        participants=_participant_count(survey, cohort, module),
+        respondents=respondents,
+        min_group=min_group,
+        hidden=survey.is_anonymous and respondents < min_group,
+    )
     if survey.kind == SurveyKind.MODULE_FEEDBACK and module is None:
         results.modules = _module_breakdown(survey, cohort, min_group)
         # The whole-survey figures minus the modules shown would reveal the hidden modules'
@@ -169,17 +173,18 @@ def _item_results(survey: Survey, cohort: Cohort, module: Module | None) -> list
     # Per item and matrix row: respondents, mean, lowest and highest value.
     stats = db.session.execute(
         base(
-            answers.c.item_id, answers.c.row_key,
+            answers.c.item_id,
+            answers.c.row_key,
             func.count(func.distinct(answers.c.response_id)),
-            func.avg(cast(answers.c.value_num, Float)), func.min(answers.c.value_num),
+            func.avg(cast(answers.c.value_num, Float)),
+            func.min(answers.c.value_num),
             func.max(answers.c.value_num),
         ).group_by(answers.c.item_id, answers.c.row_key)
-    ).all()  # fmt: skip
+    ).all()
     # Per item: respondents who answered any part of it (matrix, multiple choice).
     per_item = dict(
         db.session.execute(
-            base(answers.c.item_id, func.count(func.distinct(answers.c.response_id)))
-            .group_by(answers.c.item_id)
+            base(answers.c.item_id, func.count(func.distinct(answers.c.response_id))).group_by(answers.c.item_id)
         ).all()
     )
     text_items = [i.id for i in items if i.itype == ItemType.TEXT]
@@ -253,11 +258,12 @@ def _module_breakdown(survey: Survey, cohort: Cohort, min_group: int) -> list[Mo
         .join(SurveyAnswer, SurveyAnswer.response_id == SurveyResponse.id)
         .join(SurveyItem, SurveyItem.id == SurveyAnswer.item_id)
         .where(
-            SurveyResponse.survey_id == survey.id, SurveyResponse.cohort_id == cohort.id,
+            SurveyResponse.survey_id == survey.id,
+            SurveyResponse.cohort_id == cohort.id,
             SurveyItem.itype.in_([ItemType.LIKERT, ItemType.RATING10]),
         )
         .group_by(SurveyResponse.module_id, SurveyAnswer.item_id)
-    ).all()  # fmt: skip
+    ).all()
     mean_of: dict[int, dict[int, float | None]] = defaultdict(dict)
     for module_id, item_id, mean in means:
         mean_of[module_id][item_id] = _round(mean)
@@ -274,9 +280,17 @@ def _module_breakdown(survey: Survey, cohort: Cohort, min_group: int) -> list[Mo
 
 def export_headings() -> list[str]:
     return [
-        _("Section"), _("Question"), _("Sub-item"), _("Answer"), _("Respondents"), _("Count"),
-        _("Percent"), _("Mean"), _("Respondent"), _("Open answer"),
-    ]  # fmt: skip
+        _("Section"),
+        _("Question"),
+        _("Sub-item"),
+        _("Answer"),
+        _("Respondents"),
+        _("Count"),
+        _("Percent"),
+        _("Mean"),
+        _("Respondent"),
+        _("Open answer"),
+    ]
 
 
 def export_rows(results: Results) -> list[list]:
@@ -294,7 +308,9 @@ def export_rows(results: Results) -> list[list]:
             if item.itype in (ItemType.NUMBER,) or (item.itype in SCALE_TYPES):
                 rows.append([item.section, item.prompt, row_label, _("Mean"), part.n, "", "", mean, "", ""])
             for bar in part.bars:
-                rows.append([item.section, item.prompt, row_label, bar.label, part.n, bar.count, bar.percent, "", "", ""])
+                rows.append(
+                    [item.section, item.prompt, row_label, bar.label, part.n, bar.count, bar.percent, "", "", ""]
+                )
         if r.nps is not None:
             rows.append([item.section, item.prompt, "", "NPS", r.stats.n, "", "", r.nps, "", ""])
         for name, text in r.texts:

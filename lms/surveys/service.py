@@ -9,6 +9,7 @@ and a random id (:mod:`.ids`); that the trainee answered is a separate
 else records the submission: no audit entry, no log line with the user. Residual risks are
 listed in ``docs/architecture.md`` (surveys).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -98,9 +99,7 @@ def course_surveys(course_id: int) -> list[Survey]:
 
 def get_survey(course_id: int, key: str) -> Survey | None:
     return db.session.scalar(
-        select(Survey).where(
-            Survey.course_id == course_id, Survey.key == key, Survey.is_retired.is_(False)
-        )
+        select(Survey).where(Survey.course_id == course_id, Survey.key == key, Survey.is_retired.is_(False))
     )
 
 
@@ -124,17 +123,13 @@ def current_items(survey: Survey) -> list[SurveyItem]:
 
 def course_modules(course_id: int) -> list[Module]:
     return db.session.scalars(
-        select(Module)
-        .where(Module.course_id == course_id, Module.is_retired.is_(False))
-        .order_by(Module.position)
+        select(Module).where(Module.course_id == course_id, Module.is_retired.is_(False)).order_by(Module.position)
     ).all()
 
 
 def get_module(course_id: int, key: str) -> Module | None:
     return db.session.scalar(
-        select(Module).where(
-            Module.course_id == course_id, Module.key == key, Module.is_retired.is_(False)
-        )
+        select(Module).where(Module.course_id == course_id, Module.key == key, Module.is_retired.is_(False))
     )
 
 
@@ -163,9 +158,7 @@ def _participation(survey_id: int, cohort_id: int, user_id: int, module_id: int 
     return db.session.scalar(query)
 
 
-def named_response(
-    survey: Survey, cohort_id: int, user_id: int, module_id: int | None = None
-) -> SurveyResponse | None:
+def named_response(survey: Survey, cohort_id: int, user_id: int, module_id: int | None = None) -> SurveyResponse | None:
     """The trainee's own response to a named survey (None for anonymous surveys)."""
     if survey.is_anonymous:
         return None
@@ -184,9 +177,10 @@ def named_response(
 def response_answers(response: SurveyResponse):
     """A named response's answers as plain rows (item_id, row_key, value_num, value_text)."""
     return db.session.execute(
-        select(SurveyAnswer.item_id, SurveyAnswer.row_key, SurveyAnswer.value_num, SurveyAnswer.value_text)
-        .where(SurveyAnswer.response_id == response.id)
-    ).all()  # fmt: skip
+        select(SurveyAnswer.item_id, SurveyAnswer.row_key, SurveyAnswer.value_num, SurveyAnswer.value_text).where(
+            SurveyAnswer.response_id == response.id
+        )
+    ).all()
 
 
 def has_submitted(user_id: int, cohort_id: int, survey_kind: SurveyKind | str) -> bool:
@@ -264,9 +258,7 @@ class Status:
     can_edit: bool  #: submitted, named, editable and still open
 
 
-def status_for(
-    user_id: int, cohort: Cohort, survey: Survey, now: datetime, module_id: int | None = None
-) -> Status:
+def status_for(user_id: int, cohort: Cohort, survey: Survey, now: datetime, module_id: int | None = None) -> Status:
     window = window_for(user_id, cohort, survey)
     state = window.state(now)
     submitted = _participation(survey.id, cohort.id, user_id, module_id) is not None
@@ -278,10 +270,9 @@ def status_for(
         response=response,
         can_submit=state == "open" and not submitted,
         can_edit=(
-            state == "open" and submitted and response is not None
-            and survey.allow_edit and not survey.is_anonymous
+            state == "open" and submitted and response is not None and survey.allow_edit and not survey.is_anonymous
         ),
-    )  # fmt: skip
+    )
 
 
 def closed_message(survey: Survey, window: Window, now: datetime):
@@ -290,9 +281,7 @@ def closed_message(survey: Survey, window: Window, now: datetime):
     if state == "upcoming":
         if window.not_due:
             return _l("This survey is not due yet. It opens after you complete the course.")
-        return _l(
-            "This survey opens on %(day)s.", day=format_date(window.opens_at, "yyyy-MM-dd")
-        )
+        return _l("This survey opens on %(day)s.", day=format_date(window.opens_at, "yyyy-MM-dd"))
     return _l(
         "This survey closed on %(day)s. Answers can no longer be submitted or changed.",
         day=format_date(window.closes_at - timedelta(microseconds=1), "yyyy-MM-dd"),
@@ -328,11 +317,15 @@ def _lock_enrolment(user_id: int, cohort_id: int) -> None:
 def _add_answers(response: SurveyResponse, rows: list[AnswerValue]) -> None:
     answers = [
         SurveyAnswer(
-            response_id=response.id, item_id=r.item_id, item_version=r.item_version,
-            row_key=r.row_key, value_num=r.value_num, value_text=r.value_text,
+            response_id=response.id,
+            item_id=r.item_id,
+            item_version=r.item_version,
+            row_key=r.row_key,
+            value_num=r.value_num,
+            value_text=r.value_text,
         )
         for r in rows
-    ]  # fmt: skip
+    ]
     assign_ids(answers)
     db.session.add_all(answers)
 
@@ -378,10 +371,12 @@ def submit_response(
             raise AlreadySubmitted(_l("You have already submitted this survey. Thank you."))
         if not editing:
             raise AlreadySubmitted(
-                _l("You had already submitted this survey. Your earlier answers are kept; "
-                   "you can change them below and save."),
+                _l(
+                    "You had already submitted this survey. Your earlier answers are kept; "
+                    "you can change them below and save."
+                ),
                 editable=True,
-            )  # fmt: skip
+            )
         db.session.execute(delete(SurveyAnswer).where(SurveyAnswer.response_id == response.id))
         _add_answers(response, rows)
         response.survey_version = survey.version
@@ -389,9 +384,7 @@ def submit_response(
         db.session.flush()
         return Submitted(response, participation, created=False)
 
-    participation = SurveyParticipation(
-        survey_id=survey.id, cohort_id=cohort.id, user_id=user.id, module_id=module_id
-    )
+    participation = SurveyParticipation(survey_id=survey.id, cohort_id=cohort.id, user_id=user.id, module_id=module_id)
     anonymous = survey.is_anonymous
     response = SurveyResponse(
         survey_id=survey.id,
@@ -452,11 +445,7 @@ def due_items(user_id: int, cohort: Cohort, now: datetime | None = None) -> list
     for survey in surveys:
         if (survey.id, None) in done:
             continue
-        window = (
-            window_for(user_id, cohort, survey)
-            if survey.kind == SurveyKind.FOLLOW_UP
-            else windows[survey.id]
-        )
+        window = window_for(user_id, cohort, survey) if survey.kind == SurveyKind.FOLLOW_UP else windows[survey.id]
         if not window.is_open(now):
             continue
         note = _open_note(window)
@@ -486,9 +475,11 @@ def module_feedback_due(
         if module.id not in completed or (survey.id, module.id) in done:
             continue
         url = url_for(
-            "surveys.fill_module_survey", cohort_id=cohort.id, survey_key=survey.key,
+            "surveys.fill_module_survey",
+            cohort_id=cohort.id,
+            survey_key=survey.key,
             module_key=module.key,
-        )  # fmt: skip
+        )
         title = f"{survey.title} · {module.title}"
         items.append(DueItem("survey", title, url, window.closes_at, _open_note(window)))
     return items

@@ -1,4 +1,5 @@
 """Survey pages: trainees fill in forms; trainers and organizers read results and set windows."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -42,7 +43,7 @@ def _survey_or_404(cohort: Cohort, key: str) -> Survey:
 
 
 def _viewer(cohort: Cohort) -> str:
-    """"member" (an active trainee of the cohort) or "staff" (may see it); 404 otherwise,
+    """ "member" (an active trainee of the cohort) or "staff" (may see it); 404 otherwise,
     so a cohort's surveys are not even hinted at to outsiders."""
     if service.is_member(current_user.id, cohort.id):
         return "member"
@@ -98,9 +99,14 @@ def list_surveys(cohort_id: int):
             )
         }
         return render_template(
-            "surveys/mine.html", cohort=cohort, surveys=surveys, statuses=statuses,
-            modules=modules, rated=rated, kind_labels=service.KIND_LABELS,
-        )  # fmt: skip
+            "surveys/mine.html",
+            cohort=cohort,
+            surveys=surveys,
+            statuses=statuses,
+            modules=modules,
+            rated=rated,
+            kind_labels=service.KIND_LABELS,
+        )
     windows = effective_windows(cohort, surveys)
     counts = dict(
         db.session.execute(
@@ -124,15 +130,23 @@ def list_surveys(cohort_id: int):
         for s in surveys:
             row = rows.get(s.id)
             forms[s.id] = WindowForm(
-                formdata=None, prefix=f"w{s.id}",
+                formdata=None,
+                prefix=f"w{s.id}",
                 opens_at=local(row.opens_at) if row else None,
                 closes_at=local(row.closes_at) if row else None,
-            )  # fmt: skip
+            )
     return render_template(
-        "surveys/list.html", cohort=cohort, surveys=surveys, windows=windows, counts=counts,
-        members=results_mod.member_count(cohort), manage=manage, forms=forms, now=now,
+        "surveys/list.html",
+        cohort=cohort,
+        surveys=surveys,
+        windows=windows,
+        counts=counts,
+        members=results_mod.member_count(cohort),
+        manage=manage,
+        forms=forms,
+        now=now,
         kind_labels=service.KIND_LABELS,
-    )  # fmt: skip
+    )
 
 
 @bp.route("/cohorts/<int:cohort_id>/surveys/<survey_key>", methods=["GET", "POST"])
@@ -148,9 +162,7 @@ def fill_survey(cohort_id: int, survey_key: str):
     return _fill(cohort, survey, None, viewer)
 
 
-@bp.route(
-    "/cohorts/<int:cohort_id>/surveys/<survey_key>/modules/<module_key>", methods=["GET", "POST"]
-)
+@bp.route("/cohorts/<int:cohort_id>/surveys/<survey_key>/modules/<module_key>", methods=["GET", "POST"])
 @login_required
 def fill_module_survey(cohort_id: int, survey_key: str, module_key: str):
     cohort = _cohort_or_404(cohort_id)
@@ -167,17 +179,16 @@ def _choose_module(cohort: Cohort, survey: Survey, viewer: str):
     rated = set()
     if viewer == "member":
         rated = {
-            m for (m,) in db.session.execute(
+            m
+            for (m,) in db.session.execute(
                 select(SurveyParticipation.module_id).where(
                     SurveyParticipation.user_id == current_user.id,
                     SurveyParticipation.cohort_id == cohort.id,
                     SurveyParticipation.survey_id == survey.id,
                 )
             )
-        }  # fmt: skip
-    return render_template(
-        "surveys/modules.html", cohort=cohort, survey=survey, modules=modules, rated=rated
-    )
+        }
+    return render_template("surveys/modules.html", cohort=cohort, survey=survey, modules=modules, rated=rated)
 
 
 def _fill(cohort: Cohort, survey: Survey, module: Module | None, viewer: str):
@@ -207,10 +218,14 @@ def _fill(cohort: Cohort, survey: Survey, module: Module | None, viewer: str):
         try:
             with write_transaction():
                 result = service.submit_response(
-                    current_user, db.session.get(Cohort, cohort_id), db.session.get(Survey, survey_id),
-                    form.values(), now, module=module and db.session.get(Module, module_id),
+                    current_user,
+                    db.session.get(Cohort, cohort_id),
+                    db.session.get(Survey, survey_id),
+                    form.values(),
+                    now,
+                    module=module and db.session.get(Module, module_id),
                     editing=form.mode.data == "edit",
-                )  # fmt: skip
+                )
         except SurveyInputError as failure:
             form.item_errors.update(failure.errors)
         except AlreadySubmitted as failure:
@@ -250,16 +265,27 @@ def _render_fill(cohort, survey, module, items, form, status, preview=False, err
     # no longer be sent (closed, or already submitted anonymously), so nothing is lost.
     show_form = preview or can_post or error is not None
     return render_template(
-        "surveys/fill.html", cohort=cohort, survey=survey, module=module, sections=sections,
-        form=form, status=status, preview=preview, error=error, show_form=show_form,
+        "surveys/fill.html",
+        cohort=cohort,
+        survey=survey,
+        module=module,
+        sections=sections,
+        form=form,
+        status=status,
+        preview=preview,
+        error=error,
+        show_form=show_form,
         can_post=can_post,
-        field_name=field_name, recommended=recommended, first_lessons=first_lessons,
+        field_name=field_name,
+        recommended=recommended,
+        first_lessons=first_lessons,
         closed_message=(
             service.closed_message(survey, status.window, utcnow())
-            if status is not None and status.state != "open" else None
+            if status is not None and status.state != "open"
+            else None
         ),
         has_errors=bool(form.item_errors or form.errors),
-    )  # fmt: skip
+    )
 
 
 # -- organizers and trainers ---------------------------------------------------------------
@@ -285,9 +311,12 @@ def set_survey_window(cohort_id: int, survey_key: str):
     try:
         with write_transaction():
             set_window(
-                current_user, db.session.get(Cohort, cohort_id), db.session.get(Survey, survey.id),
-                to_utc(form.opens_at.data), to_utc(form.closes_at.data),
-            )  # fmt: skip
+                current_user,
+                db.session.get(Cohort, cohort_id),
+                db.session.get(Survey, survey.id),
+                to_utc(form.opens_at.data),
+                to_utc(form.closes_at.data),
+            )
     except WindowError:
         flash(_("The survey must close after it opens."), "error")
         return back
@@ -311,13 +340,20 @@ def _results_for(cohort_id: int, survey_key: str):
 @role_required(Role.ORGANIZER, Role.TRAINER)
 def show_results(cohort_id: int, survey_key: str):
     cohort, survey, module, res = _results_for(cohort_id, survey_key)
-    scale_items = [
-        i for i in service.current_items(survey) if i.itype in ("likert", "rating10")
-    ] if survey.kind == SurveyKind.MODULE_FEEDBACK else []  # fmt: skip
+    scale_items = (
+        [i for i in service.current_items(survey) if i.itype in ("likert", "rating10")]
+        if survey.kind == SurveyKind.MODULE_FEEDBACK
+        else []
+    )
     return render_template(
-        "surveys/results.html", cohort=cohort, survey=survey, module=module, res=res,
-        scale_items=scale_items, kind_labels=service.KIND_LABELS,
-    )  # fmt: skip
+        "surveys/results.html",
+        cohort=cohort,
+        survey=survey,
+        module=module,
+        res=res,
+        scale_items=scale_items,
+        kind_labels=service.KIND_LABELS,
+    )
 
 
 @bp.route("/cohorts/<int:cohort_id>/surveys/<survey_key>/results.<any(csv, xlsx):fmt>")
@@ -326,10 +362,12 @@ def export_results(cohort_id: int, survey_key: str, fmt: str):
     cohort, survey, module, res = _results_for(cohort_id, survey_key)
     if res.hidden:
         flash(
-            _("Fewer than %(n)d respondents: the results of this anonymous survey are not shown "
-              "or exported.", n=res.min_group),
+            _(
+                "Fewer than %(n)d respondents: the results of this anonymous survey are not shown or exported.",
+                n=res.min_group,
+            ),
             "error",
-        )  # fmt: skip
+        )
         return redirect(url_for("surveys.show_results", cohort_id=cohort_id, survey_key=survey_key))
     headings, rows = results_mod.export_headings(), results_mod.export_rows(res)
     name = f"survey-{survey.key}-cohort-{cohort.id}" + (f"-{module.key}" if module else "")
@@ -338,6 +376,11 @@ def export_results(cohort_id: int, survey_key: str, fmt: str):
     else:
         body = exports.to_xlsx(survey.key, headings, rows)
         mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return body, 200, {
-        "Content-Type": mime, "Content-Disposition": f"attachment; filename={name}.{fmt}",
-    }  # fmt: skip
+    return (
+        body,
+        200,
+        {
+            "Content-Type": mime,
+            "Content-Disposition": f"attachment; filename={name}.{fmt}",
+        },
+    )

@@ -12,6 +12,7 @@ Defaults (no ``survey_windows`` row, or a None bound in it):
 Days are local days (Asia/Shanghai); times are stored in UTC. An organizer's bound replaces
 the default one; for the follow-up survey a trainee's due day still comes first.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -38,7 +39,7 @@ class Window:
     not_due: bool = False
 
     def state(self, now: datetime) -> str:
-        """"upcoming", "open" or "closed" at ``now``."""
+        """ "upcoming", "open" or "closed" at ``now``."""
         if self.not_due or (self.opens_at is not None and now < self.opens_at):
             return "upcoming"
         if self.closes_at is not None and now >= self.closes_at:
@@ -80,9 +81,7 @@ def _combine(cohort: Cohort, survey: Survey, row: SurveyWindow | None) -> Window
 
 def window_row(cohort_id: int, survey_id: int) -> SurveyWindow | None:
     return db.session.scalar(
-        select(SurveyWindow).where(
-            SurveyWindow.cohort_id == cohort_id, SurveyWindow.survey_id == survey_id
-        )
+        select(SurveyWindow).where(SurveyWindow.cohort_id == cohort_id, SurveyWindow.survey_id == survey_id)
     )
 
 
@@ -95,9 +94,7 @@ def effective_windows(cohort: Cohort, surveys: list[Survey]) -> dict[int, Window
     """Windows of several surveys of a cohort in one query, by survey id."""
     rows = {
         row.survey_id: row
-        for row in db.session.scalars(
-            select(SurveyWindow).where(SurveyWindow.cohort_id == cohort.id)
-        )
+        for row in db.session.scalars(select(SurveyWindow).where(SurveyWindow.cohort_id == cohort.id))
     }
     return {s.id: _combine(cohort, s, rows.get(s.id)) for s in surveys}
 
@@ -129,8 +126,11 @@ def set_window(
     row.updated_at = utcnow()
     db.session.flush()
     record(
-        actor, "survey.window_set", cohort, survey=survey.key,
+        actor,
+        "survey.window_set",
+        cohort,
+        survey=survey.key,
         opens_at=opens_at.isoformat() if opens_at else None,
         closes_at=closes_at.isoformat() if closes_at else None,
-    )  # fmt: skip
+    )
     return row

@@ -3,6 +3,7 @@
 Skipped when /usr/bin/chromium is missing, except under CI (CI=true), where they must run.
 Playwright never downloads a browser here: it launches the system's Chromium.
 """
+
 from __future__ import annotations
 
 import os
@@ -23,9 +24,14 @@ from lms.learning.models import Course
 
 CHROMIUM = Path(os.environ.get("LMS_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def pytest_collection_modifyitems(items):
@@ -93,10 +99,15 @@ def seeded(live_app):
         today = date.today()
         cohort = create_cohort(
             organizer,
-            CohortData(course_id=course.id, name="浏览器测试班", starts_on=today,
-                       ends_on=today + timedelta(days=30), enrol_until=today + timedelta(days=30),
-                       capacity=None),
-        )  # fmt: skip
+            CohortData(
+                course_id=course.id,
+                name="浏览器测试班",
+                starts_on=today,
+                ends_on=today + timedelta(days=30),
+                enrol_until=today + timedelta(days=30),
+                capacity=None,
+            ),
+        )
         db.session.commit()
         return {"code": cohort.enrol_code, "url": live_app.url}
 
@@ -111,7 +122,9 @@ def page(chromium_path):
         context.set_default_timeout(10_000)
         page = context.new_page()
         external = []
-        page.on("request", lambda r: external.append(r.url) if not r.url.startswith(("http://127.0.0.1", "data:")) else None)
+        page.on(
+            "request", lambda r: external.append(r.url) if not r.url.startswith(("http://127.0.0.1", "data:")) else None
+        )
         yield page
         browser.close()
         assert external == [], f"requests left the server: {external}"

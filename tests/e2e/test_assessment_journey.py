@@ -42,22 +42,32 @@ def course_world(live_app):
         course = db.session.scalar(select(Course).where(Course.key == COURSE))
         organizer = create_user(
             Profile(name="组织者乙", phone="13800003333", province="云南省", work_unit="教育局"),
-            "organizer-pass-1", {Role.ORGANIZER},
-        )  # fmt: skip
+            "organizer-pass-1",
+            {Role.ORGANIZER},
+        )
         trainer = create_user(
             Profile(name="讲师丙", phone=TRAINER[0], province="云南省", work_unit="教师进修学校"),
-            TRAINER[1], {Role.TRAINER},
-        )  # fmt: skip
+            TRAINER[1],
+            {Role.TRAINER},
+        )
         trainee = create_user(
             Profile(name="学员丁", phone=TRAINEE[0], province="云南省", work_unit="芒市第一中学"),
-            TRAINEE[1], {Role.TRAINEE},
-        )  # fmt: skip
+            TRAINEE[1],
+            {Role.TRAINEE},
+        )
         today = date.today()
-        cohort = create_cohort(organizer, CohortData(
-            course_id=course.id, name="测验浏览器测试班", starts_on=today,
-            ends_on=today + timedelta(days=30), enrol_until=today + timedelta(days=30),
-            capacity=None, trainer_ids=(trainer.id,),
-        ))  # fmt: skip
+        cohort = create_cohort(
+            organizer,
+            CohortData(
+                course_id=course.id,
+                name="测验浏览器测试班",
+                starts_on=today,
+                ends_on=today + timedelta(days=30),
+                enrol_until=today + timedelta(days=30),
+                capacity=None,
+                trainer_ids=(trainer.id,),
+            ),
+        )
         db.session.add(Enrolment(cohort_id=cohort.id, user_id=trainee.id))
         db.session.commit()
         return {"url": live_app.url, "app": live_app.app, "trainee_id": trainee.id}
@@ -76,15 +86,18 @@ def _items(app, attempt_id):
         return db.session.execute(
             select(AttemptItem.id, QuestionVersion.data)
             .join(QuestionVersion, QuestionVersion.id == AttemptItem.question_version_id)
-            .where(AttemptItem.attempt_id == attempt_id).order_by(AttemptItem.position)
-        ).all()  # fmt: skip
+            .where(AttemptItem.attempt_id == attempt_id)
+            .order_by(AttemptItem.position)
+        ).all()
 
 
 def _responses(app, attempt_id):
     with app.app_context():
-        return dict(db.session.execute(
-            select(AttemptItem.id, AttemptItem.response).where(AttemptItem.attempt_id == attempt_id)
-        ).all())  # fmt: skip
+        return dict(
+            db.session.execute(
+                select(AttemptItem.id, AttemptItem.response).where(AttemptItem.attempt_id == attempt_id)
+            ).all()
+        )
 
 
 def _attempt(app, attempt_id):
@@ -113,9 +126,11 @@ def _answer(page, item_id, data, right=True):
         value = key if right else not key
         page.locator(f'{field}[value="{"true" if value else "false"}"]').check()
         return value
-    text = key[0] if qtype == "fill_blank" and right else (
-        "不知道" if qtype == "fill_blank" else "教育扶贫通过提升知识和技能阻断贫困代际传递。"
-    )  # fmt: skip
+    text = (
+        key[0]
+        if qtype == "fill_blank" and right
+        else ("不知道" if qtype == "fill_blank" else "教育扶贫通过提升知识和技能阻断贫困代际传递。")
+    )
     page.locator(field).fill(text)
     return text
 
@@ -166,9 +181,7 @@ def test_pre_test_module_quiz_and_final_exam_with_a_dropped_connection(page, cou
     timer = page.locator("#attempt-timer")
     first_reading = timer.inner_text()
     assert re.fullmatch(r"4[45]:\d\d", first_reading), first_reading
-    page.wait_for_function(
-        "start => document.getElementById('attempt-timer').textContent !== start", arg=first_reading
-    )
+    page.wait_for_function("start => document.getElementById('attempt-timer').textContent !== start", arg=first_reading)
     items = _items(app, attempt_id)
     assert any(data["type"] == "short_answer" for _, data in items)
     half = len(items) // 2
@@ -203,9 +216,7 @@ def test_pre_test_module_quiz_and_final_exam_with_a_dropped_connection(page, cou
     assert "正确答案" not in page.content()  # review after close: not before grading
 
     # The trainer grades the short answers from the queue.
-    trainer_context = page.context.browser.new_context(
-        viewport={"width": 360, "height": 740}, locale="zh-CN"
-    )
+    trainer_context = page.context.browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")
     trainer_page = trainer_context.new_page()
     _login(trainer_page, base, *TRAINER)
     trainer_page.goto(base + "/grading")

@@ -1,5 +1,6 @@
 """A trainer revises a lesson of the real course in the browser (live preview, an image),
 adds a question and publishes; a trainee then reads the new version."""
+
 from __future__ import annotations
 
 import io
@@ -31,25 +32,44 @@ def course_world(live_app):
         from lms.learning.models import Course
 
         course = db.session.query(Course).filter_by(key="edu-assistance-policy").one()
-        organizer = create_user(Profile(name="组织者乙", phone="13700000011", work_unit="培训中心"),
-                                "organizer-pass-1", {Role.ORGANIZER})
-        trainer = create_user(Profile(name="王讲师", phone="13700000012", work_unit="培训中心"),
-                              "trainer-pass-1", {Role.TRAINER})
-        trainee = create_user(Profile(name="李学员", phone="13700000013", work_unit="芒市一小"),
-                              "trainee-pass-1", {Role.TRAINEE})
+        organizer = create_user(
+            Profile(name="组织者乙", phone="13700000011", work_unit="培训中心"), "organizer-pass-1", {Role.ORGANIZER}
+        )
+        trainer = create_user(
+            Profile(name="王讲师", phone="13700000012", work_unit="培训中心"), "trainer-pass-1", {Role.TRAINER}
+        )
+        trainee = create_user(
+            Profile(name="李学员", phone="13700000013", work_unit="芒市一小"), "trainee-pass-1", {Role.TRAINEE}
+        )
         db.session.flush()
         # module 1 opens after the pre-test: the trainee has taken it
         from lms.assessment.models import Attempt, AttemptState, Quiz
 
         pre_test = db.session.query(Quiz).filter_by(key="pre-test").one()
-        db.session.add(Attempt(quiz_id=pre_test.id, user_id=trainee.id, state=AttemptState.GRADED,
-                               finished_at=utcnow(), score=5, max_score=10, percent=50))
+        db.session.add(
+            Attempt(
+                quiz_id=pre_test.id,
+                user_id=trainee.id,
+                state=AttemptState.GRADED,
+                finished_at=utcnow(),
+                score=5,
+                max_score=10,
+                percent=50,
+            )
+        )
         db.session.add(CourseAuthor(course_id=course.id, user_id=trainer.id))
         today = date.today()
-        cohort = create_cohort(organizer, CohortData(
-            course_id=course.id, name="编写测试班", starts_on=today,
-            ends_on=today + timedelta(days=30), enrol_until=today + timedelta(days=30),
-            capacity=None))
+        cohort = create_cohort(
+            organizer,
+            CohortData(
+                course_id=course.id,
+                name="编写测试班",
+                starts_on=today,
+                ends_on=today + timedelta(days=30),
+                enrol_until=today + timedelta(days=30),
+                capacity=None,
+            ),
+        )
         db.session.commit()
         return {"url": live_app.url, "token": cohort.invite_token}
 
@@ -114,11 +134,11 @@ def test_a_trainer_revises_a_lesson_and_a_trainee_reads_it(page, course_world, t
     page.get_by_text("已加入题库").wait_for()
 
     # The trainee, in another browser session, reads the published version.
-    context = page.context.browser.new_context(viewport={"width": 360, "height": 740},
-                                               locale="zh-CN")
+    context = page.context.browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")
     external = []
-    context.on("request", lambda r: external.append(r.url)
-               if not r.url.startswith(("http://127.0.0.1", "data:")) else None)
+    context.on(
+        "request", lambda r: external.append(r.url) if not r.url.startswith(("http://127.0.0.1", "data:")) else None
+    )
     trainee = context.new_page()
     _login(trainee, base, "13700000013", "trainee-pass-1")
     trainee.goto(base + f"/join/{course_world['token']}")

@@ -1,5 +1,6 @@
 """A trainee meets the last requirement, the certificate appears by itself and downloads;
 its verification link works; an organizer revokes it and the public page says so."""
+
 from __future__ import annotations
 
 import io
@@ -36,18 +37,33 @@ def seed(app) -> tuple[int, int]:
         course = db.session.scalar(select(Course).where(Course.key == "edu-assistance-policy"))
         organizer = create_user(
             Profile(name="组织者乙", phone=ORGANIZER["phone"], province="云南省", work_unit="县教育局"),
-            ORGANIZER["password"], {Role.ORGANIZER},
-        )  # fmt: skip
+            ORGANIZER["password"],
+            {Role.ORGANIZER},
+        )
         trainee = create_user(
-            Profile(name=TRAINEE["name"], phone=TRAINEE["phone"], province="云南省", city="德宏州",
-                    county="芒市", work_unit="芒市第二小学"),
-            TRAINEE["password"], {Role.TRAINEE},
-        )  # fmt: skip
+            Profile(
+                name=TRAINEE["name"],
+                phone=TRAINEE["phone"],
+                province="云南省",
+                city="德宏州",
+                county="芒市",
+                work_unit="芒市第二小学",
+            ),
+            TRAINEE["password"],
+            {Role.TRAINEE},
+        )
         today = date.today()
-        cohort = create_cohort(organizer, CohortData(
-            course_id=course.id, name="芒市2026年第一期", starts_on=today - timedelta(days=20),
-            ends_on=today, enrol_until=today, capacity=None,
-        ))  # fmt: skip
+        cohort = create_cohort(
+            organizer,
+            CohortData(
+                course_id=course.id,
+                name="芒市2026年第一期",
+                starts_on=today - timedelta(days=20),
+                ends_on=today,
+                enrol_until=today,
+                capacity=None,
+            ),
+        )
         add_members(organizer, cohort, [trainee])
         db.session.commit()
         return trainee.id, cohort.id

@@ -1,5 +1,6 @@
 """A trainee on a phone: dashboard → lessons of a module → progress and 学时 change → search →
 a discussion post; axe-core finds no serious or critical accessibility violation on the way."""
+
 from __future__ import annotations
 
 import re
@@ -31,16 +32,24 @@ def course_world(live_app):
             load_courses(ROOT / "courses")
         with write_transaction():
             course = db.session.scalar(select(Course).where(Course.key == "edu-assistance-policy"))
-            organizer = create_user(Profile(name="组织者", phone="13700000009"), "organizer-pass-1",
-                                    {Role.ORGANIZER})  # fmt: skip
-            trainee = create_user(Profile(name="李老师", phone="13600000009", province="云南省",
-                                          work_unit="芒市第一小学"), PASSWORD, {Role.TRAINEE})  # fmt: skip
+            organizer = create_user(Profile(name="组织者", phone="13700000009"), "organizer-pass-1", {Role.ORGANIZER})
+            trainee = create_user(
+                Profile(name="李老师", phone="13600000009", province="云南省", work_unit="芒市第一小学"),
+                PASSWORD,
+                {Role.TRAINEE},
+            )
             today = date.today()
-            cohort = create_cohort(organizer, CohortData(
-                course_id=course.id, name="第一期培训班", starts_on=today,
-                ends_on=today + timedelta(days=30), enrol_until=today + timedelta(days=30),
-                capacity=None,
-            ))  # fmt: skip
+            cohort = create_cohort(
+                organizer,
+                CohortData(
+                    course_id=course.id,
+                    name="第一期培训班",
+                    starts_on=today,
+                    ends_on=today + timedelta(days=30),
+                    enrol_until=today + timedelta(days=30),
+                    capacity=None,
+                ),
+            )
             add_members(organizer, cohort, [trainee])
             trainee_id, course_id = trainee.id, course.id
     return {"url": live_app.url, "app": app, "trainee_id": trainee_id, "course_id": course_id}
@@ -50,9 +59,18 @@ def finish(app, user_id: int, quiz_key: str, passed: bool | None) -> None:
     """What the assessment engine records when a quiz is finished."""
     with app.app_context(), write_transaction():
         quiz = db.session.scalar(select(Quiz).where(Quiz.key == quiz_key))
-        db.session.add(Attempt(quiz_id=quiz.id, user_id=user_id, state=AttemptState.GRADED,
-                               finished_at=utcnow(), score=9, max_score=10, percent=90,
-                               passed=passed))  # fmt: skip
+        db.session.add(
+            Attempt(
+                quiz_id=quiz.id,
+                user_id=user_id,
+                state=AttemptState.GRADED,
+                finished_at=utcnow(),
+                score=9,
+                max_score=10,
+                percent=90,
+                passed=passed,
+            )
+        )
 
 
 def check_accessibility(page) -> None:

@@ -1,4 +1,5 @@
 """A new trainee registers, joins a cohort with its code, logs out and in, switches language."""
+
 from __future__ import annotations
 
 import re

@@ -53,9 +53,7 @@ def reported(live_app):
     return live_app
 
 
-def test_organizer_follows_a_flagged_question_to_an_action_and_downloads_xlsx(
-    page, reported, tmp_path
-):
+def test_organizer_follows_a_flagged_question_to_an_action_and_downloads_xlsx(page, reported, tmp_path):
     base = reported.url
     page.goto(base + "/login")
     page.get_by_label("手机号码或电子邮箱").fill("13700000002")

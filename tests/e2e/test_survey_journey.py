@@ -3,6 +3,7 @@ course feedback and writes to the suggestion box; an organizer reads the results
 
 Runs on the real course (courses/edu-assistance-policy) at 360 px.
 """
+
 from __future__ import annotations
 
 import re
@@ -51,22 +52,34 @@ def journey(live_app):
         course = db.session.query(Course).filter_by(key="edu-assistance-policy").one()
         organizer = create_user(
             Profile(name="张组织", phone="13700000011", province="北京市", work_unit="培训中心"),
-            PASSWORD, {Role.ORGANIZER},
-        )  # fmt: skip
+            PASSWORD,
+            {Role.ORGANIZER},
+        )
         today = date.today()
-        cohort = create_cohort(organizer, CohortData(
-            course_id=course.id, name="2026年芒市第一期", starts_on=today - timedelta(days=1),
-            ends_on=today + timedelta(days=30), enrol_until=today + timedelta(days=30), capacity=None,
-        ))  # fmt: skip
+        cohort = create_cohort(
+            organizer,
+            CohortData(
+                course_id=course.id,
+                name="2026年芒市第一期",
+                starts_on=today - timedelta(days=1),
+                ends_on=today + timedelta(days=30),
+                enrol_until=today + timedelta(days=30),
+                capacity=None,
+            ),
+        )
         trainee = create_user(
             Profile(name="周学员", phone="13700000012", province="云南省", work_unit="芒市第二小学"),
-            PASSWORD, {Role.TRAINEE},
-        )  # fmt: skip
+            PASSWORD,
+            {Role.TRAINEE},
+        )
         classmates = [
-            create_user(Profile(name=f"同学{i}", phone=f"1370000010{i}", province="云南省", work_unit="芒市"),
-                        PASSWORD, {Role.TRAINEE})
+            create_user(
+                Profile(name=f"同学{i}", phone=f"1370000010{i}", province="云南省", work_unit="芒市"),
+                PASSWORD,
+                {Role.TRAINEE},
+            )
             for i in range(6)
-        ]  # fmt: skip
+        ]
         for user in [trainee, *classmates]:
             db.session.add(Enrolment(cohort_id=cohort.id, user_id=user.id))
         db.session.commit()
@@ -76,9 +89,12 @@ def journey(live_app):
             with write_transaction():
                 survey = db.session.get(Survey, feedback_id)
                 service.submit_response(
-                    db.session.get(User, user_id), db.session.get(Cohort, cohort_id), survey,
-                    _feedback_values(service.current_items(survey), 4 + n % 2), utcnow(),
-                )  # fmt: skip
+                    db.session.get(User, user_id),
+                    db.session.get(Cohort, cohort_id),
+                    survey,
+                    _feedback_values(service.current_items(survey), 4 + n % 2),
+                    utcnow(),
+                )
     return {"url": live_app.url, "cohort": cohort_id}
 
 
@@ -128,9 +144,18 @@ def test_trainee_answers_surveys_and_organizer_reads_results(page, journey):
     for key in ("background-years", "background-region", "background-prior-training"):
         check_radio(page, f"q-{key}", "1")
     check_radio(page, "q-knowledge-overall", "3")
-    modules = ["policy-background", "effective-linkage", "principles-mechanisms", "school-stages",
-               "teachers", "industry-digital", "cases", "monitoring-governance", "society-family",
-               "risks-outlook"]  # fmt: skip
+    modules = [
+        "policy-background",
+        "effective-linkage",
+        "principles-mechanisms",
+        "school-stages",
+        "teachers",
+        "industry-digital",
+        "cases",
+        "monitoring-governance",
+        "society-family",
+        "risks-outlook",
+    ]
     needs = {"teachers": "5", "cases": "4"}
     confidence = {"monitoring-governance": "1"}
     for key in modules:
@@ -170,9 +195,7 @@ def test_trainee_answers_surveys_and_organizer_reads_results(page, journey):
     # -- course feedback (anonymous) ------------------------------------------------------
     page.goto(surveys)
     page.get_by_role("link", name="培训评估问卷").click()
-    names = page.eval_on_selector_all(
-        "form.survey input[type=radio]", "els => [...new Set(els.map(e => e.name))]"
-    )
+    names = page.eval_on_selector_all("form.survey input[type=radio]", "els => [...new Set(els.map(e => e.name))]")
     for name in names:
         check_radio(page, name, "8" if name == "q-recommend" else "4")
     page.get_by_label(re.compile("最有收获的内容")).fill("典型案例研讨")

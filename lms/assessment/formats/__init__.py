@@ -4,6 +4,7 @@
 :class:`~.common.Draft` items; the writers turn a course's questions back into each format.
 Nothing here touches the database.
 """
+
 from __future__ import annotations
 
 import logging
@@ -23,9 +24,16 @@ from .moodle_xml import read_moodle_xml, write_moodle_xml
 from .spreadsheet import read_csv, read_xlsx
 
 __all__ = [
-    "MAX_FILE_BYTES", "MAX_QUESTIONS", "Draft", "FormatError", "ParsedFile", "detect_format",
-    "read_upload", "write_gift", "write_moodle_xml",
-]  # fmt: skip
+    "MAX_FILE_BYTES",
+    "MAX_QUESTIONS",
+    "Draft",
+    "FormatError",
+    "ParsedFile",
+    "detect_format",
+    "read_upload",
+    "write_gift",
+    "write_moodle_xml",
+]
 
 log = logging.getLogger(__name__)
 EXTENSIONS = ("gift", "txt", "xml", "xlsx", "csv")
@@ -50,8 +58,7 @@ def detect_format(filename: str, data: bytes) -> str:
         return "csv"
     if extension in ("gift", "txt", ""):
         return "gift"
-    raise FormatError(_l("Upload a GIFT (.gift or .txt), Moodle XML (.xml), Excel (.xlsx) "
-                         "or CSV (.csv) file."))
+    raise FormatError(_l("Upload a GIFT (.gift or .txt), Moodle XML (.xml), Excel (.xlsx) or CSV (.csv) file."))
 
 
 def read_upload(filename: str, data: bytes) -> ParsedFile:
@@ -63,16 +70,22 @@ def read_upload(filename: str, data: bytes) -> ParsedFile:
     if not data.strip():
         raise FormatError(_l("The file is empty."))
     if len(data) > MAX_FILE_BYTES:
-        raise FormatError(_l("The file is larger than %(mb)d MB; split it into smaller files.",
-                             mb=MAX_FILE_BYTES // (1024 * 1024)))
+        raise FormatError(
+            _l("The file is larger than %(mb)d MB; split it into smaller files.", mb=MAX_FILE_BYTES // (1024 * 1024))
+        )
     fmt = detect_format(filename, data)
-    readers = {"xlsx": read_xlsx, "csv": read_csv, "moodle_xml": read_moodle_xml,
-               "gift": lambda raw: read_gift(decode_text(raw))}
+    readers = {
+        "xlsx": read_xlsx,
+        "csv": read_csv,
+        "moodle_xml": read_moodle_xml,
+        "gift": lambda raw: read_gift(decode_text(raw)),
+    }
     try:
         return readers[fmt](data)
     except FormatError:
         raise
     except Exception as error:  # a reader's bug must not turn a bad file into a 500 page
         log.exception("question file %r (%s) could not be read", filename, fmt)
-        raise FormatError(_l("The file could not be read. Check that it is a GIFT, Moodle XML "
-                             "or Excel question file.")) from error
+        raise FormatError(
+            _l("The file could not be read. Check that it is a GIFT, Moodle XML or Excel question file.")
+        ) from error

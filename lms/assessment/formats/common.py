@@ -6,6 +6,7 @@ and lesson are the texts the file gave, its key is whatever title the file had. 
 service (:mod:`lms.assessment.bank`) resolves those against the course and checks the rules
 every question must meet, so each parser only reports what is wrong with the file itself.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -91,8 +92,9 @@ def decode_text(data: bytes) -> str:
                 return data.decode(encoding)
             except UnicodeDecodeError:
                 continue
-    raise FormatError(_l("The file is not text in UTF-8 or GB18030 (GBK) encoding. "
-                         "Save it as UTF-8 text and upload it again."))
+    raise FormatError(
+        _l("The file is not text in UTF-8 or GB18030 (GBK) encoding. Save it as UTF-8 text and upload it again.")
+    )
 
 
 _BREAKS = re.compile(r"<\s*(br\s*/?|/p|/div|/li|/h[1-6]|/tr)\s*>", re.IGNORECASE)

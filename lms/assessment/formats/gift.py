@@ -20,6 +20,7 @@ short answer (``{=a =b}``) fill in the blank, the blank being where the braces s
 (``{}``) short answer. General feedback (``####``) becomes the explanation, and per-answer
 feedback (``#``) is added to it, one line per answer.
 """
+
 from __future__ import annotations
 
 import re
@@ -89,7 +90,7 @@ def _blocks(text: str) -> Iterator[_Block]:
                 block = None
             continue
         if block is None and stripped.startswith("$CATEGORY:"):
-            category = stripped[len("$CATEGORY:"):].strip()
+            category = stripped[len("$CATEGORY:") :].strip()
             pending = {}
             continue
         if block is None:
@@ -179,16 +180,14 @@ def _scan(chars: list[_Char], draft: Draft, with_title: bool = True) -> _Parts:
             if c.is_("{"):
                 parts.answers, parts.brace_line, state = [], c.line, "answers"
             elif c.is_("}"):
-                draft.problem(_at(c.line, _l("'}' without an opening '{' (write \\} for a brace "
-                                             "in the text)")))
+                draft.problem(_at(c.line, _l("'}' without an opening '{' (write \\} for a brace in the text)")))
             else:
                 parts.before.append(c)
         elif state == "answers":
             if c.is_("}"):
                 state = "after"
             elif c.is_("{"):
-                draft.problem(_at(c.line, _l("'{' inside an answer block (write \\{ for a brace "
-                                             "in the text)")))
+                draft.problem(_at(c.line, _l("'{' inside an answer block (write \\{ for a brace in the text)")))
             else:
                 parts.answers.append(c)
         elif state == "after":
@@ -202,8 +201,9 @@ def _scan(chars: list[_Char], draft: Draft, with_title: bool = True) -> _Parts:
         draft.problem(_at(draft.line, _l("The question title is not closed with '::'.")))
         return _scan(chars[title_start:], draft, with_title=False)
     if state == "answers":
-        draft.problem(_at(parts.brace_line, _l(
-            "The answer block opened here is not closed with '}' before the blank line.")))
+        draft.problem(
+            _at(parts.brace_line, _l("The answer block opened here is not closed with '}' before the blank line."))
+        )
     return parts
 
 
@@ -212,7 +212,7 @@ def _formatted(text: str, default: str = "moodle") -> tuple[str, str, bool]:
     match = _FORMAT.match(text)
     fmt = match.group(1).lower() if match else default
     if match:
-        text = text[match.end():]
+        text = text[match.end() :]
     if fmt == "html":
         return html_to_text(text), fmt, has_image(text)
     return clean_text(text), fmt, False
@@ -233,7 +233,7 @@ class _Answer:
 def _split_general_feedback(chars: list[_Char]) -> tuple[list[_Char], list[_Char] | None]:
     for i in range(len(chars) - 3):
         if all(chars[i + k].is_("#") for k in range(4)):
-            return chars[:i], chars[i + 4:]
+            return chars[:i], chars[i + 4 :]
     return chars, None
 
 
@@ -266,9 +266,10 @@ def _finish_answer(answer: _Answer, body: list[_Char], draft: Draft) -> None:
         if _WEIGHT.match(raw):
             answer.weight = float(raw)
         else:
-            draft.problem(_at(text[0].line, _l("The weight %(w)s is not a percentage like "
-                                               "%%50%%.", w=_text(text[:end + 1]))))
-        text = text[end + 1:]
+            draft.problem(
+                _at(text[0].line, _l("The weight %(w)s is not a percentage like %%50%%.", w=_text(text[: end + 1])))
+            )
+        text = text[end + 1 :]
     answer.text = _text(text)
     answer.feedback = "#".join(_text(p) for p in pieces[1:])
 
@@ -285,8 +286,7 @@ def _answers(chars: list[_Char], draft: Draft) -> list[_Answer]:
         else:
             leading += c.ch
     if leading.strip():
-        draft.problem(_at(chars[0].line, _l("Text before the first answer: %(text)s",
-                                            text=leading.strip()[:40])))
+        draft.problem(_at(chars[0].line, _l("Text before the first answer: %(text)s", text=leading.strip()[:40])))
     for answer, body in answers:
         _finish_answer(answer, body, draft)
     return [answer for answer, _ in answers]
@@ -312,8 +312,7 @@ def _read_answers(parts: _Parts, draft: Draft, meta: dict[str, list[str]], fmt: 
     chars, general = _split_general_feedback(parts.answers or [])
     explanation, _, images = _formatted(_text(general or []), fmt)
     if images:
-        draft.problem(_at(parts.brace_line, _l("The feedback contains images, which cannot "
-                                               "be imported.")))
+        draft.problem(_at(parts.brace_line, _l("The feedback contains images, which cannot be imported.")))
     notes: list[str] = []
     kind = _classify(chars)
     draft.source_type = kind
@@ -330,13 +329,25 @@ def _read_answers(parts: _Parts, draft: Draft, meta: dict[str, list[str]], fmt: 
     elif kind == "shortanswer":
         _read_short_answers(_answers(chars, draft), draft, notes, fmt)
     elif kind in ("numerical", "matching"):
-        draft.problem(_at(parts.brace_line, _l(
-            "%(type)s questions are not supported; skip this question or rewrite it as "
-            "another type.", type=_UNSUPPORTED[kind])))
+        draft.problem(
+            _at(
+                parts.brace_line,
+                _l(
+                    "%(type)s questions are not supported; skip this question or rewrite it as another type.",
+                    type=_UNSUPPORTED[kind],
+                ),
+            )
+        )
     else:
-        draft.problem(_at(parts.brace_line, _l(
-            "The answers cannot be read: start each answer with = (right) or ~ (wrong), "
-            "or write T or F for true/false.")))
+        draft.problem(
+            _at(
+                parts.brace_line,
+                _l(
+                    "The answers cannot be read: start each answer with = (right) or ~ (wrong), "
+                    "or write T or F for true/false."
+                ),
+            )
+        )
     draft.explanation = "\n".join(t for t in [explanation, *notes] if t)
 
 
@@ -349,23 +360,32 @@ def _read_choices(answers: list[_Answer], draft: Draft, notes: list[str], fmt: s
     if right:  # Moodle's rule: an "=" answer makes it a one-answer (radio button) question
         draft.qtype = "single"
         if len(right) > 1:
-            draft.problem(_at(right[1].line, _l(
-                "A single-choice question has exactly one right answer (=); for several "
-                "right answers give them weights like ~%%50%% instead.")))
+            draft.problem(
+                _at(
+                    right[1].line,
+                    _l(
+                        "A single-choice question has exactly one right answer (=); for several "
+                        "right answers give them weights like ~%%50%% instead."
+                    ),
+                )
+            )
         for a in answers:
-            if a.marker == "~" and a.weight and a.weight > 0 or (
-                    a.marker == "=" and a.weight is not None and not weight_is_full(a.weight)):
-                draft.problem(_at(a.line, _l("Partial credit (%(w)s%%) is not supported.",
-                                             w=format(a.weight, "g"))))
+            if (a.marker == "~" and a.weight and a.weight > 0) or (
+                a.marker == "=" and a.weight is not None and not weight_is_full(a.weight)
+            ):
+                draft.problem(_at(a.line, _l("Partial credit (%(w)s%%) is not supported.", w=format(a.weight, "g"))))
         index = answers.index(right[0])
         draft.answer = LETTERS[index] if index < len(LETTERS) else None
         return
     draft.qtype = "multiple"
-    letters = [LETTERS[i] for i, a in enumerate(answers[:len(LETTERS)]) if (a.weight or 0) > 0]
+    letters = [LETTERS[i] for i, a in enumerate(answers[: len(LETTERS)]) if (a.weight or 0) > 0]
     if not letters:
-        draft.problem(_at(answers[0].line, _l(
-            "No right answer: mark it with = or, for several, give them positive weights "
-            "like ~%%50%%.")))
+        draft.problem(
+            _at(
+                answers[0].line,
+                _l("No right answer: mark it with = or, for several, give them positive weights like ~%%50%%."),
+            )
+        )
     draft.answer = letters
 
 
@@ -375,8 +395,7 @@ def _read_short_answers(answers: list[_Answer], draft: Draft, notes: list[str], 
     for a in answers:
         text = _formatted(a.text, fmt)[0]
         if a.weight is not None and not weight_is_full(a.weight):
-            draft.problem(_at(a.line, _l("Partial credit (%(w)s%%) is not supported.",
-                                         w=format(a.weight, "g"))))
+            draft.problem(_at(a.line, _l("Partial credit (%(w)s%%) is not supported.", w=format(a.weight, "g"))))
         if text:
             accepted.append(text)
         if a.feedback.strip():
@@ -417,14 +436,19 @@ def _read_block(block: _Block, number: int) -> Draft:
         draft.tags = [t.strip() for t in meta["tag"] if t.strip()]
     before, fmt, images = _formatted(_text(parts.before))
     if images:
-        draft.problem(_at(draft.line, _l("The question text contains images, which cannot be "
-                                         "imported.")))
+        draft.problem(_at(draft.line, _l("The question text contains images, which cannot be imported.")))
     if parts.answers is None:
         draft.source_type = "description"
         draft.stem = before
-        draft.problem(_at(draft.line, _l(
-            "No answer block {...}: descriptions and other texts without answers are not "
-            "questions and cannot be imported.")))
+        draft.problem(
+            _at(
+                draft.line,
+                _l(
+                    "No answer block {...}: descriptions and other texts without answers are not "
+                    "questions and cannot be imported."
+                ),
+            )
+        )
         return draft
     _read_answers(parts, draft, meta, fmt)
     raw_after = _text(parts.after)
@@ -500,7 +524,7 @@ def _question_body(q: QuestionSpec) -> str:
         for letter, option in zip(LETTERS, q.options, strict=False):
             lines.append(f"{'=' if letter == q.answer else '~'}{_escape(option)}")
     else:
-        right = [letter for letter in LETTERS[:len(q.options)] if letter in q.answer]
+        right = [letter for letter in LETTERS[: len(q.options)] if letter in q.answer]
         wrong = max(len(q.options) - len(right), 1)
         for letter, option in zip(LETTERS, q.options, strict=False):
             weight = 100 / len(right) if letter in right else -100 / wrong

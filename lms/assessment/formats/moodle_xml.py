@@ -9,6 +9,7 @@ answer). ``category`` entries set the module of the questions after them. Every 
 in HTML are reduced to plain text; ``<generalfeedback>`` is the explanation, and per-answer
 feedback is added to it.
 """
+
 from __future__ import annotations
 
 import re
@@ -49,12 +50,10 @@ def _parse(data: bytes) -> Element:
     try:
         return fromstring(text.encode("utf-8"), forbid_dtd=True)
     except DefusedXmlException as error:
-        raise FormatError(_l("The XML file declares entities or a DTD, which are not "
-                             "allowed.")) from error
+        raise FormatError(_l("The XML file declares entities or a DTD, which are not allowed.")) from error
     except ParseError as error:
         line = getattr(error, "position", (0, 0))[0]
-        raise FormatError(_l("The XML file is damaged (line %(n)d): it cannot be read.",
-                             n=line)) from error
+        raise FormatError(_l("The XML file is damaged (line %(n)d): it cannot be read.", n=line)) from error
 
 
 def _content(element: Element | None, fallback_format: str = "html") -> tuple[str, bool]:
@@ -79,8 +78,7 @@ def read_moodle_xml(data: bytes) -> ParsedFile:
     """
     root = _parse(data)
     if root.tag != "quiz":
-        raise FormatError(_l("This is not a Moodle XML question file (its root element "
-                             "must be <quiz>)."))
+        raise FormatError(_l("This is not a Moodle XML question file (its root element must be <quiz>)."))
     drafts: list[Draft] = []
     module: str | None = None
     for element in root.iter("question"):
@@ -105,8 +103,7 @@ def _read_question(element: Element, number: int, qtype: str, module: str | None
     draft.key = name or idnumber or None
     draft.stem, images = _content(element.find("questiontext"))
     if images:
-        draft.problem(str(_l("<questiontext> contains images, which cannot be "
-                                     "imported.")))
+        draft.problem(str(_l("<questiontext> contains images, which cannot be imported.")))
     explanation, _ = _content(element.find("generalfeedback"))
     tags = [t.text.strip() for t in element.findall("tags/tag/text") if (t.text or "").strip()]
     if tags:
@@ -126,9 +123,14 @@ def _read_question(element: Element, number: int, qtype: str, module: str | None
         draft.qtype = "short_answer"
         draft.answer, _ = _content(element.find("graderinfo"))
     else:
-        draft.problem(str(_l(
-            "<question type=\"%(type)s\"> is not supported; skip it or rewrite it as "
-            "another type.", type=qtype or "?")))
+        draft.problem(
+            str(
+                _l(
+                    '<question type="%(type)s"> is not supported; skip it or rewrite it as another type.',
+                    type=qtype or "?",
+                )
+            )
+        )
     draft.explanation = "\n".join(t for t in [explanation, *notes] if t)
     return draft
 
@@ -139,14 +141,19 @@ def _answers(element: Element, draft: Draft) -> list[tuple[str, float, str]]:
     for index, answer in enumerate(element.findall("answer"), start=1):
         text, images = _content(answer, "moodle_auto_format")
         if images:
-            draft.problem(str(_l("<answer> %(i)d contains images, which cannot "
-                                               "be imported.", i=index)))
+            draft.problem(str(_l("<answer> %(i)d contains images, which cannot be imported.", i=index)))
         try:
             fraction = float(answer.get("fraction", "0"))
         except ValueError:
-            draft.problem(str(_l("<answer> %(i)d has the fraction %(f)s, which "
-                                               "is not a number.", i=index,
-                                               f=answer.get("fraction"))))
+            draft.problem(
+                str(
+                    _l(
+                        "<answer> %(i)d has the fraction %(f)s, which is not a number.",
+                        i=index,
+                        f=answer.get("fraction"),
+                    )
+                )
+            )
             fraction = 0.0
         feedback, _ = _content(answer.find("feedback"))
         result.append((text, fraction, feedback))
@@ -160,18 +167,21 @@ def _read_multichoice(element: Element, draft: Draft, notes: list[str]) -> None:
     right = [i for i, (_, fraction, _) in enumerate(answers) if fraction > 0]
     single = (element.findtext("single") or "true").strip().lower() in ("true", "1")
     if not right:
-        draft.problem(str(_l("No <answer> has a positive fraction, so there "
-                                           "is no right answer.")))
+        draft.problem(str(_l("No <answer> has a positive fraction, so there is no right answer.")))
     if single:
         draft.qtype = "single"
         partial = [answers[i][1] for i in right if not weight_is_full(answers[i][1])]
         if len(right) > 1:
-            draft.problem(str(_l(
-                "<single>true</single> with several right answers; our single-choice "
-                "questions have exactly one.")))
+            draft.problem(
+                str(
+                    _l(
+                        "<single>true</single> with several right answers; our single-choice "
+                        "questions have exactly one."
+                    )
+                )
+            )
         elif partial:
-            draft.problem(str(_l("Partial credit (%(w)s%%) is not supported.",
-                                               w=format(partial[0], "g"))))
+            draft.problem(str(_l("Partial credit (%(w)s%%) is not supported.", w=format(partial[0], "g"))))
         draft.answer = LETTERS[right[0]] if right and right[0] < len(LETTERS) else None
     else:
         draft.qtype = "multiple"
@@ -184,8 +194,7 @@ def _read_truefalse(element: Element, draft: Draft, notes: list[str]) -> None:
     right = [text.strip().lower() for text, fraction, _ in answers if fraction > 0]
     notes += [fb for _, _, fb in answers if fb]
     if len(right) != 1 or right[0] not in ("true", "false"):
-        draft.problem(str(_l("A truefalse question needs one right answer, "
-                                           "\"true\" or \"false\".")))
+        draft.problem(str(_l('A truefalse question needs one right answer, "true" or "false".')))
         return
     draft.answer = right[0] == "true"
 
@@ -196,16 +205,14 @@ def _read_shortanswer(element: Element, draft: Draft, notes: list[str]) -> None:
     accepted = []
     for text, fraction, feedback in _answers(element, draft):
         if fraction > 0 and not weight_is_full(fraction):
-            draft.problem(str(_l("Partial credit (%(w)s%%) is not supported.",
-                                               w=format(fraction, "g"))))
+            draft.problem(str(_l("Partial credit (%(w)s%%) is not supported.", w=format(fraction, "g"))))
         if fraction > 0 and text:
             accepted.append(text)
         if feedback:
             notes.append(f"{text}: {feedback}")
     draft.answer = accepted
     if not accepted:
-        draft.problem(str(_l("No <answer> with fraction 100: there is no "
-                                           "accepted answer.")))
+        draft.problem(str(_l("No <answer> with fraction 100: there is no accepted answer.")))
 
 
 # -- writing ----------------------------------------------------------------------------
@@ -233,8 +240,13 @@ def write_moodle_xml(questions: list[QuestionSpec]) -> bytes:
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + tostring(root, encoding="utf-8")
 
 
-_XML_TYPES = {"single": "multichoice", "multiple": "multichoice", "true_false": "truefalse",
-              "fill_blank": "shortanswer", "short_answer": "essay"}
+_XML_TYPES = {
+    "single": "multichoice",
+    "multiple": "multichoice",
+    "true_false": "truefalse",
+    "fill_blank": "shortanswer",
+    "short_answer": "essay",
+}
 
 
 def _question_element(q: QuestionSpec) -> Element:
@@ -278,5 +290,3 @@ def _question_element(q: QuestionSpec) -> Element:
 def _answer(parent: Element, text: str, fraction: float) -> None:
     value = f"{fraction:.5f}".rstrip("0").rstrip(".")
     _text_element(parent, "answer", text, fraction=value, format="plain_text")
-
-

@@ -7,6 +7,7 @@ format, not interface text): 题型, 题干, 选项A-选项F, 答案, 解析, �
 or ``A、C``), 正确/错误 (判断题), accepted answers separated by ``|`` (填空题) or a
 reference answer (简答题).
 """
+
 from __future__ import annotations
 
 import csv
@@ -42,36 +43,85 @@ INSTRUCTIONS_TITLE = "填写说明"
 
 #: heading text (lower case, spaces removed) -> field
 _COLUMNS = {
-    "题型": "type", "类型": "type", "题目类型": "type", "type": "type",
-    "题干": "stem", "题目": "stem", "试题": "stem", "stem": "stem", "question": "stem",
-    "答案": "answer", "正确答案": "answer", "标准答案": "answer", "参考答案": "answer",
+    "题型": "type",
+    "类型": "type",
+    "题目类型": "type",
+    "type": "type",
+    "题干": "stem",
+    "题目": "stem",
+    "试题": "stem",
+    "stem": "stem",
+    "question": "stem",
+    "答案": "answer",
+    "正确答案": "answer",
+    "标准答案": "answer",
+    "参考答案": "answer",
     "answer": "answer",
-    "解析": "explanation", "答案解析": "explanation", "试题解析": "explanation",
+    "解析": "explanation",
+    "答案解析": "explanation",
+    "试题解析": "explanation",
     "explanation": "explanation",
-    "模块": "module", "专题": "module", "module": "module",
-    "难度": "difficulty", "difficulty": "difficulty",
-    "标签": "tags", "tags": "tags",
-    "小节": "lesson", "lesson": "lesson",
-    "编号": "key", "试题编号": "key", "key": "key", "id": "key",
+    "模块": "module",
+    "专题": "module",
+    "module": "module",
+    "难度": "difficulty",
+    "difficulty": "difficulty",
+    "标签": "tags",
+    "tags": "tags",
+    "小节": "lesson",
+    "lesson": "lesson",
+    "编号": "key",
+    "试题编号": "key",
+    "key": "key",
+    "id": "key",
     **{f"选项{letter.lower()}": letter for letter in LETTERS},
     **{letter.lower(): letter for letter in LETTERS},
     **{f"option{letter.lower()}": letter for letter in LETTERS},
-}  # fmt: skip
+}
 TYPES = {
-    "单选题": "single", "单选": "single", "单项选择题": "single", "single": "single",
-    "多选题": "multiple", "多选": "multiple", "多项选择题": "multiple", "multiple": "multiple",
-    "判断题": "true_false", "判断": "true_false", "true_false": "true_false",
-    "填空题": "fill_blank", "填空": "fill_blank", "fill_blank": "fill_blank",
-    "简答题": "short_answer", "简答": "short_answer", "问答题": "short_answer",
-    "论述题": "short_answer", "short_answer": "short_answer", "essay": "short_answer",
-}  # fmt: skip
-TYPE_NAMES = {"single": "单选题", "multiple": "多选题", "true_false": "判断题",
-              "fill_blank": "填空题", "short_answer": "简答题"}
+    "单选题": "single",
+    "单选": "single",
+    "单项选择题": "single",
+    "single": "single",
+    "多选题": "multiple",
+    "多选": "multiple",
+    "多项选择题": "multiple",
+    "multiple": "multiple",
+    "判断题": "true_false",
+    "判断": "true_false",
+    "true_false": "true_false",
+    "填空题": "fill_blank",
+    "填空": "fill_blank",
+    "fill_blank": "fill_blank",
+    "简答题": "short_answer",
+    "简答": "short_answer",
+    "问答题": "short_answer",
+    "论述题": "short_answer",
+    "short_answer": "short_answer",
+    "essay": "short_answer",
+}
+TYPE_NAMES = {
+    "single": "单选题",
+    "multiple": "多选题",
+    "true_false": "判断题",
+    "fill_blank": "填空题",
+    "short_answer": "简答题",
+}
 DIFFICULTIES = {
-    "容易": "easy", "简单": "easy", "易": "easy", "easy": "easy",
-    "中等": "medium", "中": "medium", "一般": "medium", "适中": "medium", "medium": "medium",
-    "困难": "hard", "难": "hard", "较难": "hard", "hard": "hard",
-}  # fmt: skip
+    "容易": "easy",
+    "简单": "easy",
+    "易": "easy",
+    "easy": "easy",
+    "中等": "medium",
+    "中": "medium",
+    "一般": "medium",
+    "适中": "medium",
+    "medium": "medium",
+    "困难": "hard",
+    "难": "hard",
+    "较难": "hard",
+    "hard": "hard",
+}
 DIFFICULTY_NAMES = {"easy": "容易", "medium": "中等", "hard": "困难"}
 TRUE_WORDS = {"正确", "对", "是", "√", "✓", "T", "TRUE", "Y", "YES"}
 FALSE_WORDS = {"错误", "错", "否", "×", "✗", "X", "F", "FALSE", "N", "NO"}
@@ -111,8 +161,7 @@ def _xlsx_rows(data: bytes) -> Iterator[list]:
     :raises FormatError: when the file is not a readable XLSX workbook.
     """
     if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise FormatError(_l("This is an old Excel (.xls) file: save it as .xlsx and upload "
-                             "it again."))
+        raise FormatError(_l("This is an old Excel (.xls) file: save it as .xlsx and upload it again."))
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             if sum(info.file_size for info in archive.infolist()) > _MAX_UNPACKED:
@@ -173,16 +222,16 @@ def _read_table(rows: Iterator[Iterable], fmt: str) -> ParsedFile:
         if columns is None:
             columns = [_COLUMNS.get(_heading(c)) for c in cells]
             if not {"type", "stem"} <= set(columns):
-                raise FormatError(_l("The first row must hold the column headings, including "
-                                     "题型 and 题干 (download the template)."))
+                raise FormatError(
+                    _l("The first row must hold the column headings, including 题型 and 题干 (download the template).")
+                )
             continue
         values = {}
         for column, cell in zip(columns, cells, strict=False):
             if column and column not in values:
                 values[column] = cell
         if (values.get("type"), values.get("stem")) == EXAMPLE:
-            notes.append(str(_l("Row %(n)d is the template's example and was ignored.",
-                                n=number)))
+            notes.append(str(_l("Row %(n)d is the template's example and was ignored.", n=number)))
             continue
         if len(drafts) >= MAX_QUESTIONS:
             raise FormatError(_l("Import at most %(n)d questions at a time.", n=MAX_QUESTIONS))
@@ -195,15 +244,20 @@ def _read_table(rows: Iterator[Iterable], fmt: str) -> ParsedFile:
 def _read_row(line: int, number: int, values: dict, columns: list) -> Draft:
     raw_type = values.get("type", "")
     qtype = TYPES.get(_heading(raw_type)) if raw_type else None
-    draft = Draft(number=number, line=line, qtype=qtype, source_type=raw_type,
-                  key=values.get("key") or None, stem=values.get("stem", ""),
-                  explanation=values.get("explanation", ""),
-                  module=values.get("module") or None)
+    draft = Draft(
+        number=number,
+        line=line,
+        qtype=qtype,
+        source_type=raw_type,
+        key=values.get("key") or None,
+        stem=values.get("stem", ""),
+        explanation=values.get("explanation", ""),
+        module=values.get("module") or None,
+    )
     if not raw_type:
         draft.problem(_l("题型 is empty."))
     elif qtype is None:
-        draft.problem(_l("Unknown 题型 '%(type)s': use 单选题, 多选题, 判断题, 填空题 or 简答题.",
-                         type=raw_type))
+        draft.problem(_l("Unknown 题型 '%(type)s': use 单选题, 多选题, 判断题, 填空题 or 简答题.", type=raw_type))
     if "lesson" in columns:  # an empty cell clears the lesson; no column keeps it
         draft.lesson = values.get("lesson", "")
     if "tags" in columns:
@@ -217,8 +271,7 @@ def _read_row(line: int, number: int, values: dict, columns: list) -> Draft:
     if qtype in ("single", "multiple"):
         gaps = [f"选项{LETTERS[i]}" for i, text in enumerate(options) if not text]
         if gaps:
-            draft.problem(_l("%(columns)s is empty while a later option is filled.",
-                             columns="、".join(gaps)))
+            draft.problem(_l("%(columns)s is empty while a later option is filled.", columns="、".join(gaps)))
         draft.options = [text for text in options if text]
     elif options and qtype is not None:
         draft.problem(_l("Options are only for 单选题 and 多选题; leave 选项A-选项F empty."))
@@ -277,8 +330,18 @@ def question_row(q: QuestionSpec, module_label: str) -> list[str]:
         answer = "|".join(a.replace("|", "\\|") for a in q.answer)
     else:
         answer = q.answer or ""
-    return [TYPE_NAMES[q.qtype], q.stem, *options, answer, q.explanation, module_label,
-            DIFFICULTY_NAMES[q.difficulty], "、".join(q.tags), q.lesson_key or "", q.key]
+    return [
+        TYPE_NAMES[q.qtype],
+        q.stem,
+        *options,
+        answer,
+        q.explanation,
+        module_label,
+        DIFFICULTY_NAMES[q.difficulty],
+        "、".join(q.tags),
+        q.lesson_key or "",
+        q.key,
+    ]
 
 
 def write_xlsx(rows: list[list[str]], modules: list[tuple[str, str]]) -> bytes:
@@ -309,27 +372,56 @@ def write_xlsx(rows: list[list[str]], modules: list[tuple[str, str]]) -> bytes:
 
 def example_row(modules: list[tuple[str, str]]) -> list[str]:
     module = modules[0][1] if modules else "（专题名称）"
-    return [EXAMPLE[0], EXAMPLE[1], "发展生产脱贫一批", "发展教育脱贫一批", "易地搬迁脱贫一批",
-            "生态补偿脱贫一批", "", "", "B", "“五个一批”之一是“发展教育脱贫一批”。", module,
-            "容易", "", "", ""]
+    return [
+        EXAMPLE[0],
+        EXAMPLE[1],
+        "发展生产脱贫一批",
+        "发展教育脱贫一批",
+        "易地搬迁脱贫一批",
+        "生态补偿脱贫一批",
+        "",
+        "",
+        "B",
+        "“五个一批”之一是“发展教育脱贫一批”。",
+        module,
+        "容易",
+        "",
+        "",
+        "",
+    ]
 
 
 _INSTRUCTIONS = [
     ("题型", "必填。单选题、多选题、判断题、填空题或简答题。"),
     ("题干", "必填。填空题在题干中用四个下划线 ____ 标出唯一的空；没有标出时自动加在末尾。"),
     ("选项A-选项F", "单选题、多选题必填 2-6 个选项，从选项A起连续填写；其他题型留空。"),
-    ("答案", ("单选题填一个字母，如 B；多选题填多个字母，如 ACD；判断题填“正确”或“错误”；"
-             "填空题填可接受的答案，多个用 | 分隔，如 95%|百分之九十五；简答题填参考答案（可留空）。")),
+    (
+        "答案",
+        (
+            "单选题填一个字母，如 B；多选题填多个字母，如 ACD；判断题填“正确”或“错误”；"
+            "填空题填可接受的答案，多个用 | 分隔，如 95%|百分之九十五；简答题填参考答案（可留空）。"
+        ),
+    ),
     ("解析", "选填。作答后向学员显示。"),
     ("模块", "填写本课程专题的编号或名称（见下表）；留空时使用导入页面上选择的默认专题。"),
     ("难度", "选填。容易、中等或困难，默认中等。"),
     ("标签", "选填。多个标签用顿号或逗号分隔，如 前测、政策。"),
     ("小节", "选填。本题考查的小节（编号或名称），须属于同一专题。"),
-    ("编号", ("选填。题目的固定编号（小写字母、数字和连字符）。再次导入同一编号时更新该题"
-             "（内容有变化才生成新版本）；留空时自动生成。")),
+    (
+        "编号",
+        (
+            "选填。题目的固定编号（小写字母、数字和连字符）。再次导入同一编号时更新该题"
+            "（内容有变化才生成新版本）；留空时自动生成。"
+        ),
+    ),
     ("", ""),
-    ("注意", ("第一行是列标题，请勿修改；示例行（第2行）可直接覆盖或删除，原样保留的示例行不会导入。"
-             "每次最多导入 2000 题，文件不超过 2 MB。")),
+    (
+        "注意",
+        (
+            "第一行是列标题，请勿修改；示例行（第2行）可直接覆盖或删除，原样保留的示例行不会导入。"
+            "每次最多导入 2000 题，文件不超过 2 MB。"
+        ),
+    ),
 ]
 
 
