@@ -26,6 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_config(app, config)
     register_extensions(app)
     register_blueprints(app)
+    register_navigation(app)
     connect_domains(app)
     register_request_hooks(app)
     register_errorhandlers(app)
@@ -95,6 +96,12 @@ def register_blueprints(app: Flask) -> None:
         authoring_bp,
     ):
         app.register_blueprint(bp)
+
+
+def register_navigation(app: Flask) -> None:
+    from .navigation import init_navigation
+
+    init_navigation(app)
 
 
 def register_request_hooks(app: Flask) -> None:
