@@ -112,19 +112,98 @@ def seeded(live_app):
         return {"code": cohort.enrol_code, "url": live_app.url}
 
 
-@pytest.fixture
-def page(chromium_path):
+#: every journey runs on a phone and on a desktop screen (ids "phone" and "desktop")
+VIEWPORTS = {"phone": {"width": 360, "height": 740}, "desktop": {"width": 1280, "height": 800}}
+DESKTOP_MIN_WIDTH = 768  # 48rem in static/css/app.css: wider screens show the desktop bar
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    """One Chromium for the whole run; each test gets its own context (cookies, storage)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")
-        context.set_default_timeout(10_000)
-        page = context.new_page()
-        external = []
-        page.on(
-            "request", lambda r: external.append(r.url) if not r.url.startswith(("http://127.0.0.1", "data:")) else None
-        )
-        yield page
+        yield browser
         browser.close()
+
+
+@pytest.fixture(params=list(VIEWPORTS))
+def viewport(request):
+    """The screen size; a test may pin one with @pytest.mark.parametrize("viewport", ["desktop"], indirect=True)."""
+    return VIEWPORTS[request.param]
+
+
+def new_person(browser, viewport) -> tuple:
+    """A fresh browser session (another person) at ``viewport``; returns (page, external requests)."""
+    context = browser.new_context(viewport=viewport, locale="zh-CN")
+    context.set_default_timeout(10_000)
+    external: list[str] = []
+    context.on(
+        "request", lambda r: external.append(r.url) if not r.url.startswith(("http://127.0.0.1", "data:")) else None
+    )
+    return context.new_page(), external
+
+
+@pytest.fixture
+def page(browser, viewport):
+    page, external = new_person(browser, viewport)
+    yield page
+    page.context.close()
+    assert external == [], f"requests left the server: {external}"
+
+
+@pytest.fixture
+def another_person(browser, viewport):
+    """Call to get a second person's page on the same screen size (e.g. the trainer who grades)."""
+    opened = []
+
+    def open_page():
+        person = new_person(browser, viewport)
+        opened.append(person)
+        return person[0]
+
+    yield open_page
+    for person, external in opened:
+        person.context.close()
         assert external == [], f"requests left the server: {external}"
+
+
+# -- what a person does: helpers shared by the journeys ----------------------------------------
+
+
+def is_phone(page) -> bool:
+    return page.viewport_size["width"] < DESKTOP_MIN_WIDTH
+
+
+def open_menu_item(page, label: str) -> None:
+    """Follow a main-menu entry by its visible text, as a person would: on a phone the menu is
+    folded, so open it first; on a desktop the entry is on the bar. Waits for the new page."""
+    if is_phone(page):
+        menu = page.locator("details.menu")
+        if not menu.evaluate("menu => menu.open"):
+            menu.locator("summary").click()
+        nav = menu.locator("nav")
+    else:  # the groups' bar, or 个人信息 / 退出登录 beside the language switch
+        nav = page.locator("nav.desktop-nav, nav.desktop-account")
+    item = nav.get_by_role("link", name=label, exact=True).or_(nav.get_by_role("button", name=label, exact=True))
+    with page.expect_navigation():
+        item.click()
+
+
+def log_in(page, base: str, phone: str, password: str) -> None:
+    """Open the login page (the first page a person types) and log in; lands on the dashboard."""
+    page.goto(base + "/login")
+    page.get_by_label("手机号码或电子邮箱").fill(phone)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(base + "/")
+
+
+def log_out(page) -> None:
+    open_menu_item(page, "退出登录")
+
+
+def assert_fits_the_screen(page) -> None:
+    """No sideways scrolling at the page's width (360 px on a phone)."""
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]

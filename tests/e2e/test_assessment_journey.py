@@ -27,6 +27,7 @@ from lms.db import write_transaction
 from lms.extensions import db
 from lms.learning.models import Course
 from tests.assessment_helpers import seed_drawing_a_short_answer
+from tests.e2e.conftest import assert_fits_the_screen, log_in, open_menu_item
 
 COURSE = "edu-assistance-policy"
 TRAINEE = ("13800001111", "trainee-pass-1")
@@ -71,14 +72,6 @@ def course_world(live_app):
         db.session.add(Enrolment(cohort_id=cohort.id, user_id=trainee.id))
         db.session.commit()
         return {"url": live_app.url, "app": live_app.app, "trainee_id": trainee.id}
-
-
-def _login(page, base, phone, password):
-    page.goto(base + "/login")
-    page.get_by_label("手机号码或电子邮箱").fill(phone)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(base + "/")
 
 
 def _items(app, attempt_id):
@@ -141,19 +134,23 @@ def _submit(page):
     page.wait_for_url(re.compile(r"/attempts/\d+/result$"))
 
 
-def _start(page, base, quiz_key):
-    page.goto(f"{base}/courses/{COURSE}/quizzes/{quiz_key}")
+def _start(page, quiz_title):
+    """From the menu: 首页 -> the course -> the quiz, and start an attempt."""
+    open_menu_item(page, "首页")
+    page.get_by_role("link", name="教育帮扶政策培训").first.click()
+    page.get_by_role("link", name=quiz_title, exact=True).first.click()
+    page.get_by_role("heading", name=quiz_title).wait_for()
     page.get_by_role("button", name="开始作答").click()
     page.wait_for_url(re.compile(r"/attempts/\d+$"))
     return int(page.url.rsplit("/", 1)[1])
 
 
-def test_pre_test_module_quiz_and_final_exam_with_a_dropped_connection(page, course_world):
+def test_pre_test_module_quiz_and_final_exam_with_a_dropped_connection(page, another_person, course_world):
     base, app = course_world["url"], course_world["app"]
-    _login(page, base, *TRAINEE)
+    log_in(page, base, *TRAINEE)
 
     # Pre-test: answered and submitted; no answers are shown afterwards (review: never).
-    attempt_id = _start(page, base, "pre-test")
+    attempt_id = _start(page, "前测")
     for item_id, data in _items(app, attempt_id):
         _answer(page, item_id, data, right=item_id % 2 == 0)
     _submit(page)
@@ -161,7 +158,7 @@ def test_pre_test_module_quiz_and_final_exam_with_a_dropped_connection(page, cou
     assert "前测" in page.content() and "通过" not in page.locator(".result-summary").inner_text()
 
     # Module quiz: practice with immediate feedback and explanations.
-    attempt_id = _start(page, base, "m01-quiz")
+    attempt_id = _start(page, "专题一测验")
     items = _items(app, attempt_id)
     for n, (item_id, data) in enumerate(items):
         _answer(page, item_id, data, right=n != 0)
@@ -175,7 +172,7 @@ def test_pre_test_module_quiz_and_final_exam_with_a_dropped_connection(page, cou
 
     # Final exam: a server-side timer, answers saved as the trainee goes.
     random.seed(seed_drawing_a_short_answer(app, "final-exam"))
-    attempt_id = _start(page, base, "final-exam")
+    attempt_id = _start(page, "结业考试")
     exam = _attempt(app, attempt_id)
     assert exam.deadline_at - exam.started_at == timedelta(minutes=45)
     timer = page.locator("#attempt-timer")
@@ -216,10 +213,9 @@ def test_pre_test_module_quiz_and_final_exam_with_a_dropped_connection(page, cou
     assert "正确答案" not in page.content()  # review after close: not before grading
 
     # The trainer grades the short answers from the queue.
-    trainer_context = page.context.browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")
-    trainer_page = trainer_context.new_page()
-    _login(trainer_page, base, *TRAINER)
-    trainer_page.goto(base + "/grading")
+    trainer_page = another_person()
+    log_in(trainer_page, base, *TRAINER)
+    open_menu_item(trainer_page, "阅卷")
     shorts = [item_id for item_id, data in items if data["type"] == "short_answer"]
     for item_id in shorts:
         trainer_page.locator(f"#score-{item_id}").fill("1")
@@ -228,7 +224,6 @@ def test_pre_test_module_quiz_and_final_exam_with_a_dropped_connection(page, cou
             "button", name="保存评分"
         ).click()
         trainer_page.get_by_text("评分已保存").wait_for()
-    trainer_context.close()
 
     page.reload()
     graded = _attempt(app, attempt_id)
@@ -236,4 +231,4 @@ def test_pre_test_module_quiz_and_final_exam_with_a_dropped_connection(page, cou
     assert "待批阅" not in page.content()
     page.get_by_text("回答切题，要点完整。").first.wait_for()
     assert "正确答案" in page.content()
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert_fits_the_screen(page)

@@ -18,6 +18,7 @@ from lms.cohorts.service import CohortData, create_cohort
 from lms.content.loader import load_courses
 from lms.db import utcnow, write_transaction
 from lms.extensions import db
+from tests.e2e.conftest import assert_fits_the_screen, log_in, open_menu_item
 
 REAL_COURSE = Path(__file__).resolve().parents[2] / "courses" / "edu-assistance-policy"
 LESSON_TITLE = "政策背景:“五个一批”、十年纲要与多部委统筹"
@@ -74,14 +75,6 @@ def course_world(live_app):
         return {"url": live_app.url, "token": cohort.invite_token}
 
 
-def _login(page, base: str, phone: str, password: str) -> None:
-    page.goto(base + "/login")
-    page.get_by_label("手机号码或电子邮箱").fill(phone)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(base + "/")
-
-
 def _png(tmp_path: Path) -> Path:
     path = tmp_path / "chart.png"
     buffer = io.BytesIO()
@@ -90,16 +83,16 @@ def _png(tmp_path: Path) -> Path:
     return path
 
 
-def test_a_trainer_revises_a_lesson_and_a_trainee_reads_it(page, course_world, tmp_path):
+def test_a_trainer_revises_a_lesson_and_a_trainee_reads_it(page, another_person, course_world, tmp_path):
     base = course_world["url"]
-    _login(page, base, "13700000012", "trainer-pass-1")
-    page.goto(base + "/authoring/")
+    log_in(page, base, "13700000012", "trainer-pass-1")
+    open_menu_item(page, "课程编写")
     page.get_by_role("link", name="教育帮扶政策培训").click()
     page.get_by_role("heading", name="教育帮扶政策培训").wait_for()
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360  # the outline fits
+    assert_fits_the_screen(page)  # the outline fits
     page.get_by_role("link", name=f"编辑小节：{LESSON_TITLE}").click()
     page.get_by_role("heading", name="编辑小节").wait_for()
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert_fits_the_screen(page)
 
     # Live preview: typing renders on the server, without pressing a button.
     editor = page.get_by_label("小节正文（Markdown）")
@@ -122,7 +115,7 @@ def test_a_trainer_revises_a_lesson_and_a_trainee_reads_it(page, course_world, t
 
     # A new question in the first module.
     page.get_by_role("link", name="新建试题").first.click()
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert_fits_the_screen(page)
     page.get_by_label("题型").select_option("single")
     page.get_by_label("题干").fill("“五个一批”中与教育直接相关的是哪一批？")
     page.get_by_label("选项 A").fill("发展教育脱贫一批")
@@ -133,21 +126,16 @@ def test_a_trainer_revises_a_lesson_and_a_trainee_reads_it(page, course_world, t
     page.get_by_role("button", name="添加试题").click()
     page.get_by_text("已加入题库").wait_for()
 
-    # The trainee, in another browser session, reads the published version.
-    context = page.context.browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")
-    external = []
-    context.on(
-        "request", lambda r: external.append(r.url) if not r.url.startswith(("http://127.0.0.1", "data:")) else None
-    )
-    trainee = context.new_page()
-    _login(trainee, base, "13700000013", "trainee-pass-1")
+    # The trainee, in another browser session, follows the invite link they were sent and reads
+    # the published version.
+    trainee = another_person()
+    log_in(trainee, base, "13700000013", "trainee-pass-1")
     trainee.goto(base + f"/join/{course_world['token']}")
     trainee.get_by_role("button", name="加入").click()
     trainee.wait_for_url(base + "/")  # joined (the dashboard) before opening the lesson
-    trainee.goto(base + "/courses/edu-assistance-policy/lessons/five-batches")
+    trainee.get_by_role("link", name="教育帮扶政策培训").first.click()
+    trainee.get_by_role("link", name=LESSON_TITLE).click()
     trainee.get_by_role("heading", name="编辑器新增").wait_for()
     assert trainee.get_by_text("本段由讲师在浏览器中").is_visible()
     image = trainee.locator('img[alt="修订示意图"]')
     assert image.evaluate("img => img.complete && img.naturalWidth") == 40
-    context.close()
-    assert external == []

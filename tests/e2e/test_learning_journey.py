@@ -1,5 +1,6 @@
-"""A trainee on a phone: dashboard → lessons of a module → progress and 学时 change → search →
-a discussion post; axe-core finds no serious or critical accessibility violation on the way."""
+"""A trainee (at a phone and a desktop width): dashboard → lessons of a module → progress and
+学时 change → search → a discussion post; axe-core finds no serious or critical accessibility
+violation on the way."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from lms.content.loader import load_courses
 from lms.db import utcnow, write_transaction
 from lms.extensions import db
 from lms.learning.models import Course
+from tests.e2e.conftest import assert_fits_the_screen, log_in, open_menu_item
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "tests" / "e2e" / "node_modules" / "axe-core" / "axe.min.js"
@@ -91,11 +93,7 @@ def check_accessibility(page) -> None:
 
 def test_trainee_learns_a_module_searches_and_discusses(page, course_world):
     base, app = course_world["url"], course_world["app"]
-    page.goto(base + "/login")
-    page.get_by_label("手机号码或电子邮箱").fill("13600000009")
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(base + "/")
+    log_in(page, base, "13600000009", PASSWORD)
     page.get_by_text("获得学时：0 / 16").wait_for()
     check_accessibility(page)
 
@@ -106,7 +104,7 @@ def test_trainee_learns_a_module_searches_and_discusses(page, course_world):
     finish(app, course_world["trainee_id"], "pre-test", None)
 
     # "继续学习" goes straight to the first lesson; complete each lesson of module 1.
-    page.goto(base + "/")
+    open_menu_item(page, "首页")
     page.get_by_role("link", name="继续学习").first.click()
     page.wait_for_url(re.compile(r"/lessons/"))
     check_accessibility(page)
@@ -117,7 +115,7 @@ def test_trainee_learns_a_module_searches_and_discusses(page, course_world):
         page.get_by_role("button", name="标记为已完成").click()
         page.wait_for_load_state()
     page.get_by_text("本小节已完成。").wait_for()
-    page.goto(base + "/")
+    open_menu_item(page, "首页")
     assert page.get_by_text("获得学时：0 / 16").count() == 1  # quiz not passed yet
     progress = page.locator("progress").first.get_attribute("value")
     assert int(progress) > 0
@@ -143,7 +141,8 @@ def test_trainee_learns_a_module_searches_and_discusses(page, course_world):
     page.get_by_text("“四个不摘”的过渡期到哪一年结束？").wait_for()
     check_accessibility(page)
 
-    page.goto(base + "/courses/edu-assistance-policy/record")
+    open_menu_item(page, "首页")
+    page.get_by_role("link", name="学习档案").first.click()
     page.get_by_role("heading", name="学习档案").wait_for()
     check_accessibility(page)
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert_fits_the_screen(page)

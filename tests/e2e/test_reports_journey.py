@@ -1,4 +1,4 @@
-"""An organizer reads a cohort's reports on a phone, follows a flagged question, records an
+"""An organizer reads a cohort's reports (phone and desktop), follows a flagged question, records an
 improvement action and downloads the item analysis as XLSX."""
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from lms.db import write_transaction
 from lms.extensions import db
 from lms.improvement.models import ImprovementAction
 from lms.learning.models import Course
+from tests.e2e.conftest import assert_fits_the_screen, log_in, open_menu_item
 from tests.report_helpers import simulate_cohort
 
 COURSE = Path(__file__).resolve().parents[2] / "courses" / "edu-assistance-policy"
@@ -53,29 +54,29 @@ def reported(live_app):
     return live_app
 
 
-def test_organizer_follows_a_flagged_question_to_an_action_and_downloads_xlsx(page, reported, tmp_path):
-    base = reported.url
-    page.goto(base + "/login")
-    page.get_by_label("手机号码或电子邮箱").fill("13700000002")
-    page.get_by_label("密码").fill("organizer-pass-2")
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(base + "/")
-
-    page.goto(base + "/reports/")
-    page.get_by_role("link", name="2026年春季班").click()
-    page.get_by_role("heading", name="学习进程漏斗").wait_for()
-    assert page.locator("svg.chart[role=img]").count() >= 3
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360
-
+def open_pre_test_items(page) -> None:
+    """From a cohort's report: 学习效果 -> the pre-test's item analysis."""
     page.get_by_role("link", name="学习效果").click()
     page.get_by_role("heading", name="前后测增益", exact=True).wait_for()
     page.get_by_role("link", name="前测", exact=True).first.click()
     page.get_by_role("heading", name=re.compile("试题分析")).first.wait_for()
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+def test_organizer_follows_a_flagged_question_to_an_action_and_downloads_xlsx(page, reported, tmp_path):
+    base = reported.url
+    log_in(page, base, "13700000002", "organizer-pass-2")
+
+    open_menu_item(page, "评估报告")
+    page.get_by_role("link", name="2026年春季班").click()
+    page.get_by_role("heading", name="学习进程漏斗").wait_for()
+    assert page.locator("svg.chart[role=img]").count() >= 3
+    assert_fits_the_screen(page)
+
+    open_pre_test_items(page)
+    assert_fits_the_screen(page)
 
     flagged = page.locator(".attention-list li").first
     question_key = flagged.locator("a").first.inner_text()
-    items_url = page.url
     flagged.locator("a").first.click()
     page.get_by_role("heading", name=f"题目 {question_key}").wait_for()
     assert page.get_by_text("v1").first.is_visible()
@@ -93,7 +94,9 @@ def test_organizer_follows_a_flagged_question_to_an_action_and_downloads_xlsx(pa
         assert action.planned_change == "重写干扰项，使其贴近基层常见误解"
         assert action.finding_kind == "item" and action.cohort_id is not None
 
-    page.goto(items_url)
+    open_menu_item(page, "评估报告")
+    page.get_by_role("link", name="2026年春季班").click()
+    open_pre_test_items(page)
     table = page.locator(".report-table", has=page.locator("#table-items"))
     with page.expect_download() as info:
         table.get_by_role("link", name="XLSX").click()

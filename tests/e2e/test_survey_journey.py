@@ -1,7 +1,7 @@
 """A trainee answers the needs survey (and sees recommended modules), rates a module, gives
 course feedback and writes to the suggestion box; an organizer reads the results and replies.
 
-Runs on the real course (courses/edu-assistance-policy) at 360 px.
+Runs on the real course (courses/edu-assistance-policy), at a phone and a desktop width.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ from lms.extensions import db
 from lms.learning.models import Course
 from lms.surveys import service
 from lms.surveys.models import Survey
+from tests.e2e import conftest
+from tests.e2e.conftest import assert_fits_the_screen, log_out, open_menu_item
 
 PASSWORD = "journey-pass-1"
 AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
@@ -99,16 +101,13 @@ def journey(live_app):
 
 
 def log_in(page, base: str, phone: str) -> None:
-    page.goto(base + "/login")
-    page.get_by_label("手机号码或电子邮箱").fill(phone)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(base + "/")
+    conftest.log_in(page, base, phone, PASSWORD)
 
 
-def log_out(page) -> None:
-    page.get_by_text("菜单").click()
-    page.get_by_role("button", name="退出登录").click()
+def open_my_surveys(page) -> None:
+    """A trainee's way to the cohort's surveys: 首页, then the course card's 问卷."""
+    open_menu_item(page, "首页")
+    page.get_by_role("link", name="问卷", exact=True).click()
 
 
 def check_radio(page, name: str, value: str) -> None:
@@ -129,15 +128,14 @@ def assert_accessible(page, selector: str) -> None:
 
 
 def test_trainee_answers_surveys_and_organizer_reads_results(page, journey):
-    base, cohort = journey["url"], journey["cohort"]
-    surveys = f"{base}/cohorts/{cohort}/surveys"
+    base = journey["url"]
     log_in(page, base, "13700000012")
 
     # -- the needs survey -----------------------------------------------------------------
-    page.goto(surveys)
+    open_my_surveys(page)
     page.get_by_role("link", name="培训需求调研").click()
     page.get_by_role("heading", name="培训需求调研").wait_for()
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360  # the matrix stacks
+    assert_fits_the_screen(page)  # the matrix stacks on a phone
     assert_accessible(page, "form.survey")
     position = page.get_by_role("group", name=re.compile("您目前的岗位类型"))
     position.get_by_label("乡村教师").check()
@@ -182,7 +180,7 @@ def test_trainee_answers_surveys_and_organizer_reads_results(page, journey):
     assert page.get_by_role("button", name="保存修改").is_visible()
 
     # -- rate a module --------------------------------------------------------------------
-    page.goto(surveys)
+    open_my_surveys(page)
     page.get_by_role("link", name="专题满意度评价").click()
     page.get_by_role("link", name="乡村教师队伍建设").click()
     for key in ("content", "usefulness", "delivery"):
@@ -193,7 +191,7 @@ def test_trainee_answers_surveys_and_organizer_reads_results(page, journey):
     page.get_by_text("不能查看或修改").wait_for()
 
     # -- course feedback (anonymous) ------------------------------------------------------
-    page.goto(surveys)
+    open_my_surveys(page)
     page.get_by_role("link", name="培训评估问卷").click()
     names = page.eval_on_selector_all("form.survey input[type=radio]", "els => [...new Set(els.map(e => e.name))]")
     for name in names:
@@ -203,7 +201,7 @@ def test_trainee_answers_surveys_and_organizer_reads_results(page, journey):
     page.get_by_text("感谢填写，您的答卷已提交").wait_for()
 
     # -- the suggestion box ---------------------------------------------------------------
-    page.goto(base + "/suggestions/new")
+    open_menu_item(page, "意见箱")
     page.get_by_label("涉及内容").select_option(label="教育帮扶政策培训 · 典型案例与协作机制")
     page.get_by_label("标题").fill("希望增加西部案例")
     page.get_by_label("意见或建议").fill("建议补充西部民族地区县的村校联合体案例。")
@@ -214,15 +212,17 @@ def test_trainee_answers_surveys_and_organizer_reads_results(page, journey):
 
     # -- the organizer --------------------------------------------------------------------
     log_in(page, base, "13700000011")
-    page.goto(surveys)
+    open_menu_item(page, "培训班")
+    page.get_by_role("link", name="2026年芒市第一期").click()
+    page.get_by_role("link", name="问卷", exact=True).click()
     page.get_by_role("heading", name="培训评估问卷").wait_for()
-    page.locator(f"#survey-{_survey_id(page, surveys, '培训评估问卷')}").get_by_role("link", name="结果").click()
+    page.locator(f"#survey-{_survey_id(page, '培训评估问卷')}").get_by_role("link", name="结果").click()
     page.get_by_text("回收率 100.0%").wait_for()  # 7 of 7 members
     assert "结果不予显示" not in page.content()
     page.get_by_text("典型案例研讨").wait_for()  # the open answer
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert_fits_the_screen(page)
 
-    page.goto(base + "/admin/suggestions")
+    open_menu_item(page, "意见处理")
     page.get_by_role("link", name="希望增加西部案例").click()
     page.get_by_label("状态").select_option(label="已受理")
     page.get_by_label("回复提出人").fill("感谢建议，第二期将补充相关案例。")
@@ -231,11 +231,12 @@ def test_trainee_answers_surveys_and_organizer_reads_results(page, journey):
     log_out(page)
 
     log_in(page, base, "13700000012")
-    page.goto(base + "/suggestions/mine")
+    open_menu_item(page, "意见箱")
+    page.get_by_role("link", name="我的意见及回复").click()
     page.get_by_text("感谢建议，第二期将补充相关案例。").wait_for()
 
 
-def _survey_id(page, surveys_url: str, title: str) -> str:
+def _survey_id(page, title: str) -> str:
     """The id of the list page's section for a survey (its anchor is survey-<id>)."""
     section = page.locator("section.card", has=page.get_by_role("heading", name=title, exact=True))
     return section.get_attribute("id").removeprefix("survey-")
