@@ -5,7 +5,7 @@ violation on the way."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -19,6 +19,7 @@ from lms.content.loader import load_courses
 from lms.db import utcnow, write_transaction
 from lms.extensions import db
 from lms.learning.models import Course
+from tests.dates import site_today
 from tests.e2e.conftest import assert_fits_the_screen, log_in, open_menu_item
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,7 +41,7 @@ def course_world(live_app):
                 PASSWORD,
                 {Role.TRAINEE},
             )
-            today = date.today()
+            today = site_today()
             cohort = create_cohort(
                 organizer,
                 CohortData(

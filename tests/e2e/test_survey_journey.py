@@ -7,7 +7,7 @@ Runs on the real course (courses/edu-assistance-policy), at a phone and a deskto
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -23,6 +23,7 @@ from lms.extensions import db
 from lms.learning.models import Course
 from lms.surveys import service
 from lms.surveys.models import Survey
+from tests.dates import site_today
 from tests.e2e import conftest
 from tests.e2e.conftest import assert_fits_the_screen, log_out, open_menu_item
 
@@ -57,7 +58,7 @@ def journey(live_app):
             PASSWORD,
             {Role.ORGANIZER},
         )
-        today = date.today()
+        today = site_today()
         cohort = create_cohort(
             organizer,
             CohortData(
