@@ -17,7 +17,10 @@ from .common import (
     Draft,
     FormatError,
     ParsedFile,
+    clean_drafts,
+    controls_note,
     decode_text,
+    encoding_notes,
 )
 from .gift import read_gift, write_gift
 from .moodle_xml import read_moodle_xml, write_moodle_xml
@@ -81,7 +84,12 @@ def read_upload(filename: str, data: bytes) -> ParsedFile:
         "gift": lambda raw: read_gift(decode_text(raw)),
     }
     try:
-        return readers[fmt](data)
+        parsed = readers[fmt](data)
+        # Every way in: no character XML forbids reaches the bank (see xml_safe).
+        changed = clean_drafts(parsed.drafts)
+        notes = encoding_notes(data) if fmt != "xlsx" else ([controls_note(changed)] if changed else [])
+        parsed.notes = notes + parsed.notes
+        return parsed
     except FormatError:
         raise
     except Exception as error:  # a reader's bug must not turn a bad file into a 500 page
