@@ -123,7 +123,7 @@ def _changes(old: QuestionSpec, new: QuestionSpec) -> list[Change]:
         (_("Type"), lambda s: type_label(s.qtype)),
         (_("Question"), lambda s: s.stem),
         (_("Options"), _options_text),
-        (_("Answer"), lambda s: answer_text(s.qtype, s.answer)),
+        (_("Correct answer"), lambda s: answer_text(s.qtype, s.answer)),
         (_("Explanation"), lambda s: s.explanation),
         (_("Module"), lambda s: s.module_key),
         (_("Lesson"), lambda s: s.lesson_key or ""),

@@ -81,7 +81,7 @@ def read_upload(filename: str, data: bytes) -> ParsedFile:
         "xlsx": read_xlsx,
         "csv": read_csv,
         "moodle_xml": read_moodle_xml,
-        "gift": lambda raw: read_gift(decode_text(raw)),
+        "gift": lambda raw: read_gift(decode_text(raw, normalise=False)),
     }
     try:
         parsed = readers[fmt](data)

@@ -142,13 +142,16 @@ def _is_big5_common(ch: str) -> bool:
     return len(code) == 2 and 0xA140 <= int.from_bytes(code, "big") <= 0xC67E
 
 
-def decode_text(data: bytes) -> str:
+def decode_text(data: bytes, normalise: bool = True) -> str:
     """Text from UTF-8 (with or without BOM), UTF-16 with a BOM, GB18030 (GBK) or Big5
-    bytes, with the characters XML forbids normalised (see :func:`xml_safe`).
+    bytes, with the characters XML forbids normalised (see :func:`xml_safe`) unless
+    ``normalise`` is false (GIFT: a U+000B made a line break would shift the line numbers
+    of the messages; its drafts are cleaned instead).
 
     :raises FormatError: when none of them fits, or the bytes are not text at all.
     """
-    return xml_safe(data.decode(detect_encoding(data)))
+    text = data.decode(detect_encoding(data))
+    return xml_safe(text) if normalise else text
 
 
 def encoding_notes(data: bytes) -> list[str]:

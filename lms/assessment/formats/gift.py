@@ -456,7 +456,7 @@ def _read_choices(answers: list[_Answer], draft: Draft, notes: list[str], fmt: s
                     right[1].line,
                     _l(
                         "A single-choice question has exactly one right answer (=); for several "
-                        "right answers give them weights like ~%%50%% instead."
+                        "right answers give them weights like ~%50% instead."
                     ),
                 )
             )
@@ -474,7 +474,7 @@ def _read_choices(answers: list[_Answer], draft: Draft, notes: list[str], fmt: s
         draft.problem(
             _at(
                 answers[0].line,
-                _l("No right answer: mark it with = or, for several, give them positive weights like ~%%50%%."),
+                _l("No right answer: mark it with = or, for several, give them positive weights like ~%50%."),
             )
         )
     else:

@@ -75,6 +75,12 @@ class _Reader(HTMLParser):
         self.cells = 0
         self.links: list[tuple[str, int]] = []
 
+    def _line_break(self) -> None:
+        """A block starts on a line of its own (one break, not one per tag)."""
+        text = "".join(self.out[-3:])
+        if text.strip(" ") and not text.rstrip(" ").endswith("\n"):
+            self.out.append("\n")
+
     def _embedded(self, what) -> None:
         if str(what) not in self.result.embedded:
             self.result.embedded.append(str(what))
@@ -105,9 +111,9 @@ class _Reader(HTMLParser):
             self._converted(_l("superscripts are written with ^ (10^3) and subscripts with _ (H_2O)"))
         elif tag == "pre":
             self.pre += 1
-            self.out.append("\n")
+            self._line_break()
         if tag in _BLOCKS:
-            self.out.append("\n")
+            self._line_break()
         if tag == "tr":
             self.cells = 0
         if tag == "table":

@@ -135,6 +135,9 @@ def _field_of(heading: str) -> str | None:
     return match[1].upper() if match else _COLUMNS.get(text)
 
 
+_EXCEL_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
 def _cell(value) -> str:
     """A cell as text: whole numbers without ``.0``, the quote that export puts before a
     formula-like text (or before a text starting with a quote) removed."""
@@ -144,14 +147,21 @@ def _cell(value) -> str:
         return "TRUE" if value else "FALSE"
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = str(value)
+    # Excel writes a character XML forbids as _x000B_; it is one of those we normalise.
+    text = _EXCEL_ESCAPE.sub(lambda m: chr(int(m[1], 16)), str(value))
     if text.startswith("'") and text[1:2] in ("=", "+", "-", "@", "'"):
         text = text[1:]
     return clean_text(xml_safe(text))
 
 
+#: the traditional characters of the headings, types and true/false words (a Big5 file)
+_SIMPLIFIED = str.maketrans(
+    "題幹選項類型單難標籤節號內專屬確準參簡問論斷對錯誤組", "题干选项类型单难标签节号内专属确准参简问论断对错误组"
+)
+
+
 def _heading(text: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).lower()
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).lower().translate(_SIMPLIFIED)
 
 
 # -- Excel cells as the trainer sees them ------------------------------------------------
@@ -435,7 +445,7 @@ def _read_answer(draft: Draft, qtype: str | None, text: str):
     if not text:
         draft.problem(_l("答案 is empty."))
         return None
-    normal = unicodedata.normalize("NFKC", text).strip().upper()
+    normal = unicodedata.normalize("NFKC", text).strip().upper().translate(_SIMPLIFIED)
     if qtype == "true_false":
         if normal in TRUE_WORDS or text in TRUE_WORDS:
             return True
