@@ -401,3 +401,30 @@ def test_moodle_categories_can_be_put_into_one_module(app, people):  # noqa: F81
             select(Question).where(Question.stem == "评估反馈是培训的最后一个环节。", Question.module_id == practice)
         )
         assert tf.explanation == "对: This is the wrong answer.\n错: This is the right answer."
+
+
+def test_the_editor_stores_no_forbidden_characters(app, make_user):
+    from tests.authoring_helpers import author_client, load_course, module, text
+
+    load_course(app)
+    author, _user = author_client(app, make_user)
+    practice = module(app, "practice")
+    response = author.post(
+        "/authoring/courses/example-course/questions/new",
+        data={
+            "module": str(practice.id),
+            "key": "pasted-from-word",
+            "qtype": "single",
+            "stem": "从 Word 粘贴\x0b的题干",
+            "option_a": "甲\x07",
+            "option_b": "乙",
+            "answer_single": "A",
+            "explanation": "第一页\x0c第二页",
+            "difficulty": "medium",
+            "version": "0",
+        },
+    )
+    assert response.status_code == 302, text(response)
+    with app.app_context():
+        row = db.session.scalar(select(Question).where(Question.key == "pasted-from-word"))
+        assert (row.stem, row.options, row.explanation) == ("从 Word 粘贴\n的题干", ["甲", "乙"], "第一页\n第二页")
