@@ -305,22 +305,23 @@ TYPE_LABELS = {
 }
 
 
+#: how messages name a part of the question; lazy, so nothing is translated unless used
 _WHERE = {
-    "stem": _l("The question text"),
-    "option": _l("Option %(letter)s"),
-    "answer": _l("Answer %(n)d"),
-    "feedback": _l("The feedback"),
-    "explanation": _l("The explanation"),
-    "reference": _l("The reference answer"),
+    "stem": lambda: _l("The question text"),
+    "option": lambda letter: _l("Option %(letter)s", letter=letter),
+    "answer": lambda n: _l("Answer %(n)d", n=n),
+    "feedback": lambda: _l("The feedback"),
+    "explanation": lambda: _l("The explanation"),
+    "reference": lambda: _l("The reference answer"),
 }
 
 
-def where_label(field_name: str, **values) -> str:
+def where_label(field_name: str, **values):
     """How a message names a part of the question ("The question text", "Option B")."""
-    return str(_WHERE[field_name] % values) if values else str(_WHERE[field_name])
+    return _WHERE[field_name](**values)
 
 
-def absorb(draft: Draft, converted, where: str, at=str) -> str:
+def absorb(draft: Draft, converted, where, at=str) -> str:
     """The plain text of a converted HTML text; what it could not keep is reported on the
     draft: embedded content (images, audio...) as a problem, conversions as a warning.
 

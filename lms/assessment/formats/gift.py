@@ -227,7 +227,7 @@ def _formatted(text: str, default: str = "moodle") -> tuple[HtmlText, str]:
     return HtmlText(clean_text(text)), fmt
 
 
-def _plain(draft: Draft, line: int, text: str, fmt: str, where: str) -> str:
+def _plain(draft: Draft, line: int, text: str, fmt: str, where) -> str:
     """A text of the question as plain text; what HTML lost is reported for ``where``."""
     return absorb(draft, _formatted(text, fmt)[0], where, lambda message: _at(line, message))
 
@@ -242,6 +242,8 @@ def _fold_full_width(chars: list[_Char], draft: Draft) -> list[_Char]:
     ``：：标题：：``) read as GIFT marks, with a warning. Only where they cannot be text:
     the title pair at the start, the braces when the ASCII ones are missing, and inside
     the answer block a ＝ or ～ at its start or after a space, any ＃, a ％ after a mark."""
+    if not any(c.ch in _FULL_WIDTH for c in chars):
+        return chars
     folded = [_Char(c.ch, c.line, c.escaped) for c in chars]
     changed = False
 
