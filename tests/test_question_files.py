@@ -428,3 +428,23 @@ def test_the_editor_stores_no_forbidden_characters(app, make_user):
     with app.app_context():
         row = db.session.scalar(select(Question).where(Question.key == "pasted-from-word"))
         assert (row.stem, row.options, row.explanation) == ("从 Word 粘贴\n的题干", ["甲", "乙"], "第一页\n第二页")
+
+
+def test_a_picture_in_an_excel_row_is_a_problem_of_that_row():
+    from openpyxl import Workbook
+    from openpyxl.drawing.image import Image as SheetImage
+    from PIL import Image
+
+    picture = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 0, 0)).save(picture, "PNG")
+    book = Workbook()
+    book.active.append(["题型", "题干", "答案"])
+    book.active.append(["判断题", "图中是村小。", "对"])
+    book.active.append(["判断题", "没有图。", "错"])
+    for anchor in ("D2", "F9"):
+        book.active.add_image(SheetImage(io.BytesIO(picture.getvalue())), anchor)
+    out = io.BytesIO()
+    book.save(out)
+    parsed = read_xlsx(out.getvalue())
+    assert [d.problems for d in parsed.drafts] == [["The picture at D2 cannot be imported."], []]
+    assert "The picture at F9 is not in a question's row and was ignored." in parsed.notes

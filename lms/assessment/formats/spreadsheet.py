@@ -242,6 +242,7 @@ class _Table:
     def __init__(self, rows: list[list[str]], cell_notes: dict[int, list[str]] | None = None):
         self.rows = rows
         self.cell_notes = cell_notes or {}  #: row number -> warnings
+        self.pictures: dict[int, list[str]] = {}  #: row number -> cells with a picture
         self.notes: list[str] = []
 
 
@@ -321,6 +322,11 @@ def _sheet_table(sheet) -> _Table:
             filled_up_to = number
         rows.append(texts)
     table = _Table(rows, cell_notes)
+    for picture in getattr(sheet, "_images", []):  # pictures float over the sheet, anchored to a cell
+        start = getattr(picture.anchor, "_from", None)
+        if start is not None:
+            cell = f"{get_column_letter(start.col + 1)}{start.row + 1}"
+            table.pictures.setdefault(start.row + 1, []).append(cell)
     for _row, coord, value in sorted(merged_notes, key=lambda n: n[0]):
         text = shown_value(value.value, value.number_format)[0]
         if text:
@@ -387,9 +393,13 @@ def _read_table(table: _Table, fmt: str) -> ParsedFile:
         draft = _read_row(number, len(drafts) + 1, values, columns)
         for warning in table.cell_notes.get(number, []):
             draft.warn(warning)
+        for cell in table.pictures.pop(number, []):
+            draft.problem(_l("The picture at %(cell)s cannot be imported.", cell=cell))
         drafts.append(draft)
     if not drafts:
         raise FormatError(_l("The file holds no questions."))
+    for cells in table.pictures.values():
+        notes += [str(_l("The picture at %(cell)s is not in a question's row and was ignored.", cell=c)) for c in cells]
     return ParsedFile(format=fmt, drafts=drafts, unit="row", notes=notes)
 
 
