@@ -448,3 +448,11 @@ def test_a_picture_in_an_excel_row_is_a_problem_of_that_row():
     parsed = read_xlsx(out.getvalue())
     assert [d.problems for d in parsed.drafts] == [["The picture at D2 cannot be imported."], []]
     assert "The picture at F9 is not in a question's row and was ignored." in parsed.notes
+
+
+def test_an_unclosed_full_width_brace_is_explained():
+    draft = read_gift("::b::过渡期为几年？｛＝5年 ～3年\n").drafts[0]
+    assert draft.problems == [
+        "Line 1: No answer block {...}: the braces ｛ ｝ are full width and not closed; type { } with the "
+        "input method switched to English."
+    ]

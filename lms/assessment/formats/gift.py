@@ -534,6 +534,17 @@ def _read_block(block: _Block, number: int) -> Draft:
     if parts.answers is None:
         draft.source_type = "description"
         draft.stem = before
+        if "｛" in before or "｝" in before:
+            draft.problem(
+                _at(
+                    draft.line,
+                    _l(
+                        "No answer block {...}: the braces ｛ ｝ are full width and not closed; type "
+                        "{ } with the input method switched to English."
+                    ),
+                )
+            )
+            return draft
         draft.problem(
             _at(
                 draft.line,
