@@ -113,8 +113,10 @@ def test_gift_true_false_forms(block, answer):
 
 
 def test_gift_true_false_feedback_goes_to_the_explanation():
+    # Moodle shows the first feedback to a wrong response, the second to a right one;
+    # each is labelled with the response it answers.
     draft = read_gift("评估反馈是最后一个环节。{F#不对，还有持续改进#对####见第一节}").drafts[0]
-    assert draft.explanation == "见第一节\n不对，还有持续改进\n对"
+    assert draft.explanation == "见第一节\n对: 不对，还有持续改进\n错: 对"
 
 
 def test_gift_syntax_problems_report_the_line_they_are_on():
@@ -236,7 +238,7 @@ def test_text_files_in_every_common_encoding(data):
         ("a.xml", b"<html><body/></html>", "root element must be <quiz>"),
         ("a.xml", b"<quiz></quiz>", "The file holds no questions."),
         ("a.csv", "题型,题干\n".encode(), "The file holds no questions."),
-        ("a.csv", "名字,电话\n张三,1\n".encode(), "including 题型 and 题干"),
+        ("a.csv", "名字,电话\n张三,1\n".encode(), "No heading row with 题型 and 题干 in the first 10 rows"),
         ("a.gift", b"x" * (2 * 1024 * 1024 + 1), "larger than 2 MB"),
     ],
 )
@@ -286,7 +288,7 @@ def test_moodle_xml_reads_every_supported_type():
     assert d[0].explanation == "见《欢迎》一节 & 第1专题。\nA: 不对"
     assert (d[0].module, d[0].tags) == ("入门", ["前测"])
     assert (d[1].qtype, d[1].answer, d[1].key) == ("multiple", ["A", "B", "D"], "多选：四个不摘")
-    assert (d[2].qtype, d[2].answer, d[2].explanation) == ("true_false", False, "还有持续改进。")
+    assert (d[2].qtype, d[2].answer, d[2].explanation) == ("true_false", False, "对: 还有持续改进。")
     assert (d[3].qtype, d[3].module) == ("fill_blank", "practice")
     assert (d[3].stem, d[3].answer) == ("村校联合体以什么为龙头？____", ["中心校", "乡镇中心校"])
     assert (d[4].qtype, d[4].answer) == ("short_answer", "言之有理即可。")
@@ -309,7 +311,8 @@ def test_moodle_xml_problems_name_the_element():
     </quiz>"""
     a, b = read_moodle_xml(xml.encode()).drafts
     assert a.problems == [
-        "<questiontext> contains images, which cannot be imported.",
+        "The question text contains an image, which cannot be imported.",
+        "The question text contains a file stored in Moodle (a.png), which cannot be imported.",
         "Partial credit (50%) is not supported.",
     ]
     assert b.problems[0] == "<answer> 1 has the fraction abc, which is not a number."

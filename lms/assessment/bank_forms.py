@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import SelectField, SelectMultipleField, StringField
+from wtforms import HiddenField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
@@ -47,3 +47,5 @@ class ImportConfirmForm(FlaskForm):
     (its choices are set from the preview kept on the server)."""
 
     skip = SelectMultipleField(_l("Skip"), coerce=int, validators=[Optional()])
+    #: the module every question goes into, when the preview was asked to put them all in one
+    all_module = HiddenField(validators=[Optional()])

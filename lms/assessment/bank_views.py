@@ -27,6 +27,7 @@ from .formats.common import TYPE_LABELS, Draft
 from .formats.gift import write_gift
 from .formats.moodle_xml import write_moodle_xml
 from .formats.spreadsheet import example_row, question_row, write_xlsx
+from .import_preview import preview_items
 
 bp = Blueprint("bank", __name__, url_prefix="/courses/<course_key>/bank")
 PENDING = "question-import"
@@ -112,11 +113,39 @@ def _pending(course: Course, token: str) -> dict | None:
     return pending
 
 
-def _render_preview(
-    course: Course, token: str, pending: dict, form: ImportConfirmForm, blocked: list[int] | None = None
-):
+def _all_module(course: Course, raw) -> int | None:
+    """The module the preview was asked to put every question into, if it is one of the
+    course's."""
+    try:
+        module_id = int(raw or 0)
+    except (TypeError, ValueError):
+        return None
+    return module_id if any(m.id == module_id for m in bank.course_modules(course)) else None
+
+
+def _planning(pending: dict, all_module: int | None) -> tuple[list[Draft], int | None]:
+    """The drafts and default module to plan with; preview and confirm both use this.
+    "Everything into this module" ignores the modules (Moodle categories) the file names."""
     drafts = [Draft.from_json(d) for d in pending["drafts"]]
-    planned = bank.plan_import(course, drafts, pending.get("default_module_id"))
+    if all_module is None:
+        return drafts, pending.get("default_module_id")
+    for draft in drafts:
+        draft.module = None
+    return drafts, all_module
+
+
+def _render_preview(
+    course: Course,
+    token: str,
+    pending: dict,
+    form: ImportConfirmForm,
+    blocked: list[int] | None = None,
+    all_module: int | None = None,
+):
+    drafts, default_module = _planning(pending, all_module)
+    planned = bank.plan_import(course, drafts, default_module)
+    modules = bank.course_modules(course)
+    form.all_module.data = str(all_module or "")
     counts = {
         "new": sum(item.action == "create" for item in planned),
         "changed": sum(item.action == "update" for item in planned),
@@ -130,7 +159,11 @@ def _render_preview(
         token=token,
         pending=pending,
         planned=planned,
+        items=preview_items(course, planned, drafts),
         counts=counts,
+        modules=modules,
+        all_module=next((m for m in modules if m.id == all_module), None),
+        named_modules=any(d.module for d in drafts) or all_module is not None,
         form=form,
         skip=skip,
         blocked=set(blocked or ()),
@@ -146,7 +179,8 @@ def preview_import(course_key: str, token: str):
     if pending is None:
         flash(_("This import preview has expired or was already imported."), "error")
         return redirect(url_for("bank.import_questions", course_key=course.key))
-    return _render_preview(course, token, pending, ImportConfirmForm())
+    all_module = _all_module(course, request.args.get("module"))
+    return _render_preview(course, token, pending, ImportConfirmForm(), all_module=all_module)
 
 
 @bp.route("/import/<token>/confirm", methods=["POST"])
@@ -162,14 +196,15 @@ def confirm_import(course_key: str, token: str):
     if not form.validate_on_submit():
         flash(_("The form could not be read; please review the preview and confirm again."), "error")
         return redirect(url_for("bank.preview_import", course_key=course.key, token=token))
-    drafts = [Draft.from_json(d) for d in pending["drafts"]]
+    all_module = _all_module(course, form.all_module.data)
+    drafts, default_module = _planning(pending, all_module)
     try:
         with write_transaction():
             result = bank.apply_import(
                 current_user,
                 course,
                 drafts,
-                pending.get("default_module_id"),
+                default_module,
                 set(form.skip.data or []),
                 filename=pending["filename"],
                 fmt=pending["format"],
@@ -183,10 +218,10 @@ def confirm_import(course_key: str, token: str):
             ),
             "error",
         )
-        return _render_preview(course, token, pending, form, blocked=blocked.numbers)
+        return _render_preview(course, token, pending, form, blocked=blocked.numbers, all_module=all_module)
     except IntegrityError:
         flash(_("Someone else changed this question bank at the same time. Please confirm again."), "error")
-        return redirect(url_for("bank.preview_import", course_key=course.key, token=token))
+        return redirect(url_for("bank.preview_import", course_key=course.key, token=token, module=all_module))
     discard_pending(PENDING, token)
     changes = result.changes
     flash(

@@ -22,6 +22,7 @@ from lms.assessment.models import (
 )
 from lms.audit.service import record
 from lms.auth.models import User
+from lms.content.characters import xml_safe, xml_safe_value
 from lms.content.fields import KEY_PATTERN
 from lms.content.schema import BLANK, DIFFICULTIES, LETTERS, MAX_OPTIONS, QUESTION_TYPES
 from lms.content.spec import QuestionSpec
@@ -205,10 +206,10 @@ def _spec(key: str, module: Module, data: QuestionData) -> QuestionSpec:
     return QuestionSpec(
         key,
         data.qtype,
-        data.stem.strip(),
-        list(data.options),
-        data.answer,
-        data.explanation.strip(),
+        xml_safe(data.stem).strip(),
+        xml_safe_value(list(data.options)),
+        xml_safe_value(data.answer),
+        xml_safe(data.explanation).strip(),
         data.lesson_key or None,
         data.difficulty,
         list(data.tags),

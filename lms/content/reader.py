@@ -13,6 +13,8 @@ from pathlib import Path
 
 import yaml
 
+from .characters import xml_safe
+
 
 class YMap(dict):
     """A YAML mapping with the line of the mapping, of each key and of each value."""
@@ -153,7 +155,7 @@ def read_text(path: Path) -> tuple[str | None, str | None]:
         return None, "the file is not UTF-8 text"
     except OSError as error:
         return None, f"cannot read the file: {error.strerror}"
-    return text.removeprefix("\ufeff").replace("\r\n", "\n"), None
+    return xml_safe(text.removeprefix("\ufeff").replace("\r\n", "\n")), None
 
 
 @dataclass

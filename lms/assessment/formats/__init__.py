@@ -17,7 +17,10 @@ from .common import (
     Draft,
     FormatError,
     ParsedFile,
+    clean_drafts,
+    controls_note,
     decode_text,
+    encoding_notes,
 )
 from .gift import read_gift, write_gift
 from .moodle_xml import read_moodle_xml, write_moodle_xml
@@ -78,10 +81,15 @@ def read_upload(filename: str, data: bytes) -> ParsedFile:
         "xlsx": read_xlsx,
         "csv": read_csv,
         "moodle_xml": read_moodle_xml,
-        "gift": lambda raw: read_gift(decode_text(raw)),
+        "gift": lambda raw: read_gift(decode_text(raw, normalise=False)),
     }
     try:
-        return readers[fmt](data)
+        parsed = readers[fmt](data)
+        # Every way in: no character XML forbids reaches the bank (see xml_safe).
+        changed = clean_drafts(parsed.drafts)
+        notes = encoding_notes(data) if fmt != "xlsx" else ([controls_note(changed)] if changed else [])
+        parsed.notes = notes + parsed.notes
+        return parsed
     except FormatError:
         raise
     except Exception as error:  # a reader's bug must not turn a bad file into a 500 page

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 
+from lms.content.characters import xml_safe
 from lms.content.spec import QuestionSpec
 
 from .common import (
@@ -39,12 +40,16 @@ from .common import (
     Draft,
     FormatError,
     ParsedFile,
+    absorb,
     category_name,
+    check_weights,
     clean_text,
-    has_image,
-    html_to_text,
+    read_difficulty,
+    strip_option_letters,
     weight_is_full,
+    where_label,
 )
+from .html_text import HtmlText, convert_html
 
 SPECIALS = "~=#{}:"
 _META = re.compile(r"\[(tag|id|difficulty|lesson|reference):((?:\\.|[^\]\\])*)\]")
@@ -89,7 +94,7 @@ def _blocks(text: str) -> Iterator[_Block]:
                 yield block
                 block = None
             continue
-        if block is None and stripped.startswith("$CATEGORY:"):
+        if block is None and stripped.startswith(("$CATEGORY:", "$CATEGORY：")):
             category = stripped[len("$CATEGORY:") :].strip()
             pending = {}
             continue
@@ -130,6 +135,10 @@ def _chars(block: _Block) -> list[_Char]:
                     continue
                 if nxt == "n":
                     result.append(_Char("\n", number, escaped=True))
+                    i += 2
+                    continue
+                if nxt == ">":  # ours: "-\>" is not the arrow of a matching question
+                    result.append(_Char(">", number, escaped=True))
                     i += 2
                     continue
             result.append(_Char(ch, number))
@@ -207,15 +216,80 @@ def _scan(chars: list[_Char], draft: Draft, with_title: bool = True) -> _Parts:
     return parts
 
 
-def _formatted(text: str, default: str = "moodle") -> tuple[str, str, bool]:
-    """A text without its [format] marker, as plain text; its format; whether it had images."""
+def _formatted(text: str, default: str = "moodle") -> tuple[HtmlText, str]:
+    """A text without its [format] marker, as plain text (with what HTML lost); its format."""
     match = _FORMAT.match(text)
     fmt = match.group(1).lower() if match else default
     if match:
         text = text[match.end() :]
     if fmt == "html":
-        return html_to_text(text), fmt, has_image(text)
-    return clean_text(text), fmt, False
+        return convert_html(text), fmt
+    return HtmlText(clean_text(text)), fmt
+
+
+def _plain(draft: Draft, line: int, text: str, fmt: str, where) -> str:
+    """A text of the question as plain text; what HTML lost is reported for ``where``."""
+    return absorb(draft, _formatted(text, fmt)[0], where, lambda message: _at(line, message))
+
+
+# -- full-width marks typed with a Chinese input method ---------------------------------
+
+_FULL_WIDTH = {"｛": "{", "｝": "}", "＝": "=", "～": "~", "＃": "#", "：": ":", "％": "%"}
+
+
+def _fold_full_width(chars: list[_Char], draft: Draft) -> list[_Char]:
+    """The GIFT marks a Chinese input method typed full width (``｛＝５年 ～３年｝``,
+    ``：：标题：：``) read as GIFT marks, with a warning. Only where they cannot be text:
+    the title pair at the start, the braces when the ASCII ones are missing, and inside
+    the answer block a ＝ or ～ at its start or after a space, any ＃, a ％ after a mark."""
+    if not any(c.ch in _FULL_WIDTH for c in chars):
+        return chars
+    folded = [_Char(c.ch, c.line, c.escaped) for c in chars]
+    changed = False
+
+    def fold(i: int) -> None:
+        nonlocal changed
+        if folded[i].ch in _FULL_WIDTH and not folded[i].escaped:
+            folded[i].ch, changed = _FULL_WIDTH[folded[i].ch], True
+
+    def colon(i: int) -> bool:
+        return i + 1 < len(folded) and all(folded[k].ch in ":：" and not folded[k].escaped for k in (i, i + 1))
+
+    start = next((i for i, c in enumerate(folded) if not c.ch.isspace()), 0)
+    if colon(start) and "：" in folded[start].ch + folded[start + 1].ch:
+        end = next((i for i in range(start + 2, len(folded)) if colon(i)), None)
+        if end is not None:
+            for i in (start, start + 1, end, end + 1):
+                fold(i)
+    opening = next((i for i, c in enumerate(folded) if c.ch in "{｛" and not c.escaped), None)
+    if opening is not None:
+        closing = next(
+            (i for i in range(opening + 1, len(folded)) if folded[i].ch in "}｝" and not folded[i].escaped), None
+        )
+        if closing is not None:
+            fold(opening)
+            fold(closing)
+        if closing is not None and folded[opening].ch == "{":
+            previous = "{"
+            for i in range(opening + 1, closing):
+                c = folded[i]
+                if (c.ch in "＝～" and (previous == "{" or folded[i - 1].ch.isspace())) or c.ch == "＃":
+                    fold(i)
+                elif c.ch == "％" and folded[i - 1].ch in "=~":
+                    fold(i)
+                    end = next((k for k in range(i + 1, closing) if folded[k].ch == "％"), None)
+                    if end is not None:
+                        fold(end)
+                if not c.ch.isspace():
+                    previous = c.ch
+    if changed:
+        draft.warn(
+            _at(
+                draft.line,
+                _l("Full-width marks typed with a Chinese input method (｛ ｝ ＝ ～ ＃ ：：) were read as GIFT marks."),
+            )
+        )
+    return folded
 
 
 # -- step 3: the answer block -----------------------------------------------------------
@@ -292,8 +366,13 @@ def _answers(chars: list[_Char], draft: Draft) -> list[_Answer]:
     return [answer for answer, _ in answers]
 
 
+def _has_arrow(chars: list[_Char]) -> bool:
+    return any(chars[k].is_("-") and chars[k + 1].is_(">") for k in range(len(chars) - 1))
+
+
 def _classify(chars: list[_Char]) -> str:
-    """The GIFT type of an answer block (without its general feedback)."""
+    """The GIFT type of an answer block (without its general feedback). Matching needs at
+    least two ``=a -> b`` pairs, so one accepted answer "数据->信息" stays a short answer."""
     text = _text(chars).strip()
     if not text:
         return "essay"
@@ -302,7 +381,8 @@ def _classify(chars: list[_Char]) -> str:
     if any(c.is_("~") for c in chars):
         return "multichoice"
     if any(c.is_("=") for c in chars):
-        return "matching" if "->" in text else "shortanswer"
+        pairs = [_split_on(piece, "#")[0] for piece in _split_on(chars, "=")[1:]]
+        return "matching" if len(pairs) >= 2 and all(_has_arrow(p) for p in pairs) else "shortanswer"
     head = _text(_split_on(_strip(chars), "#")[0]).strip().upper()
     return "truefalse" if head in _TRUE_FALSE else "unknown"
 
@@ -310,9 +390,7 @@ def _classify(chars: list[_Char]) -> str:
 def _read_answers(parts: _Parts, draft: Draft, meta: dict[str, list[str]], fmt: str) -> None:
     """Fill in the draft's type, options, answer and explanation from its answer block."""
     chars, general = _split_general_feedback(parts.answers or [])
-    explanation, _, images = _formatted(_text(general or []), fmt)
-    if images:
-        draft.problem(_at(parts.brace_line, _l("The feedback contains images, which cannot be imported.")))
+    explanation = _plain(draft, parts.brace_line, _text(general or []), fmt, where_label("explanation"))
     notes: list[str] = []
     kind = _classify(chars)
     draft.source_type = kind
@@ -323,7 +401,10 @@ def _read_answers(parts: _Parts, draft: Draft, meta: dict[str, list[str]], fmt: 
         draft.qtype = "true_false"
         pieces = _split_on(_strip(chars), "#")
         draft.answer = _TRUE_FALSE[_text(pieces[0]).strip().upper()]
-        notes = [_formatted(_text(p), fmt)[0] for p in pieces[1:]]
+        # Moodle: the first feedback is for the wrong response, the second for the right one.
+        feedback = [_plain(draft, parts.brace_line, _text(p), fmt, where_label("feedback")) for p in pieces[1:3]]
+        for_response = dict(zip((not draft.answer, draft.answer), feedback, strict=False))
+        notes = [f"{label}: {for_response[value]}" for value, label in _TF_LABELS if for_response.get(value)]
     elif kind == "multichoice":
         _read_choices(_answers(chars, draft), draft, notes, fmt)
     elif kind == "shortanswer":
@@ -351,12 +432,24 @@ def _read_answers(parts: _Parts, draft: Draft, meta: dict[str, list[str]], fmt: 
     draft.explanation = "\n".join(t for t in [explanation, *notes] if t)
 
 
+#: how per-response feedback of a true/false question is labelled in the explanation
+_TF_LABELS = ((True, "对"), (False, "错"))
+
+
 def _read_choices(answers: list[_Answer], draft: Draft, notes: list[str], fmt: str) -> None:
-    draft.options = [_formatted(a.text, fmt)[0] for a in answers]
+    options = [
+        _plain(draft, a.line, a.text, fmt, where_label("option", letter=LETTERS[i] if i < len(LETTERS) else i + 1))
+        for i, a in enumerate(answers)
+    ]
+    draft.options, lettered = strip_option_letters(options)
+    if lettered:
+        draft.warn(_at(answers[0].line, _l("The option letters typed before the options (A．, B．) were removed.")))
     for letter, answer in zip(LETTERS, answers, strict=False):
         if answer.feedback.strip():
-            notes.append(f"{letter}: {_formatted(answer.feedback, fmt)[0]}")
+            notes.append(f"{letter}: {_plain(draft, answer.line, answer.feedback, fmt, where_label('feedback'))}")
     right = [a for a in answers if a.marker == "="]
+    if any(a.weight is not None for a in answers):
+        draft.weights = [a.weight if a.weight is not None else (100.0 if a.marker == "=" else 0.0) for a in answers]
     if right:  # Moodle's rule: an "=" answer makes it a one-answer (radio button) question
         draft.qtype = "single"
         if len(right) > 1:
@@ -365,7 +458,7 @@ def _read_choices(answers: list[_Answer], draft: Draft, notes: list[str], fmt: s
                     right[1].line,
                     _l(
                         "A single-choice question has exactly one right answer (=); for several "
-                        "right answers give them weights like ~%%50%% instead."
+                        "right answers give them weights like ~%50% instead."
                     ),
                 )
             )
@@ -383,23 +476,25 @@ def _read_choices(answers: list[_Answer], draft: Draft, notes: list[str], fmt: s
         draft.problem(
             _at(
                 answers[0].line,
-                _l("No right answer: mark it with = or, for several, give them positive weights like ~%%50%%."),
+                _l("No right answer: mark it with = or, for several, give them positive weights like ~%50%."),
             )
         )
+    else:
+        check_weights(draft, [a.weight or 0.0 for a in answers], lambda message: _at(answers[0].line, message))
     draft.answer = letters
 
 
 def _read_short_answers(answers: list[_Answer], draft: Draft, notes: list[str], fmt: str) -> None:
     draft.qtype = "fill_blank"
     accepted = []
-    for a in answers:
-        text = _formatted(a.text, fmt)[0]
+    for number, a in enumerate(answers, start=1):
+        text = _plain(draft, a.line, a.text, fmt, where_label("answer", n=number))
         if a.weight is not None and not weight_is_full(a.weight):
             draft.problem(_at(a.line, _l("Partial credit (%(w)s%%) is not supported.", w=format(a.weight, "g"))))
         if text:
             accepted.append(text)
         if a.feedback.strip():
-            notes.append(f"{text}: {_formatted(a.feedback, fmt)[0]}")
+            notes.append(f"{text}: {_plain(draft, a.line, a.feedback, fmt, where_label('feedback'))}")
     draft.answer = accepted
 
 
@@ -425,21 +520,31 @@ def read_gift(text: str) -> ParsedFile:
 def _read_block(block: _Block, number: int) -> Draft:
     draft = Draft(number=number, line=block.lines[0][0], qtype=None)
     meta = block.meta
-    parts = _scan(_chars(block), draft)
+    parts = _scan(_fold_full_width(_chars(block), draft), draft)
     draft.key = parts.title or (meta["id"][-1].strip() if meta.get("id") else None)
     draft.module = category_name(block.category) if block.category else None
     if meta.get("difficulty"):
-        draft.difficulty = meta["difficulty"][-1].strip()
+        draft.difficulty = read_difficulty(meta["difficulty"][-1])
     if meta.get("lesson"):
         draft.lesson = meta["lesson"][-1].strip()
     if meta.get("tag"):
         draft.tags = [t.strip() for t in meta["tag"] if t.strip()]
-    before, fmt, images = _formatted(_text(parts.before))
-    if images:
-        draft.problem(_at(draft.line, _l("The question text contains images, which cannot be imported.")))
+    fmt = _formatted(_text(parts.before))[1]
+    before = _plain(draft, draft.line, _text(parts.before), "moodle", where_label("stem"))
     if parts.answers is None:
         draft.source_type = "description"
         draft.stem = before
+        if "｛" in before or "｝" in before:
+            draft.problem(
+                _at(
+                    draft.line,
+                    _l(
+                        "No answer block {...}: the braces ｛ ｝ are full width and not closed; type "
+                        "{ } with the input method switched to English."
+                    ),
+                )
+            )
+            return draft
         draft.problem(
             _at(
                 draft.line,
@@ -454,17 +559,17 @@ def _read_block(block: _Block, number: int) -> Draft:
     raw_after = _text(parts.after)
     if raw_after.strip() or (draft.qtype == "fill_blank" and not BLANK.search(before)):
         # The missing-word form: the blank goes where the answer block stands.
-        draft.stem = _join_around_blank(_text(parts.before), raw_after, fmt)
+        draft.stem = _join_around_blank(draft, _text(parts.before), raw_after, fmt)
     else:
         draft.stem = before
     return draft
 
 
-def _join_around_blank(raw_before: str, raw_after: str, fmt: str) -> str:
+def _join_around_blank(draft: Draft, raw_before: str, raw_after: str, fmt: str) -> str:
     """The stem of a missing-word question: the text before, the blank, the text after,
     with a space on either side only where the file had one."""
-    before = _formatted(raw_before, fmt)[0]
-    after = _formatted(raw_after, fmt)[0]
+    before = _plain(draft, draft.line, raw_before, fmt, where_label("stem"))
+    after = _plain(draft, draft.line, raw_after, fmt, where_label("stem"))
     space_before = " " if before and raw_before[-1:].isspace() else ""
     space_after = " " if after and raw_after[:1].isspace() else ""
     return f"{before}{space_before}{BLANK_MARK}{space_after}{after}"
@@ -474,13 +579,26 @@ def _join_around_blank(raw_before: str, raw_after: str, fmt: str) -> str:
 
 
 def _escape(text: str) -> str:
-    text = text.replace("\\", "\\\\")
+    text = xml_safe(text).replace("\\", "\\\\")
     for ch in SPECIALS:
         text = text.replace(ch, "\\" + ch)
     return text.replace("\n", "\\n")
 
 
+def _answer(marker: str, text: str, weight: str = "", arrows: bool = False) -> str:
+    """One answer. A text starting with % gets an explicit weight, so that its own % is
+    not read as one. With ``arrows``, ``->`` is written ``-\\>``: accepted answers that all
+    hold an arrow would otherwise read as matching pairs (Moodle shows the backslash)."""
+    if not weight and text.startswith("%"):
+        weight = "%100%" if marker == "=" else "%0%"
+    escaped = _escape(text)
+    if arrows:
+        escaped = escaped.replace("->", "-\\>")
+    return f"{marker}{weight}{escaped}"
+
+
 def _meta_value(text: str) -> str:
+    text = xml_safe(text)
     return text.replace("\\", "\\\\").replace("]", "\\]").replace("\n", "\\n")
 
 
@@ -513,7 +631,8 @@ def _question_body(q: QuestionSpec) -> str:
     stem = _escape(q.stem)
     feedback = f"####{_escape(q.explanation)}" if q.explanation else ""
     if q.qtype == "fill_blank":
-        accepted = " ".join(f"={_escape(a)}" for a in q.answer)
+        arrows = len(q.answer) > 1 and all("->" in a for a in q.answer)
+        accepted = " ".join(_answer("=", a, arrows=arrows) for a in q.answer)
         return f"{stem}{{{accepted}{' ' + feedback if feedback else ''}}}"
     if q.qtype == "true_false":
         return f"{stem}{{{'TRUE' if q.answer else 'FALSE'}{feedback}}}"
@@ -522,13 +641,13 @@ def _question_body(q: QuestionSpec) -> str:
     lines = [f"{stem}{{"]
     if q.qtype == "single":
         for letter, option in zip(LETTERS, q.options, strict=False):
-            lines.append(f"{'=' if letter == q.answer else '~'}{_escape(option)}")
+            lines.append(_answer("=" if letter == q.answer else "~", option))
     else:
         right = [letter for letter in LETTERS[: len(q.options)] if letter in q.answer]
         wrong = max(len(q.options) - len(right), 1)
         for letter, option in zip(LETTERS, q.options, strict=False):
             weight = 100 / len(right) if letter in right else -100 / wrong
-            lines.append(f"~%{_weight(weight)}%{_escape(option)}")
+            lines.append(_answer("~", option, f"%{_weight(weight)}%"))
     if feedback:
         lines.append(feedback)
     lines.append("}")

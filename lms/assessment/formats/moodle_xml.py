@@ -19,6 +19,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 from flask_babel import lazy_gettext as _l
 
+from lms.content.characters import xml_safe
 from lms.content.spec import QuestionSpec
 
 from .common import (
@@ -27,14 +28,18 @@ from .common import (
     Draft,
     FormatError,
     ParsedFile,
+    absorb,
     category_name,
+    check_weights,
     clean_text,
     decode_text,
     ensure_blank,
-    has_image,
-    html_to_text,
+    read_difficulty,
+    strip_option_letters,
     weight_is_full,
+    where_label,
 )
+from .html_text import HtmlText, convert_html
 
 SUPPORTED = ("multichoice", "truefalse", "shortanswer", "essay")
 _DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
@@ -56,18 +61,19 @@ def _parse(data: bytes) -> Element:
         raise FormatError(_l("The XML file is damaged (line %(n)d): it cannot be read.", n=line)) from error
 
 
-def _content(element: Element | None, fallback_format: str = "html") -> tuple[str, bool]:
-    """The plain text of a Moodle text element (``<x format=...><text>...</text></x>``)
-    and whether it held images."""
+def _content(element: Element | None, fallback_format: str = "html") -> HtmlText:
+    """The plain text of a Moodle text element (``<x format=...><text>...</text></x>``),
+    with what HTML lost; files attached to it (``<file>``) are embedded content."""
     if element is None:
-        return "", False
+        return HtmlText("")
     inner = element.find("text")
     raw = (inner.text if inner is not None else element.text) or ""
     fmt = element.get("format", fallback_format)
-    images = has_image(raw) or element.find("file") is not None
-    if fmt == "html":
-        return html_to_text(raw), images
-    return clean_text(raw), images
+    result = convert_html(raw) if fmt == "html" else HtmlText(clean_text(raw))
+    for attached in element.findall("file"):
+        name = attached.get("name") or "?"
+        result.embedded.append(str(_l("a file stored in Moodle (%(name)s)", name=name)))
+    return result
 
 
 def read_moodle_xml(data: bytes) -> ParsedFile:
@@ -101,27 +107,33 @@ def _read_question(element: Element, number: int, qtype: str, module: str | None
     name = (element.findtext("name/text") or "").strip()
     idnumber = (element.findtext("idnumber") or "").strip()
     draft.key = name or idnumber or None
-    draft.stem, images = _content(element.find("questiontext"))
-    if images:
-        draft.problem(str(_l("<questiontext> contains images, which cannot be imported.")))
-    explanation, _ = _content(element.find("generalfeedback"))
+    text_element = element.find("questiontext")
+    # Moodle: the parts without a format of their own have the question text's format.
+    text_format = text_element.get("format", "html") if text_element is not None else "html"
+    draft.stem = absorb(draft, _content(text_element), where_label("stem"))
+    for old in ("image", "image_base64"):  # Moodle 1.x kept the question's picture here
+        if (element.findtext(old) or "").strip():
+            draft.problem(
+                str(_l("<%(element)s> holds an image for the question, which cannot be imported.", element=old))
+            )
+    explanation = absorb(draft, _content(element.find("generalfeedback"), text_format), where_label("explanation"))
     tags = [t.text.strip() for t in element.findall("tags/tag/text") if (t.text or "").strip()]
     if tags:
         draft.tags = tags
     if element.findtext("difficulty"):
-        draft.difficulty = element.findtext("difficulty").strip()
+        draft.difficulty = read_difficulty(element.findtext("difficulty"))
     if element.findtext("lesson"):
         draft.lesson = element.findtext("lesson").strip()
     notes: list[str] = []
     if qtype == "multichoice":
-        _read_multichoice(element, draft, notes)
+        _read_multichoice(element, draft, notes, text_format)
     elif qtype == "truefalse":
-        _read_truefalse(element, draft, notes)
+        _read_truefalse(element, draft, notes, text_format)
     elif qtype == "shortanswer":
-        _read_shortanswer(element, draft, notes)
+        _read_shortanswer(element, draft, notes, text_format)
     elif qtype == "essay":
         draft.qtype = "short_answer"
-        draft.answer, _ = _content(element.find("graderinfo"))
+        draft.answer = absorb(draft, _content(element.find("graderinfo"), text_format), where_label("reference"))
     else:
         draft.problem(
             str(
@@ -135,13 +147,16 @@ def _read_question(element: Element, number: int, qtype: str, module: str | None
     return draft
 
 
-def _answers(element: Element, draft: Draft) -> list[tuple[str, float, str]]:
+def _answers(element: Element, draft: Draft, text_format: str, option_labels: bool) -> list[tuple[str, float, str]]:
     """(text, fraction, feedback) of each <answer>."""
     result = []
     for index, answer in enumerate(element.findall("answer"), start=1):
-        text, images = _content(answer, "moodle_auto_format")
-        if images:
-            draft.problem(str(_l("<answer> %(i)d contains images, which cannot be imported.", i=index)))
+        where = (
+            where_label("option", letter=LETTERS[index - 1] if index <= len(LETTERS) else index)
+            if option_labels
+            else where_label("answer", n=index)
+        )
+        text = absorb(draft, _content(answer, text_format), where)
         try:
             fraction = float(answer.get("fraction", "0"))
         except ValueError:
@@ -155,14 +170,17 @@ def _answers(element: Element, draft: Draft) -> list[tuple[str, float, str]]:
                 )
             )
             fraction = 0.0
-        feedback, _ = _content(answer.find("feedback"))
+        feedback = absorb(draft, _content(answer.find("feedback"), text_format), where_label("feedback"))
         result.append((text, fraction, feedback))
     return result
 
 
-def _read_multichoice(element: Element, draft: Draft, notes: list[str]) -> None:
-    answers = _answers(element, draft)
-    draft.options = [text for text, _, _ in answers]
+def _read_multichoice(element: Element, draft: Draft, notes: list[str], text_format: str) -> None:
+    answers = _answers(element, draft, text_format, option_labels=True)
+    draft.options, lettered = strip_option_letters([text for text, _, _ in answers])
+    if lettered:
+        draft.warn(_l("The option letters typed before the options (A．, B．) were removed."))
+    draft.weights = [fraction for _, fraction, _ in answers]
     notes += [f"{letter}: {fb}" for letter, (_, _, fb) in zip(LETTERS, answers, strict=False) if fb]
     right = [i for i, (_, fraction, _) in enumerate(answers) if fraction > 0]
     single = (element.findtext("single") or "true").strip().lower() in ("true", "1")
@@ -186,24 +204,31 @@ def _read_multichoice(element: Element, draft: Draft, notes: list[str]) -> None:
     else:
         draft.qtype = "multiple"
         draft.answer = [LETTERS[i] for i in right if i < len(LETTERS)]
+        if right:
+            check_weights(draft, draft.weights)
 
 
-def _read_truefalse(element: Element, draft: Draft, notes: list[str]) -> None:
+#: how per-response feedback of a true/false question is labelled in the explanation
+_TF_LABELS = {"true": "对", "false": "错"}
+
+
+def _read_truefalse(element: Element, draft: Draft, notes: list[str], text_format: str) -> None:
     draft.qtype = "true_false"
-    answers = _answers(element, draft)
+    answers = _answers(element, draft, text_format, option_labels=False)
     right = [text.strip().lower() for text, fraction, _ in answers if fraction > 0]
-    notes += [fb for _, _, fb in answers if fb]
+    # Each answer's feedback is shown to whoever chose that answer: say which it is.
+    notes += [f"{_TF_LABELS.get(text.strip().lower(), text)}: {fb}" for text, _, fb in answers if fb]
     if len(right) != 1 or right[0] not in ("true", "false"):
         draft.problem(str(_l('A truefalse question needs one right answer, "true" or "false".')))
         return
     draft.answer = right[0] == "true"
 
 
-def _read_shortanswer(element: Element, draft: Draft, notes: list[str]) -> None:
+def _read_shortanswer(element: Element, draft: Draft, notes: list[str], text_format: str) -> None:
     draft.qtype = "fill_blank"
     draft.stem = ensure_blank(draft.stem)
     accepted = []
-    for text, fraction, feedback in _answers(element, draft):
+    for text, fraction, feedback in _answers(element, draft, text_format, option_labels=False):
         if fraction > 0 and not weight_is_full(fraction):
             draft.problem(str(_l("Partial credit (%(w)s%%) is not supported.", w=format(fraction, "g"))))
         if fraction > 0 and text:
@@ -220,7 +245,7 @@ def _read_shortanswer(element: Element, draft: Draft, notes: list[str]) -> None:
 
 def _text_element(parent: Element, tag: str, text: str, **attrs: str) -> Element:
     element = SubElement(parent, tag, attrs)
-    SubElement(element, "text").text = text
+    SubElement(element, "text").text = xml_safe(text)
     return element
 
 

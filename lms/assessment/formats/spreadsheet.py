@@ -11,18 +11,21 @@ reference answer (简答题).
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Iterator
+from fractions import Fraction
 
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
 from lms.cohorts.exports import safe_cell
+from lms.content.characters import xml_safe
 from lms.content.spec import QuestionSpec
 
 from .common import (
@@ -33,7 +36,10 @@ from .common import (
     ParsedFile,
     clean_text,
     decode_text,
+    join_tags,
+    read_difficulty,
     split_tags,
+    strip_option_letters,
 )
 
 OPTION_HEADINGS = [f"选项{letter}" for letter in LETTERS]
@@ -41,43 +47,6 @@ HEADINGS = ["题型", "题干", *OPTION_HEADINGS, "答案", "解析", "模块", 
 SHEET_TITLE = "题库"
 INSTRUCTIONS_TITLE = "填写说明"
 
-#: heading text (lower case, spaces removed) -> field
-_COLUMNS = {
-    "题型": "type",
-    "类型": "type",
-    "题目类型": "type",
-    "type": "type",
-    "题干": "stem",
-    "题目": "stem",
-    "试题": "stem",
-    "stem": "stem",
-    "question": "stem",
-    "答案": "answer",
-    "正确答案": "answer",
-    "标准答案": "answer",
-    "参考答案": "answer",
-    "answer": "answer",
-    "解析": "explanation",
-    "答案解析": "explanation",
-    "试题解析": "explanation",
-    "explanation": "explanation",
-    "模块": "module",
-    "专题": "module",
-    "module": "module",
-    "难度": "difficulty",
-    "difficulty": "difficulty",
-    "标签": "tags",
-    "tags": "tags",
-    "小节": "lesson",
-    "lesson": "lesson",
-    "编号": "key",
-    "试题编号": "key",
-    "key": "key",
-    "id": "key",
-    **{f"选项{letter.lower()}": letter for letter in LETTERS},
-    **{letter.lower(): letter for letter in LETTERS},
-    **{f"option{letter.lower()}": letter for letter in LETTERS},
-}
 TYPES = {
     "单选题": "single",
     "单选": "single",
@@ -107,21 +76,6 @@ TYPE_NAMES = {
     "fill_blank": "填空题",
     "short_answer": "简答题",
 }
-DIFFICULTIES = {
-    "容易": "easy",
-    "简单": "easy",
-    "易": "easy",
-    "easy": "easy",
-    "中等": "medium",
-    "中": "medium",
-    "一般": "medium",
-    "适中": "medium",
-    "medium": "medium",
-    "困难": "hard",
-    "难": "hard",
-    "较难": "hard",
-    "hard": "hard",
-}
 DIFFICULTY_NAMES = {"easy": "容易", "medium": "中等", "hard": "困难"}
 TRUE_WORDS = {"正确", "对", "是", "√", "✓", "T", "TRUE", "Y", "YES"}
 FALSE_WORDS = {"错误", "错", "否", "×", "✗", "X", "F", "FALSE", "N", "NO"}
@@ -132,31 +86,179 @@ _MAX_COLUMNS = 40
 _MAX_ROWS = 100_000
 
 
+#: heading text (NFKC, lower case, spaces removed) -> field; trainers' own names included
+_COLUMNS = {
+    **dict.fromkeys(["题型", "类型", "题目类型", "试题类型", "题型名称", "问题类型", "type"], "type"),
+    **dict.fromkeys(
+        [
+            "题干",
+            "题目",
+            "试题",
+            "题目内容",
+            "试题内容",
+            "题干内容",
+            "试题题干",
+            "问题",
+            "题面",
+            "题目名称",
+            "题目描述",
+            "stem",
+            "question",
+        ],
+        "stem",
+    ),
+    **dict.fromkeys(["答案", "正确答案", "标准答案", "参考答案", "正确选项", "答案选项", "answer"], "answer"),
+    **dict.fromkeys(
+        ["解析", "答案解析", "试题解析", "题目解析", "解析说明", "答题解析", "解释", "explanation", "analysis"],
+        "explanation",
+    ),
+    **dict.fromkeys(
+        ["模块", "专题", "所属模块", "所属专题", "模块名称", "专题名称", "课程模块", "分类", "题目分类", "module"],
+        "module",
+    ),
+    **dict.fromkeys(["难度", "难易程度", "难易度", "难度等级", "difficulty"], "difficulty"),
+    **dict.fromkeys(["标签", "知识点", "关键词", "tags", "tag"], "tags"),
+    **dict.fromkeys(["小节", "所属小节", "章节", "所属章节", "lesson"], "lesson"),
+    **dict.fromkeys(["编号", "试题编号", "题目编号", "key", "id"], "key"),
+}
+#: 选项A, A选项, A, A项, 选项 A, optionA
+_OPTION_HEADING = re.compile(r"^(?:选项|option)?([a-f])(?:选项|项)?$")
+#: how many rows above the headings may hold a title or notes
+_HEADING_ROWS = 10
+#: this many empty rows in a row end a sheet
+_EMPTY_RUN = 1000
+
+
+def _field_of(heading: str) -> str | None:
+    text = _heading(heading)
+    match = _OPTION_HEADING.match(text)
+    return match[1].upper() if match else _COLUMNS.get(text)
+
+
+_EXCEL_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
 def _cell(value) -> str:
     """A cell as text: whole numbers without ``.0``, the quote that export puts before a
-    formula-like text removed."""
+    formula-like text (or before a text starting with a quote) removed."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = str(value)
-    if text.startswith("'") and text[1:2] in ("=", "+", "-", "@"):
+    # Excel writes a character XML forbids as _x000B_; it is one of those we normalise.
+    text = _EXCEL_ESCAPE.sub(lambda m: chr(int(m[1], 16)), str(value))
+    if text.startswith("'") and text[1:2] in ("=", "+", "-", "@", "'"):
         text = text[1:]
-    return clean_text(text)
+    return clean_text(xml_safe(text))
+
+
+#: the traditional characters of the headings, types and true/false words (a Big5 file)
+_SIMPLIFIED = str.maketrans(
+    "題幹選項類型單難標籤節號內專屬確準參簡問論斷對錯誤組", "题干选项类型单难标签节号内专属确准参简问论断对错误组"
+)
 
 
 def _heading(text: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).lower()
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).lower().translate(_SIMPLIFIED)
+
+
+# -- Excel cells as the trainer sees them ------------------------------------------------
+
+
+def _plain_number(value: float) -> str:
+    value = round(value, 10)
+    return str(int(value)) if float(value).is_integer() else repr(value)
+
+
+def _decimals(section: str) -> int:
+    match = re.search(r"\.([0#?]+)", section)
+    return len(match[1]) if match else 0
+
+
+def _with_decimals(value: float, decimals: int, thousands: bool = False) -> str:
+    text = f"{value:,.{decimals}f}" if thousands else f"{value:.{decimals}f}"
+    exact = round(float(text.replace(",", "")), 10) == round(value, 10)
+    return text if exact else _plain_number(value)  # never hide digits the cell holds
+
+
+def _fraction(value: float, section: str) -> str:
+    denominator = re.search(r"/\s*(\d+|\?+|#+)", section)
+    limit = 10 ** len(denominator[1]) - 1 if denominator and not denominator[1].isdigit() else 99
+    whole = int(value) if re.search(r"[#0?]\s+[#0?]+/", section) else 0
+    part = Fraction(value - whole).limit_denominator(limit)
+    if float(part) + whole != value:
+        return _plain_number(value)
+    if part == 0:
+        return str(whole)
+    return f"{whole} {part}" if whole else str(part)
+
+
+def shown_value(value, number_format: str) -> tuple[str, str | None]:
+    """An Excel cell as the trainer sees it: 0.85 in a percent cell is "85%", 0.5 in a
+    fraction cell "1/2". Dates are not what a question file holds; a date without a year
+    (Excel's reading of 1/2) is given back as month/day, with a warning either way."""
+    fmt = number_format or "General"
+    if isinstance(value, bool):
+        return ("TRUE" if value else "FALSE"), None
+    if isinstance(value, datetime.datetime):
+        if "y" not in fmt.lower() and value.time() == datetime.time(0):
+            text = f"{value.month}/{value.day}"
+            return text, str(
+                _l(
+                    "Excel turned %(text)s into a date (%(month)d月%(day)d日); it is read as %(text)s. "
+                    "Format the column as text to be sure.",
+                    text=text,
+                    month=value.month,
+                    day=value.day,
+                )
+            )
+        text = value.date().isoformat() if value.time() == datetime.time(0) else value.isoformat(" ", "minutes")
+        return text, str(_l("A date cell is read as the text %(text)s.", text=text))
+    if isinstance(value, datetime.date):
+        return value.isoformat(), str(_l("A date cell is read as the text %(text)s.", text=value.isoformat()))
+    if isinstance(value, datetime.time):
+        text = value.strftime("%H:%M" if not value.second else "%H:%M:%S")
+        return text, str(_l("A time cell is read as the text %(text)s.", text=text))
+    if isinstance(value, int | float):
+        section = re.sub(r'"[^"]*"|\[[^\]]*\]|\\.|_.|\*.', "", fmt.split(";")[0])
+        if "%" in section:
+            return _with_decimals(value * 100, _decimals(section)) + "%", None
+        if "/" in section:
+            return _fraction(float(value), section), None
+        if re.search(r"[0#]", section) and "e" not in section.lower():
+            return _with_decimals(float(value), _decimals(section), "," in section), None
+        return _plain_number(float(value)), None
+    return _cell(value), None
 
 
 # -- reading ----------------------------------------------------------------------------
 
 
-def _xlsx_rows(data: bytes) -> Iterator[list]:
-    """The rows of the sheet holding the questions (the first sheet whose first row has
-    题型 and 题干, else the first sheet).
+class _Table:
+    """A sheet's rows as texts, with what was noticed about single cells on the way."""
+
+    def __init__(self, rows: list[list[str]], cell_notes: dict[int, list[str]] | None = None):
+        self.rows = rows
+        self.cell_notes = cell_notes or {}  #: row number -> warnings
+        self.pictures: dict[int, list[str]] = {}  #: row number -> cells with a picture
+        self.notes: list[str] = []
+
+
+def _heading_row(rows: list[list[str]]) -> int | None:
+    """The index of the heading row: the first of the first rows naming 题型 and 题干."""
+    for index, cells in enumerate(rows[:_HEADING_ROWS]):
+        fields = {_field_of(c) for c in cells if c}
+        if {"type", "stem"} <= fields:
+            return index
+    return None
+
+
+def _xlsx_table(data: bytes) -> _Table:
+    """The sheet holding the questions (the first whose first rows have 题型 and 题干,
+    else the first sheet), read cell by cell with each cell's number format, merged
+    cells filled down.
 
     :raises FormatError: when the file is not a readable XLSX workbook.
     """
@@ -166,7 +268,8 @@ def _xlsx_rows(data: bytes) -> Iterator[list]:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             if sum(info.file_size for info in archive.infolist()) > _MAX_UNPACKED:
                 raise FormatError(_l("The XLSX file unpacks to more than 50 MB."))
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        # Not read-only: only a full workbook knows its merged cells.
+        book = load_workbook(io.BytesIO(data), data_only=True)
     except FormatError:
         raise
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as error:
@@ -175,14 +278,13 @@ def _xlsx_rows(data: bytes) -> Iterator[list]:
         sheets = book.worksheets
         if not sheets:
             raise FormatError(_l("The XLSX file has no worksheet."))
-        chosen = sheets[0]
-        for sheet in sheets:
-            first = next(sheet.iter_rows(max_row=1, max_col=_MAX_COLUMNS, values_only=True), ())
-            fields = {_COLUMNS.get(_heading(_cell(v))) for v in first}
-            if {"type", "stem"} <= fields:
-                chosen = sheet
-                break
-        yield from chosen.iter_rows(max_col=_MAX_COLUMNS, values_only=True)
+        tables = (_sheet_table(sheet) for sheet in sheets)
+        first = None
+        for table in tables:
+            first = first or table
+            if _heading_row(table.rows) is not None:
+                return table
+        return first
     except FormatError:
         raise
     except Exception as error:  # openpyxl raises many kinds for a damaged sheet
@@ -191,53 +293,113 @@ def _xlsx_rows(data: bytes) -> Iterator[list]:
         book.close()
 
 
+def _sheet_table(sheet) -> _Table:
+    filled: dict[tuple[int, int], object] = {}
+    merged_notes = []
+    for merged in sheet.merged_cells.ranges:
+        if merged.max_row == merged.min_row or merged.min_col > _MAX_COLUMNS:
+            continue  # a title across columns; only a value over several rows is filled down
+        value = sheet.cell(merged.min_row, merged.min_col)
+        for row in range(merged.min_row + 1, min(merged.max_row, _MAX_ROWS) + 1):
+            filled[(row, merged.min_col)] = value
+        merged_notes.append((merged.min_row, merged.coord, value))
+    rows: list[list[str]] = []
+    cell_notes: dict[int, list[str]] = {}
+    last = min(sheet.max_row, _MAX_ROWS)  # iter_rows makes every cell it passes
+    columns = min(sheet.max_column, _MAX_COLUMNS)
+    filled_up_to = 0
+    for number, cells in enumerate(sheet.iter_rows(max_col=columns, max_row=last), start=1):
+        if number - filled_up_to > _EMPTY_RUN:
+            break  # formatting applied to a whole column, not questions
+        texts = []
+        for column, cell in enumerate(cells, start=1):
+            source = filled.get((number, column), cell)
+            text, warning = shown_value(source.value, source.number_format)
+            texts.append(text)
+            if warning:
+                cell_notes.setdefault(number, []).append(f"{get_column_letter(column)}{number}: {warning}")
+        if any(texts):
+            filled_up_to = number
+        rows.append(texts)
+    table = _Table(rows, cell_notes)
+    for picture in getattr(sheet, "_images", []):  # pictures float over the sheet, anchored to a cell
+        start = getattr(picture.anchor, "_from", None)
+        if start is not None:
+            cell = f"{get_column_letter(start.col + 1)}{start.row + 1}"
+            table.pictures.setdefault(start.row + 1, []).append(cell)
+    for _row, coord, value in sorted(merged_notes, key=lambda n: n[0]):
+        text = shown_value(value.value, value.number_format)[0]
+        if text:
+            table.notes.append(
+                str(_l("Merged cells %(range)s: “%(value)s” is used in each of their rows.", range=coord, value=text))
+            )
+    return table
+
+
 def read_xlsx(data: bytes) -> ParsedFile:
     """Read every row of the template's sheet into drafts.
 
     :raises FormatError: for a damaged workbook, no heading row, or too many rows.
     """
-    return _read_table(_xlsx_rows(data), "xlsx")
+    return _read_table(_xlsx_table(data), "xlsx")
 
 
 def read_csv(data: bytes) -> ParsedFile:
-    """Read a CSV file with the template's columns (UTF-8 or GB18030) into drafts."""
+    """Read a CSV file with the template's columns (UTF-8, GB18030 or Big5) into drafts."""
     text = decode_text(data)
     try:
-        rows = list(csv.reader(io.StringIO(text)))
+        rows = [[_cell(v) for v in row] for row in csv.reader(io.StringIO(text))]
     except csv.Error as error:
         raise FormatError(_l("The CSV file is damaged: %(error)s", error=str(error))) from error
-    return _read_table(iter(rows), "csv")
+    return _read_table(_Table(rows[:_MAX_ROWS]), "csv")
 
 
-def _read_table(rows: Iterator[Iterable], fmt: str) -> ParsedFile:
-    columns: list[str | None] | None = None
+def _read_table(table: _Table, fmt: str) -> ParsedFile:
+    start = _heading_row(table.rows)
+    if start is None:
+        if not any(any(c for c in cells) for cells in table.rows):
+            raise FormatError(_l("The file holds no questions."))
+        raise FormatError(
+            _l(
+                "No heading row with 题型 and 题干 in the first %(n)d rows (download the template).",
+                n=_HEADING_ROWS,
+            )
+        )
+    headings = table.rows[start]
+    columns: list[str | None] = []
+    ignored = []
+    for index, heading in enumerate(headings):
+        column = _field_of(heading) if heading else None
+        if column in columns:
+            column = None  # a second column with the same meaning: the first one counts
+        columns.append(column)
+        if heading and column is None:
+            ignored.append(f"{heading} ({get_column_letter(index + 1)})")
+    notes = list(table.notes)
+    if start:
+        notes.append(str(_l("The headings are in row %(n)d; the rows above them were ignored.", n=start + 1)))
+    if ignored:
+        notes.append(str(_l("Columns ignored (not part of the template): %(columns)s.", columns="、".join(ignored))))
     drafts: list[Draft] = []
-    notes: list[str] = []
-    for number, raw in enumerate(rows, start=1):
-        if number > _MAX_ROWS:
-            break
-        cells = [_cell(v) for v in raw]
+    for number, cells in enumerate(table.rows[start + 1 :], start=start + 2):
         if not any(cells):
             continue
-        if columns is None:
-            columns = [_COLUMNS.get(_heading(c)) for c in cells]
-            if not {"type", "stem"} <= set(columns):
-                raise FormatError(
-                    _l("The first row must hold the column headings, including 题型 and 题干 (download the template).")
-                )
-            continue
-        values = {}
-        for column, cell in zip(columns, cells, strict=False):
-            if column and column not in values:
-                values[column] = cell
+        values = {column: cell for column, cell in zip(columns, cells, strict=False) if column}
         if (values.get("type"), values.get("stem")) == EXAMPLE:
             notes.append(str(_l("Row %(n)d is the template's example and was ignored.", n=number)))
             continue
         if len(drafts) >= MAX_QUESTIONS:
             raise FormatError(_l("Import at most %(n)d questions at a time.", n=MAX_QUESTIONS))
-        drafts.append(_read_row(number, len(drafts) + 1, values, columns))
-    if columns is None or not drafts:
+        draft = _read_row(number, len(drafts) + 1, values, columns)
+        for warning in table.cell_notes.get(number, []):
+            draft.warn(warning)
+        for cell in table.pictures.pop(number, []):
+            draft.problem(_l("The picture at %(cell)s cannot be imported.", cell=cell))
+        drafts.append(draft)
+    if not drafts:
         raise FormatError(_l("The file holds no questions."))
+    for cells in table.pictures.values():
+        notes += [str(_l("The picture at %(cell)s is not in a question's row and was ignored.", cell=c)) for c in cells]
     return ParsedFile(format=fmt, drafts=drafts, unit="row", notes=notes)
 
 
@@ -264,7 +426,7 @@ def _read_row(line: int, number: int, values: dict, columns: list) -> Draft:
         draft.tags = split_tags(values.get("tags", ""))
     difficulty = values.get("difficulty", "")
     if difficulty:
-        draft.difficulty = DIFFICULTIES.get(_heading(difficulty), difficulty)
+        draft.difficulty = read_difficulty(difficulty)
     options = [values.get(letter, "") for letter in LETTERS]
     while options and not options[-1]:
         options.pop()
@@ -272,7 +434,9 @@ def _read_row(line: int, number: int, values: dict, columns: list) -> Draft:
         gaps = [f"选项{LETTERS[i]}" for i, text in enumerate(options) if not text]
         if gaps:
             draft.problem(_l("%(columns)s is empty while a later option is filled.", columns="、".join(gaps)))
-        draft.options = [text for text in options if text]
+        draft.options, lettered = strip_option_letters([text for text in options if text])
+        if lettered:
+            draft.warn(_l("The option letters typed before the options (A．, B．) were removed."))
     elif options and qtype is not None:
         draft.problem(_l("Options are only for 单选题 and 多选题; leave 选项A-选项F empty."))
     draft.answer = _read_answer(draft, qtype, values.get("answer", ""))
@@ -291,7 +455,7 @@ def _read_answer(draft: Draft, qtype: str | None, text: str):
     if not text:
         draft.problem(_l("答案 is empty."))
         return None
-    normal = unicodedata.normalize("NFKC", text).strip().upper()
+    normal = unicodedata.normalize("NFKC", text).strip().upper().translate(_SIMPLIFIED)
     if qtype == "true_false":
         if normal in TRUE_WORDS or text in TRUE_WORDS:
             return True
@@ -338,10 +502,19 @@ def question_row(q: QuestionSpec, module_label: str) -> list[str]:
         q.explanation,
         module_label,
         DIFFICULTY_NAMES[q.difficulty],
-        "、".join(q.tags),
+        join_tags(q.tags),
         q.lesson_key or "",
         q.key,
     ]
+
+
+def _safe(value):
+    """A value for a cell: no character XML forbids (openpyxl refuses them), and a quote
+    before a formula-like text or a text starting with a quote (read back without it)."""
+    if not isinstance(value, str):
+        return value
+    value = xml_safe(value)
+    return "'" + value if value.startswith("'") else safe_cell(value)
 
 
 def write_xlsx(rows: list[list[str]], modules: list[tuple[str, str]]) -> bytes:
@@ -352,7 +525,7 @@ def write_xlsx(rows: list[list[str]], modules: list[tuple[str, str]]) -> bytes:
     sheet.title = SHEET_TITLE
     sheet.append(HEADINGS)
     for row in rows:
-        sheet.append([safe_cell(v) for v in row])
+        sheet.append([_safe(v) for v in row])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     widths = {"A": 10, "B": 48, "I": 10, "J": 36, "K": 20, "L": 8, "M": 16, "N": 16, "O": 18}
@@ -433,7 +606,7 @@ def _instructions(sheet, modules: list[tuple[str, str]]) -> None:
     sheet.append(["专题编号", "专题名称"])
     header_rows = {1, len(_INSTRUCTIONS) + 3}
     for key, title in modules:
-        sheet.append([safe_cell(key), safe_cell(title)])
+        sheet.append([_safe(key), _safe(title)])
     for number in header_rows:
         for cell in sheet[number]:
             cell.font = Font(bold=True)
