@@ -7,7 +7,7 @@
 - **Increment, then check.** Every decision is an atomic INCR whose result decides, so
   parallel requests cannot all pass a check made before any of them counted.
 - **Slow down, do not lock out.** At most ``LOGIN_ATTEMPTS_PER_MINUTE`` evaluated attempts a
-  minute. After ``LOGIN_FREE_FAILURES`` failures, one attempt is evaluated per back-off
+  minute (this bounds a parallel burst before the failures are counted). After ``LOGIN_FREE_FAILURES`` failures, one attempt is evaluated per back-off
   delay (``LOGIN_BACKOFF_SECONDS`` doubling per failure, at most
   ``LOGIN_BACKOFF_MAX_SECONDS``); refused attempts are not failures. A success clears the
   account's counters. A browser where the account signed in before carries a signed device
@@ -28,7 +28,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from limits.storage import MemoryStorage, storage_from_string
 
@@ -54,8 +54,9 @@ class FallbackStore:
             try:
                 return getattr(self.primary, method)(*args)
             except Exception as error:  # redis.ConnectionError, TimeoutError, ...
+                retry = current_app.config.get("THROTTLE_STORE_RETRY_SECONDS", RETRY_AFTER_ERROR_SECONDS)
                 with self._lock:
-                    self._down_until = time.monotonic() + RETRY_AFTER_ERROR_SECONDS
+                    self._down_until = time.monotonic() + retry
                 current_app.logger.error(
                     "login throttle store unreachable (%s); counting in this worker's memory",
                     type(error).__name__,
@@ -87,6 +88,15 @@ def init_throttle(app: Flask) -> None:
     uri = app.config["RATELIMIT_STORAGE_URI"]
     options = app.config.get("RATELIMIT_STORAGE_OPTIONS") or {}
     app.extensions["lms_login_throttle"] = FallbackStore(uri, options)
+    # First in the list, so it runs last: after Flask-Limiter has written its own Retry-After.
+    app.after_request_funcs.setdefault(None, []).insert(0, _retry_after_header)
+
+
+def _retry_after_header(response):
+    wait = g.pop("retry_after", None)
+    if wait is not None:
+        response.headers["Retry-After"] = str(wait)
+    return response
 
 
 def store() -> FallbackStore:
@@ -129,6 +139,7 @@ def begin(key: str) -> Verdict:
         delay = min(config["LOGIN_BACKOFF_SECONDS"] * 2 ** (failures - free), config["LOGIN_BACKOFF_MAX_SECONDS"])
         if store().incr(f"{key}:gate", int(delay)) > 1:  # someone used this back-off slot
             return Verdict(False, _wait(f"{key}:gate"))
+        return Verdict(True)  # the slot bounds the rate from here on
     if store().incr(f"{key}:minute", 60) > config["LOGIN_ATTEMPTS_PER_MINUTE"]:
         return Verdict(False, _wait(f"{key}:minute"))
     return Verdict(True)

@@ -9,6 +9,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -76,8 +77,8 @@ def login():
         verdict = throttle.begin(key)
         if not verdict.allowed:
             form.password.errors.append(_throttled_message(verdict.wait_seconds))
-            headers = {"Retry-After": str(verdict.wait_seconds)}
-            return render_template("auth/login.html", form=form), 429, headers
+            g.retry_after = verdict.wait_seconds  # see throttle.init_throttle
+            return render_template("auth/login.html", form=form), 429
         # The password check (scrypt, tens of ms) runs outside the write lock.
         user = service.check_login(account, form.password.data)
         throttle.record(key, succeeded=user is not None)
