@@ -513,7 +513,7 @@ OUTSIDER_ROUTES = [
 
 @pytest.fixture
 def outsiders(app, world, make_user, make_cohort):
-    users, values = world
+    _users, values = world
     with app.app_context():
         course_id = db.session.get(Cohort, values["cohort"]).course_id
     no_cohort = make_user("trainer")
