@@ -195,3 +195,26 @@ def test_session_table_holds_no_token(app, client, make_user):
     with app.app_context():
         row = db.session.scalar(db.select(LoginSession))
         assert len(row.token_hash) == 64 and row.token_hash not in cookie_value
+
+
+def test_signed_in_pages_and_exports_are_not_stored(app, client, make_user, make_cohort):
+    organizer = make_user("organizer")
+    cohort_id, _, _ = make_cohort(organizer_id=organizer.id)
+    assert "no-store" not in client.get("/login").headers.get("Cache-Control", "")
+    login(client, organizer)
+    for url in ("/", "/profile", f"/cohorts/{cohort_id}/roster.csv"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response.headers["Cache-Control"] == "no-store", url
+    assert "no-store" not in client.get("/static/css/app.css").headers.get("Cache-Control", "")
+
+
+def test_production_cookies_use_the_host_prefix(monkeypatch, tmp_path):
+    from lms.config import build_config
+
+    monkeypatch.setenv("LMS_ENV", "production")
+    monkeypatch.setenv("LMS_SECRET_KEY", "x" * 32)
+    config = build_config(str(tmp_path))
+    assert config["SESSION_COOKIE_NAME"].startswith("__Host-") and config["SESSION_COOKIE_SECURE"]
+    assert config["REMEMBER_COOKIE_NAME"].startswith("__Host-") and config["REMEMBER_COOKIE_SECURE"]
+    assert config["REMEMBER_COOKIE_SAMESITE"] == "Lax" and config["REMEMBER_COOKIE_HTTPONLY"]
