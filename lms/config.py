@@ -87,6 +87,22 @@ def build_config(instance_path: str) -> dict:
         "SESSION_LIFETIME_HOURS": int(os.environ.get("LMS_SESSION_LIFETIME_HOURS") or 12),
         "REMEMBER_DAYS": int(os.environ.get("LMS_REMEMBER_DAYS") or 14),
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        # How many reverse proxies (nginx, a load balancer) stand in front of the app: their
+        # X-Forwarded-For/-Proto/-Host are trusted that many hops deep. 0: none are trusted.
+        "TRUSTED_PROXIES": int(os.environ.get("LMS_TRUSTED_PROXIES", "0")),
+        # Text responses are gzip-compressed when the client accepts it (nginx may do it instead).
+        "COMPRESS_ALGORITHM": ["gzip"],
+        "COMPRESS_MIN_SIZE": 1024,
+        "COMPRESS_MIMETYPES": [
+            "text/html",
+            "text/css",
+            "text/csv",
+            "text/plain",
+            "application/javascript",
+            "text/javascript",
+            "application/json",
+            "image/svg+xml",
+        ],
         # Login throttling per account (auth/throttle.py): at most this many evaluated attempts
         # a minute; after LOGIN_FREE_FAILURES failures one attempt per back-off delay, doubling
         # from LOGIN_BACKOFF_SECONDS up to LOGIN_BACKOFF_MAX_SECONDS (slows, never locks out).
