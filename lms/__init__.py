@@ -45,6 +45,7 @@ def register_config(app: Flask, overrides: dict | None) -> None:
 def register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (every model registered before mappers configure)
     from .auth.session import init_login
+    from .auth.throttle import init_throttle
     from .extensions import babel, csrf, db, limiter, migrate
     from .i18n import init_i18n
 
@@ -54,6 +55,7 @@ def register_extensions(app: Flask) -> None:
     )
     csrf.init_app(app)
     limiter.init_app(app)
+    init_throttle(app)
     init_login(app)
     init_i18n(app, babel)
 

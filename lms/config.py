@@ -59,8 +59,12 @@ def build_config(instance_path: str) -> dict:
         # Rate limiting: counters in Redis when configured, so every worker shares them.
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_KEY_PREFIX": "lms",
+        # an unreachable Redis must fail fast (then the in-memory fallback counts), not hang
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1} if redis_url else {},
         "RATELIMIT_HEADERS_ENABLED": True,
-        "RATELIMIT_SWALLOW_ERRORS": production,
+        # Redis down: Flask-Limiter's limits go on in each worker's memory (logged), never off.
+        "RATELIMIT_SWALLOW_ERRORS": False,
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         # Babel: Chinese first, times shown in Asia/Shanghai.
         "BABEL_DEFAULT_LOCALE": "zh_CN",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("LMS_TIMEZONE", "Asia/Shanghai"),
@@ -73,6 +77,15 @@ def build_config(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # __Host- cookies are only accepted over HTTPS, for this host, path /: production only.
+        "SESSION_COOKIE_NAME": "__Host-session" if production else "session",
+        "REMEMBER_COOKIE_NAME": "__Host-remember_token" if production else "remember_token",
+        # Login sessions (auth/login_sessions.py): idle and absolute limits, remembered devices.
+        "SESSION_IDLE_MINUTES": int(os.environ.get("LMS_SESSION_IDLE_MINUTES") or 30),
+        "SESSION_ATTEMPT_IDLE_MINUTES": int(os.environ.get("LMS_SESSION_ATTEMPT_IDLE_MINUTES") or 180),
+        "SESSION_LIFETIME_HOURS": int(os.environ.get("LMS_SESSION_LIFETIME_HOURS") or 12),
+        "REMEMBER_DAYS": int(os.environ.get("LMS_REMEMBER_DAYS") or 14),
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         # How many reverse proxies (nginx, a load balancer) stand in front of the app: their
         # X-Forwarded-For/-Proto/-Host are trusted that many hops deep. 0: none are trusted.
@@ -90,7 +103,13 @@ def build_config(instance_path: str) -> dict:
             "application/json",
             "image/svg+xml",
         ],
-        "LOGIN_LIMITS_PER_ACCOUNT": "5 per minute;20 per hour",
+        # Login throttling per account (auth/throttle.py): at most this many evaluated attempts
+        # a minute; after LOGIN_FREE_FAILURES failures one attempt per back-off delay, doubling
+        # from LOGIN_BACKOFF_SECONDS up to LOGIN_BACKOFF_MAX_SECONDS (slows, never locks out).
+        "LOGIN_ATTEMPTS_PER_MINUTE": 5,
+        "LOGIN_FREE_FAILURES": 5,
+        "LOGIN_BACKOFF_SECONDS": 30,
+        "LOGIN_BACKOFF_MAX_SECONDS": 15 * 60,
         "LOGIN_LIMITS_PER_ADDRESS": "30 per minute",
         "JOIN_CODE_LIMITS": "10 per minute;60 per hour",
         # Surveys: anonymous results of smaller groups are not shown.

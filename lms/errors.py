@@ -11,6 +11,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from .access import AccessDenied, NotFound
 from .extensions import db
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,8 @@ MESSAGES = {
 def init_errors(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(AccessDenied, lambda error: render_error(403))
+    app.register_error_handler(NotFound, lambda error: render_error(404))
     app.register_error_handler(OperationalError, _database_error)
     app.register_error_handler(Exception, _unexpected_error)
 

@@ -9,6 +9,7 @@ from lms.assessment.models import (  # noqa: F401
     QuizItem,
 )
 from lms.audit.models import AuditEntry  # noqa: F401
+from lms.auth.login_sessions import LoginSession  # noqa: F401
 from lms.auth.models import User, UserRole  # noqa: F401
 from lms.authoring.models import ContentDraft, CourseAuthor  # noqa: F401
 from lms.certificates.models import (  # noqa: F401

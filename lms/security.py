@@ -40,6 +40,11 @@ def _set_security_headers(response):
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    # Signed-in pages and downloads (rosters hold phones) must not stay in a shared cache or
+    # the browser's back-button history after logout.
+    if request.endpoint != "static" and current_user.is_authenticated:
+        headers["Cache-Control"] = "no-store"
+        headers.pop("Expires", None)
     return response
 
 

@@ -42,6 +42,11 @@ def connect_domains(app: Flask) -> None:
     funnel.register_stage("certified", _l("Certified"), _count_certified, after="completed")
     hours.set_hours_provider(_credited_hours_by_user)
 
+    # sessions: a user with an attempt in progress (it autosaves) may stay idle longer
+    from lms.auth import login_sessions
+
+    _add_once(login_sessions.busy_checks, _has_attempt_in_progress)
+
     # events that may complete a trainee's requirements
     _add_once(progress.on_lesson_completed, _lesson_completed)
     _add_once(grading.on_attempt_graded, _attempt_graded)
@@ -51,6 +56,14 @@ def connect_domains(app: Flask) -> None:
     def _issue_certificates(response):
         run_certificate_checks()
         return response
+
+
+def _has_attempt_in_progress(user_id: int) -> bool:
+    from lms.assessment.models import Attempt, AttemptState
+    from lms.extensions import db
+
+    query = select(Attempt.id).where(Attempt.user_id == user_id, Attempt.state == AttemptState.IN_PROGRESS)
+    return db.session.scalar(query.limit(1)) is not None
 
 
 def _count_certified(cohort) -> int:

@@ -65,6 +65,8 @@ ROUTES = {
     "auth.profile": row("GET", "/profile", 302, 200, 200, 200, 200),
     "auth.change_password": row("GET", "/profile/password", 302, 200, 200, 200, 200),
     "auth.set_language": row("POST", "/language", 302, 302, 302, 302, 302),
+    "auth.end_session": row("POST", "/profile/sessions/999999/end", 302, 404, 404, 404, 404),
+    "auth.end_all_sessions": row("POST", "/profile/sessions/end-all", 302, 302, 302, 302, 302),
     "cohorts.list_cohorts": row("GET", "/cohorts/", 302, 403, 403, 200, 200),
     "cohorts.create_cohort": row("GET", "/cohorts/new", 302, 403, 403, 403, 200),
     "cohorts.show_cohort": row("GET", "/cohorts/{cohort}", 302, 403, 403, 200, 200),
@@ -474,13 +476,79 @@ def test_access_matrix(app, world, role):
 
 
 def test_every_post_route_demands_a_csrf_token(app, world):
-    """With CSRF protection on (as in production), a POST without a token is refused."""
+    """With CSRF protection on (as in production), a POST without a token is refused, on
+    every route of the URL map that accepts POST (pages with a form included)."""
     _users, values = world
     app.config["WTF_CSRF_ENABLED"] = True
     client = app.test_client()
-    for endpoint, (method, path, _) in ROUTES.items():
-        if method != "POST" and endpoint not in ("auth.login", "auth.register", "cohorts.join"):
-            continue
+    post_endpoints = {rule.endpoint for rule in app.url_map.iter_rules() if "POST" in (rule.methods or ())}
+    assert len(post_endpoints) > 60
+    for endpoint in sorted(post_endpoints):
+        _method, path, _ = ROUTES[endpoint]
         response = client.post(path.format(**values), data={})
         assert response.status_code == 400, endpoint
-        assert "表单已过期" in response.get_data(as_text=True)
+        assert "表单已过期" in response.get_data(as_text=True), endpoint
+
+
+# Trainers who do not teach the course, and a trainee who also trains it: what the matrix's
+# single trainer (of the fixture cohort) cannot show.
+OUTSIDER_ROLES = ("trainer_no_cohort", "trainer_other_course", "trainee_and_trainer")
+#                           no cohort  other course  trainee+trainer
+OUTSIDER_ROUTES = [
+    ("GET", "/questions/{question}/regrade", 403, 403, 403),
+    ("POST", "/questions/{question}/regrade", 403, 403, 403),
+    ("GET", "/reports/questions/{question}", 403, 403, 403),
+    ("GET", "/courses/{course}/bank", 403, 403, 403),
+    ("GET", "/courses/{course}/bank/export.xlsx", 403, 403, 403),
+    ("GET", "/courses/{course}/bank/export.gift", 403, 403, 403),
+    ("POST", "/courses/{course}/lessons/{lesson}/complete", 403, 403, 302),
+    ("POST", "/courses/{course}/lessons/{lesson}/beat", 403, 403, 400),
+    ("GET", "/cohorts/{cohort}/attempts", 403, 403, 403),
+    ("GET", "/attempts/{done_attempt}/result", 404, 404, 404),
+    ("POST", "/grading/{short_item}", 404, 404, 404),
+    ("GET", "/cohorts/{cohort}/progress", 404, 404, 404),
+]
+
+
+@pytest.fixture
+def outsiders(app, world, make_user, make_cohort):
+    _users, values = world
+    with app.app_context():
+        course_id = db.session.get(Cohort, values["cohort"]).course_id
+    no_cohort = make_user("trainer")
+    other_course = make_user("trainer")
+    make_cohort(trainer_ids=(other_course.id,))  # a cohort of another course
+    dual = make_user("trainee", "trainer")
+    make_cohort(course_id=course_id, trainer_ids=(dual.id,))  # trains one cohort of the course ...
+    with app.app_context():  # ... and takes it in the fixture cohort
+        from lms.cohorts.models import Enrolment
+
+        db.session.add(Enrolment(cohort_id=values["cohort"], user_id=dual.id))
+        db.session.commit()
+    return dict(zip(OUTSIDER_ROLES, (no_cohort, other_course, dual), strict=True)), values
+
+
+def test_trainers_outside_the_course_and_trainees_who_train_it(app, outsiders):
+    users, values = outsiders
+    failures = []
+    for n, role in enumerate(OUTSIDER_ROLES):
+        client = app.test_client()
+        login(client, users[role])
+        for method, path, *codes in OUTSIDER_ROUTES:
+            url = path.format(**values)
+            status = client.open(url, method=method).status_code
+            if status != codes[n]:
+                failures.append(f"{method} {url} as {role}: {status}, expected {codes[n]}")
+    assert not failures, "\n".join(failures)
+
+
+def test_a_trainer_with_no_cohort_cannot_regrade_in_the_service(app, outsiders):
+    from lms.access import AccessDenied
+    from lms.assessment.grading import regrade_question
+
+    users, values = outsiders
+    with app.test_request_context():
+        question = db.session.get(Question, values["question"])
+        version = db.session.scalar(select(QuestionVersion).where(QuestionVersion.question_id == question.id))
+        with pytest.raises(AccessDenied), write_transaction():
+            regrade_question(db.session.get(User, users["trainer_no_cohort"].id), question, version, utcnow())

@@ -46,6 +46,9 @@ def test_sanitiser_keeps_only_the_allow_list():
     for bad in ("<script", "alert(1)</", "<style", "onclick", "onerror", "javascript:", "<iframe", "position", "color"):
         assert bad not in clean, bad
     assert '<h2 id="x">T</h2>' in clean
+    assert "style=" not in clean  # no inline style survives (the CSP would block it anyway)
+    cell = sanitize_html('<table><tbody><tr><td class="align-center evil">c</td></tr></tbody></table>')
+    assert '<td class="align-center">c</td>' in cell
     assert '<a href="https://a.org/" rel="noopener noreferrer">ok</a>' in clean
 
 
@@ -65,7 +68,8 @@ def test_headings_get_stable_unique_ids_and_a_toc():
 def test_tables_images_and_plain_text():
     body = "| 内容 | 数 |\n| --- | ---: |\n| 甲 | 1 |\n\n![图](images/a.png) ![无](images/b.png)\n"
     rendered = render_markdown(body, {"images/a.png": "/media/course/c/abc.png"})
-    assert '<th style="text-align:right">数</th>' in rendered.html
+    assert '<th class="align-right">数</th>' in rendered.html  # a class: the CSP blocks inline styles
+    assert "style=" not in rendered.html
     assert '<img src="/media/course/c/abc.png" alt="图">' in rendered.html
     assert "images/b.png" not in rendered.html and "无" in rendered.html  # unknown image dropped
     assert "甲" in rendered.text and "<" not in rendered.text

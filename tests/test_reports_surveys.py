@@ -236,3 +236,14 @@ def test_comments_filter_and_pages(app, survey_world, make_user):
     assert "/improvements/new?finding=need%3A" in needs or "/improvements/new?finding=need:" in needs
     groups = client.get(f"{base}/export/needs/needs-groups.csv?dim=province").get_data().decode("utf-8-sig")
     assert "云南省,2,4.5,2.5" in groups
+
+
+def test_a_course_scope_that_would_reveal_a_small_cohort_by_difference_is_hidden(app, survey_world):
+    """Course (6 + 3) minus the large cohort (6, shown) would give the small cohort's 3."""
+    with app.app_context():
+        feedback = db.session.get(Survey, survey_world["feedback"])
+        both = Scope(course_id=survey_world["course"], cohort_ids=(survey_world["cohort"], survey_world["small"]))
+        assert not survey_results(_scope(survey_world), feedback).suppressed
+        assert survey_results(both, feedback).suppressed
+        assert text_answers(both, [feedback]) == (0, [])
+        assert course_nps(both) is None

@@ -127,3 +127,43 @@ def test_organizer_cannot_lock_themselves_out(app, client, make_user):
     with app.app_context():
         me = db.session.get(User, organizer.id)
         assert me.has_role("organizer") and me.is_active
+
+
+def _xlsx_declaring(ref: str) -> bytes:
+    """A small user list whose sheet claims the range ``ref`` (as a hostile file would)."""
+    import re
+    import zipfile
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["姓名", "手机"])
+    book.active.append(["张三", "13900001111"])
+    plain = io.BytesIO()
+    book.save(plain)
+    out = io.BytesIO()
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            content = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                content = re.sub(rb'<dimension ref="[^"]+"', b'<dimension ref="' + ref.encode() + b'"', content)
+            dst.writestr(item, content)
+    return out.getvalue()
+
+
+def test_import_refuses_an_absurd_declared_range_before_reading(app, client, make_user):
+    import tracemalloc
+
+    from lms.auth.importing import read_table
+
+    login(client, make_user("organizer"))
+    data = _xlsx_declaring("A1:XFD6001")
+    page = upload(client, data, "big.xlsx").get_data(as_text=True)
+    assert "该工作表声明了 6001 行、16384 列" in page
+    # a plausible declared range is read in bounded memory
+    tracemalloc.start()
+    table = read_table("ok.xlsx", _xlsx_declaring("A1:BL2000"))
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert table == [["姓名", "手机"], ["张三", "13900001111"]]
+    assert peak < 30 * 1024 * 1024

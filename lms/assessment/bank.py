@@ -24,10 +24,9 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, cast, func, or_, select
 
+from lms.access import may_see_keys
 from lms.audit.service import record
-from lms.auth.models import Role, User
-from lms.cohorts.models import Cohort
-from lms.cohorts.service import visible_cohorts
+from lms.auth.models import User
 from lms.content.spec import QuestionSpec
 from lms.extensions import db
 from lms.learning.models import Course, Lesson, Module
@@ -48,13 +47,9 @@ PER_PAGE = 50
 
 
 def can_manage_bank(user: User, course: Course) -> bool:
-    """Organizers, and trainers assigned to a cohort of the course, manage its bank."""
-    if user.has_role(Role.ORGANIZER):
-        return True
-    if not user.has_role(Role.TRAINER):
-        return False
-    query = visible_cohorts(user).where(Cohort.course_id == course.id).limit(1)
-    return db.session.scalar(query) is not None
+    """Organizers, and trainers assigned to a cohort of the course, manage its bank (it holds
+    the keys), unless they are taking the course themselves."""
+    return may_see_keys(user, course.id)
 
 
 # -- the list ---------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from lms.auth.models import User
 from lms.extensions import db
 from lms.learning.models import Course
 
+from .access import check_question
 from .models import (
     Attempt,
     AttemptItem,
@@ -164,9 +165,11 @@ def regrade_question(actor: User, question: Question, version: QuestionVersion, 
     changed); attempts still in progress are pointed at the correction, so they are graded
     on it when they finish. Items keep the version they were answered on.
 
+    :raises AccessDenied: when ``actor`` is not staff of the course (or is taking it).
     :raises GradingError: for short answers (trainers grade those) or a version of
         another question.
     """
+    check_question(actor, question, "regrade")  # in the transaction of the write
     if version.question_id != question.id:
         raise GradingError(_l("That version belongs to another question."))
     if version.data["type"] == QuestionType.SHORT_ANSWER:

@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
+from lms.access import may_see_keys
 from lms.auth.models import Role, User
 from lms.cohorts import exports
 from lms.cohorts.models import Cohort
@@ -33,6 +34,7 @@ from lms.learning.service import can_view_course, get_course
 from lms.security import role_required, safe_next_url
 
 from . import grading, results, service
+from .access import load_question_for
 from .forms import AttemptForm, GradeForm, RegradeForm, StartAttemptForm
 from .models import (
     Attempt,
@@ -296,7 +298,8 @@ def show_result(attempt_id: int):
     course = db.session.get(Course, quiz.course_id)
     rules = service.rules_of(quiz)
     staff = not own
-    reveal = staff or service.may_review(attempt, rules)
+    # staff see keys only for a course they run and are not taking themselves
+    reveal = may_see_keys(current_user, quiz.course_id) if staff else service.may_review(attempt, rules)
     items = review_items(grading.load_items(attempt), _) if reveal else []
     return render_template(
         "assessment/result.html",
@@ -312,7 +315,7 @@ def show_result(attempt_id: int):
         cohort=db.session.get(Cohort, attempt.cohort_id) if attempt.cohort_id else None,
         can_grade=service.can_grade(current_user, attempt),
         grade_form=GradeForm(),
-        can_regrade=current_user.has_role(Role.TRAINER, Role.ORGANIZER),
+        can_regrade=staff and reveal,
         pending=sum(1 for i in items if i.pending),
     )
 
@@ -448,7 +451,7 @@ def grade_item(item_id: int):
 @role_required(Role.TRAINER, Role.ORGANIZER)
 def regrade_question(question_id: int):
     """After correcting a key: grade every attempt of the question again on a chosen version."""
-    question = db.get_or_404(Question, question_id)
+    question = load_question_for(current_user, question_id, "regrade")
     versions = db.session.scalars(
         select(QuestionVersion)
         .where(QuestionVersion.question_id == question.id)

@@ -56,6 +56,10 @@ HEADINGS = {
 }
 TEMPLATE_HEADINGS = ["姓名", "手机", "邮箱", "省", "市", "县", "工作单位", "职务"]
 MAX_ROWS = 5000
+#: columns read from an XLSX sheet (the template has 8); declared sizes beyond these are refused
+MAX_COLUMNS = 64
+MAX_DECLARED_ROWS = 2 * MAX_ROWS
+MAX_DECLARED_COLUMNS = 1024
 MAX_LENGTHS = {"name": 64, "province": 32, "city": 32, "county": 32, "work_unit": 128, "position": 64}
 #: the column headings shown in messages about a field
 FIELD_HEADINGS = {
@@ -91,13 +95,7 @@ def read_table(filename: str, data: bytes) -> list[list[str]]:
     """
     name = filename.lower()
     if name.endswith(".xlsx"):
-        try:
-            sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).active
-            return [
-                ["" if cell is None else str(cell).strip() for cell in row] for row in sheet.iter_rows(values_only=True)
-            ]
-        except Exception as error:  # openpyxl raises many kinds for a damaged file
-            raise ImportFileError(_l("The XLSX file could not be read.")) from error
+        return _read_xlsx(data)
     if name.endswith(".csv"):
         for encoding in ("utf-8-sig", "gb18030"):
             try:
@@ -109,6 +107,44 @@ def read_table(filename: str, data: bytes) -> list[list[str]]:
             raise ImportFileError(_l("The CSV file is not in UTF-8 or GBK encoding."))
         return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
     raise ImportFileError(_l("Upload a .csv or .xlsx file."))
+
+
+def _read_xlsx(data: bytes) -> list[list[str]]:
+    """The sheet's rows, streamed and bounded: a few KB can declare A1:XFD1048576, and
+    openpyxl pads every row to the declared width, so the declared range is checked first
+    and at most MAX_COLUMNS columns and MAX_ROWS rows (plus the heading) are read."""
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a damaged file
+        raise ImportFileError(_l("The XLSX file could not be read.")) from error
+    try:
+        sheet = book.active
+        rows, columns = sheet.max_row or 0, sheet.max_column or 0
+        if rows > MAX_DECLARED_ROWS or columns > MAX_DECLARED_COLUMNS:
+            raise ImportFileError(
+                _l(
+                    "The sheet declares %(rows)d rows and %(columns)d columns; import at most %(n)d rows at a time.",
+                    rows=rows,
+                    columns=columns,
+                    n=MAX_ROWS,
+                )
+            )
+        table = []
+        for row in sheet.iter_rows(max_col=min(columns, MAX_COLUMNS) or None, values_only=True):
+            cells = ["" if cell is None else str(cell).strip() for cell in row]
+            while cells and not cells[-1]:  # the padding up to the declared width
+                cells.pop()
+            if cells:
+                table.append(cells)
+                if len(table) > MAX_ROWS + 1:  # the declared size may lie: stop reading
+                    raise ImportFileError(_l("Import at most %(n)d rows at a time.", n=MAX_ROWS))
+        return table
+    except ImportFileError:
+        raise
+    except Exception as error:
+        raise ImportFileError(_l("The XLSX file could not be read.")) from error
+    finally:
+        book.close()
 
 
 def parse_rows(table: list[list[str]]) -> list[ImportRow]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import secrets
 from datetime import datetime
+from typing import ClassVar
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
@@ -55,9 +56,14 @@ class User(UserMixin, db.Model):
     def __repr__(self) -> str:
         return f"<User {self.id}>"
 
-    # Flask-Login: the session stores "id:token", so a new token ends every old session.
+    #: the token of the login session this object was loaded for (see auth.login_sessions)
+    login_token: ClassVar[str] = ""  # set per instance; not a column
+    login_session_id: ClassVar[int | None] = None
+
+    # Flask-Login: the session stores "id:account token:session token"; a new account token
+    # ends every session of the user, an ended login session ends that one.
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+        return f"{self.id}:{self.session_token}:{self.login_token}"
 
     @property
     def is_active(self) -> bool:

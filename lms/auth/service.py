@@ -105,7 +105,11 @@ def update_profile(user: User, profile: Profile) -> None:
 
 def authenticate(identifier: str, password: str) -> User | None:
     """The active account matching ``identifier`` and ``password``, else None."""
-    user = find_user(identifier)
+    return check_login(find_user(identifier), password)
+
+
+def check_login(user: User | None, password: str) -> User | None:
+    """``user`` when it is active and ``password`` is its password, else None (same cost)."""
     if user is None:
         check_password_hash(_dummy_hash(), password)
         return None
@@ -124,6 +128,12 @@ def change_password(user: User, current: str, new: str) -> None:
     if not user.check_password(current):
         raise AccountError(_l("The current password is not correct."), "current_password")
     user.set_password(new)  # a new session token signs out other devices
+    db.session.flush()
+
+
+def sign_out_everywhere(user: User) -> None:
+    """A new account token: every session and remembered device of ``user`` stops."""
+    user.session_token = new_session_token()
     db.session.flush()
 
 

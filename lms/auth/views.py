@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
+import math
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -21,7 +23,7 @@ from lms.db import write_transaction
 from lms.extensions import limiter
 from lms.security import safe_next_url
 
-from . import service
+from . import login_sessions, service, throttle
 from .forms import (
     LanguageForm,
     LoginForm,
@@ -31,18 +33,9 @@ from .forms import (
     RegistrationForm,
 )
 from .service import AccountError
+from .session import current_session_id
 
 bp = Blueprint("auth", __name__)
-
-
-def _login_account_key() -> str:
-    """Rate-limit key for one account: a hash of the identifier, so no phone number is stored."""
-    identifier = (request.form.get("identifier") or "").strip().lower()
-    return "login:" + hashlib.sha256(identifier.encode()).hexdigest()[:32]
-
-
-def _failed_login(response) -> bool:
-    return response.status_code != 302
 
 
 def _clear_session() -> None:
@@ -53,33 +46,47 @@ def _clear_session() -> None:
         session["lang"] = lang
 
 
-def _start_session(user, remember: bool = False) -> None:
-    """Sign ``user`` in with a fresh session (no data carried over from before login)."""
+def _start_session(user, remember: bool = False, first_login: bool = False) -> None:
+    """Sign ``user`` in with a fresh session (no data carried over from before login).
+
+    Records a login session row whose token the cookie carries (and, at a login, the time).
+    """
+    with write_transaction():
+        if first_login:
+            service.record_login(user)
+        user.login_token = login_sessions.start(user.id, remember, request.headers.get("User-Agent", ""))
     _clear_session()
     login_user(user, remember=remember)
 
 
+def _throttled_message(wait: int) -> str:
+    if wait >= 120:
+        return _("Too many attempts for this account. Try again in %(minutes)d minutes.", minutes=math.ceil(wait / 60))
+    return _("Too many attempts for this account. Try again in %(seconds)d seconds.", seconds=wait)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_LIMITS_PER_ADDRESS"], methods=["POST"], scope="login-ip")
-@limiter.limit(
-    lambda: current_app.config["LOGIN_LIMITS_PER_ACCOUNT"],
-    methods=["POST"],
-    key_func=_login_account_key,
-    deduct_when=_failed_login,
-    scope="login-account",
-)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("learning.home"))
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
+        account = service.find_user(form.identifier.data)
+        key = throttle.account_key(account.id if account else None, form.identifier.data)
+        verdict = throttle.begin(key)
+        if not verdict.allowed:
+            form.password.errors.append(_throttled_message(verdict.wait_seconds))
+            g.retry_after = verdict.wait_seconds  # see throttle.init_throttle
+            return render_template("auth/login.html", form=form), 429
         # The password check (scrypt, tens of ms) runs outside the write lock.
-        user = service.authenticate(form.identifier.data, form.password.data)
+        user = service.check_login(account, form.password.data)
+        throttle.record(key, succeeded=user is not None)
         if user is not None:
-            with write_transaction():
-                service.record_login(user)
-            _start_session(user, remember=form.remember.data)
-            return redirect(safe_next_url(form.next.data) or url_for("learning.home"))
+            _start_session(user, remember=form.remember.data, first_login=True)
+            response = redirect(safe_next_url(form.next.data) or url_for("learning.home"))
+            throttle.set_device_cookie(response, user.id)
+            return response
         form.password.errors.append(_("The account or the password is not correct."))
     return render_template("auth/login.html", form=form)
 
@@ -87,8 +94,13 @@ def login():
 @bp.route("/logout", methods=["POST"])
 def logout():
     if LogoutForm().validate_on_submit():
-        logout_user()
+        session_id = current_session_id()
+        if session_id is not None:
+            with write_transaction():
+                login_sessions.end(current_user.id, session_id)
         _clear_session()
+        # after clearing: logout_user() leaves the flag that deletes the remember cookie
+        logout_user()
         flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
 
@@ -126,7 +138,45 @@ def profile():
         else:
             flash(_("Your profile has been saved."), "success")
             return redirect(url_for("auth.profile"))
-    return render_template("auth/profile.html", form=form, user=current_user)
+    return render_template(
+        "auth/profile.html",
+        form=form,
+        user=current_user,
+        sessions=login_sessions.active_sessions(current_user.id),
+        current_session_id=current_session_id(),
+        end_form=LogoutForm(),
+    )
+
+
+@bp.route("/profile/sessions/<int:session_id>/end", methods=["POST"])
+@login_required
+def end_session(session_id: int):
+    """Sign out one device listed on the profile (only the user's own sessions)."""
+    if not LogoutForm().validate_on_submit():
+        abort(400)
+    if session_id == current_session_id():
+        return logout()
+    with write_transaction():
+        ended = login_sessions.end(current_user.id, session_id)
+    if not ended:
+        abort(404)
+    flash(_("That device has been signed out."), "success")
+    return redirect(url_for("auth.profile"))
+
+
+@bp.route("/profile/sessions/end-all", methods=["POST"])
+@login_required
+def end_all_sessions():
+    """Sign out everywhere: every session and remembered device, this one included."""
+    if not LogoutForm().validate_on_submit():
+        abort(400)
+    with write_transaction():
+        service.sign_out_everywhere(current_user)
+        login_sessions.end_all(current_user.id)
+    _clear_session()
+    logout_user()
+    flash(_("You have been signed out on every device."), "info")
+    return redirect(url_for("auth.login"))
 
 
 @bp.route("/profile/password", methods=["GET", "POST"])
@@ -137,6 +187,7 @@ def change_password():
         try:
             with write_transaction():
                 service.change_password(current_user, form.current_password.data, form.password.data)
+                login_sessions.end_all(current_user.id)
         except AccountError as error:
             form.current_password.errors.append(str(error))
         else:

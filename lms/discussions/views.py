@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+import hashlib
+import hmac
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -56,7 +59,9 @@ def _thread_or_404(cohort_id: int, module_key: str, lesson_key: str | None):
 
 
 def _user_key() -> str:
-    return f"user:{current_user.get_id()}"
+    """Rate-limit key: a keyed hash of the user id (never the session token) for the counters."""
+    secret = current_app.config["SECRET_KEY"].encode()
+    return "user:" + hmac.new(secret, f"discussion:{current_user.id}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
 @bp.route("/cohorts/<int:cohort_id>/discuss/<module_key>", methods=["GET", "POST"])

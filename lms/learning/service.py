@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import exists, select
 
+from lms.access import AccessDenied, NotFound, is_course_staff, takes_course
 from lms.auth.models import Role, User
 from lms.cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from lms.extensions import db
@@ -25,6 +26,26 @@ def can_view_course(user: User, course: Course) -> bool:
             )
         )
     )
+
+
+def load_lesson_for(user: User, course_key: str, lesson_key: str, action: str = "view") -> tuple[Course, Lesson]:
+    """The course and lesson ``user`` may ``action``: ``view`` (read it) or ``record``
+    (complete it, send active time: its trainees and its own staff, not other trainers).
+
+    :raises NotFound: no such course or lesson.
+    :raises AccessDenied: the user may not do that here.
+    """
+    course = get_course(course_key)
+    if course is None:
+        raise NotFound(course_key)
+    if not can_view_course(user, course):
+        raise AccessDenied("view")
+    if action == "record" and not (takes_course(user, course.id) or is_course_staff(user, course.id)):
+        raise AccessDenied("record")
+    lesson = get_lesson(course, lesson_key)
+    if lesson is None:
+        raise NotFound(lesson_key)
+    return course, lesson
 
 
 def active_courses() -> list[Course]:

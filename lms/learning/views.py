@@ -126,9 +126,8 @@ def _locked_module(course: Course, module: Module):
     return standing if standing.status is ModuleStatus.LOCKED else None
 
 
-def _open_lesson_or_403(key: str, lesson_key: str) -> tuple[Course, Lesson]:
-    course = _course_or_404(key)
-    lesson = _lesson_or_404(course, lesson_key)
+def _open_lesson_or_403(key: str, lesson_key: str, action: str = "view") -> tuple[Course, Lesson]:
+    course, lesson = service.load_lesson_for(current_user, key, lesson_key, action)
     if _locked_module(course, db.session.get(Module, lesson.module_id)) is not None:
         abort(403)
     return course, lesson
@@ -137,7 +136,7 @@ def _open_lesson_or_403(key: str, lesson_key: str) -> tuple[Course, Lesson]:
 @bp.route("/courses/<key>/lessons/<lesson_key>/complete", methods=["POST"])
 @login_required
 def complete_lesson(key: str, lesson_key: str):
-    course, lesson = _open_lesson_or_403(key, lesson_key)
+    course, lesson = _open_lesson_or_403(key, lesson_key, "record")
     with write_transaction():
         newly = progress.complete_lesson(current_user.id, lesson)
     if request.accept_mimetypes.best == "application/json":
@@ -159,7 +158,7 @@ _POSITION = re.compile(r"^[^\s<>\"']{0,64}$")
 @login_required
 def lesson_heartbeat(key: str, lesson_key: str):
     """Active time from the lesson page (static/js/lesson.js): JSON {view, seq, seconds, position}."""
-    lesson = _open_lesson_or_403(key, lesson_key)[1]
+    lesson = _open_lesson_or_403(key, lesson_key, "record")[1]
     data = request.get_json(silent=True) or {}
     view, seq, seconds = data.get("view"), data.get("seq"), data.get("seconds")
     position = data.get("position") or ""

@@ -80,7 +80,7 @@ def _answers(scope: Scope, survey_ids):
 
 def module_needs(scope: Scope, surveys: list[Survey]) -> list[ModuleNeed]:
     """Per module in course order: mean need and confidence with CIs, and their 1-5 counts."""
-    visible = [s.id for s in surveys if not is_suppressed(s, respondent_count(scope, s.id))]
+    visible = [s.id for s in surveys if not is_suppressed(s, respondent_count(scope, s.id), scope)]
     if not visible:
         return []
     rows = db.session.execute(

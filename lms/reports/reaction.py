@@ -124,7 +124,7 @@ def overall_satisfaction(scope: Scope) -> stats.MeanCI | None:
     ).all()
     if not surveys:
         return None
-    visible = [s.id for s in surveys if not is_suppressed(s, respondent_count(scope, s.id))]
+    visible = [s.id for s in surveys if not is_suppressed(s, respondent_count(scope, s.id), scope)]
     if not visible:
         return None
     value = SurveyAnswer.value_num
@@ -147,7 +147,7 @@ def course_nps(scope: Scope) -> stats.NPS | None:
     surveys = db.session.scalars(
         select(Survey).where(Survey.course_id == scope.course_id, Survey.kind == SurveyKind.FEEDBACK)
     ).all()
-    visible = [s.id for s in surveys if not is_suppressed(s, respondent_count(scope, s.id))]
+    visible = [s.id for s in surveys if not is_suppressed(s, respondent_count(scope, s.id), scope)]
     if not visible:
         return None
     value = SurveyAnswer.value_num

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, literal, select
 
 from lms.extensions import db
 from lms.surveys.models import (
@@ -89,9 +89,41 @@ def respondent_count(scope: Scope, survey_id: int) -> int:
     )
 
 
-def is_suppressed(survey: Survey, respondents: int) -> bool:
-    """Whether an anonymous survey has too few respondents in scope to be shown."""
-    return bool(survey.is_anonymous) and respondents < setting("SURVEY_MIN_GROUP")
+def is_suppressed(survey: Survey, respondents: int, scope: Scope | None = None) -> bool:
+    """Whether an anonymous survey's results in ``scope`` must not be shown: fewer than
+    ``SURVEY_MIN_GROUP`` respondents, or a difference with another scope shown would be a
+    smaller group (see :func:`reveals_small_group`)."""
+    if not survey.is_anonymous:
+        return False
+    k = setting("SURVEY_MIN_GROUP")
+    return respondents < k or (scope is not None and reveals_small_group(scope, survey.id, k))
+
+
+def reveals_small_group(scope: Scope, survey_id: int, k: int) -> bool:
+    """True when this scope minus a scope that can be shown on its own leaves 1..k-1 people.
+
+    - several cohorts: the scope minus the other cohorts' reports is one cohort, so every
+      cohort inside must have no respondents or at least k;
+    - a date range: the same cohorts without dates minus this report is the rest, so the
+      respondents outside the dates must be none or at least k as well.
+    One grouped query: per cohort, respondents in total and inside the date range.
+    """
+    date_clauses = scope.response_filter()[1:]  # the first clause is the cohorts
+    inside = case((and_(*date_clauses), 1), else_=0) if date_clauses else literal(1)
+    rows = db.session.execute(
+        select(func.count(), func.sum(inside))
+        .select_from(SurveyResponse)
+        .where(SurveyResponse.survey_id == survey_id, SurveyResponse.cohort_id.in_(scope.cohort_ids))
+        .group_by(SurveyResponse.cohort_id)
+    ).all()
+    several = len(scope.cohort_ids) > 1
+    for total, within in rows:
+        within = int(within or 0)
+        if several and 0 < within < k:
+            return True
+        if date_clauses and 0 < total - within < k:
+            return True
+    return False
 
 
 def _labels(item: SurveyItem) -> list[tuple[float, str]]:
@@ -128,7 +160,7 @@ def _distribution(item: SurveyItem, label: str, counts: dict, answered: int, row
 def survey_results(scope: Scope, survey: Survey) -> SurveyResults:
     """Every current item's distribution (and mean, NPS) over the responses in scope."""
     respondents = respondent_count(scope, survey.id)
-    if is_suppressed(survey, respondents):
+    if is_suppressed(survey, respondents, scope):
         return SurveyResults(survey, respondents, True, [])
     in_scope = (
         select(SurveyResponse.id).where(SurveyResponse.survey_id == survey.id, *scope.response_filter())
@@ -229,7 +261,7 @@ def text_answers(
     Suppressed anonymous surveys contribute nothing. Answers are listed without names or days.
     :returns: how many match, and the requested page of them.
     """
-    visible = [s.id for s in surveys if not is_suppressed(s, respondent_count(scope, s.id))]
+    visible = [s.id for s in surveys if not is_suppressed(s, respondent_count(scope, s.id), scope)]
     if not visible:
         return 0, []
     where = [

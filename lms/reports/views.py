@@ -6,11 +6,11 @@ from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from lms.assessment.access import load_question_for
 from lms.assessment.models import (
     Attempt,
     AttemptItem,
     AttemptState,
-    Question,
     QuestionVersion,
 )
 from lms.auth.models import Role
@@ -308,7 +308,7 @@ def export_table(cohort_id: int, page: str, name: str, fmt: str):
 @bp.route("/questions/<int:question_id>")
 @role_required(*STAFF)
 def show_question(question_id: int):
-    question = db.get_or_404(Question, question_id)
+    question = load_question_for(current_user, question_id, "review")
     course = db.session.get(Course, question.course_id)
     module = db.session.get(Module, question.module_id)
     lesson = db.session.get(Lesson, question.lesson_id) if question.lesson_id else None
