@@ -74,6 +74,8 @@ def build_config(instance_path: str) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SECURE": production,
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        # werkzeug's method string; tests set a cheap one (pbkdf2:sha256:1000).
+        "PASSWORD_HASH_METHOD": "scrypt",
         "LOGIN_LIMITS_PER_ACCOUNT": "5 per minute;20 per hour",
         "LOGIN_LIMITS_PER_ADDRESS": "30 per minute",
         "JOIN_CODE_LIMITS": "10 per minute;60 per hour",

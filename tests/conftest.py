@@ -24,6 +24,7 @@ from lms.extensions import db, limiter
 from lms.learning.models import Course
 
 PASSWORD = "correct-horse-9"
+FAST_PASSWORD_HASH = "pbkdf2:sha256:1000"
 
 
 @pytest.fixture(scope="session")
@@ -61,6 +62,7 @@ def app(tmp_path, postgres_url, request):
         "LMS_STORAGE_PATH": str(tmp_path / "storage"),
         "SERVER_NAME": "localhost",
         "LOGIN_LIMITS_PER_ADDRESS": "10000 per minute",  # tests log in many times from 127.0.0.1
+        "PASSWORD_HASH_METHOD": FAST_PASSWORD_HASH,  # scrypt costs ~50 ms a hash; production keeps it
     }
     config.update(getattr(request, "param", None) or {})
     os.environ.setdefault("LMS_INSTANCE_PATH", str(tmp_path / "instance"))

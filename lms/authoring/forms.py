@@ -28,6 +28,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms.content.schema import LETTERS, MAX_OPTIONS, TITLE_LENGTH
+from lms.input_guard import bounded_int
 
 
 def choices(pairs) -> list[SelectChoice]:
@@ -137,7 +138,9 @@ class ImageUploadForm(FlaskForm):
 
 
 class AuthorsForm(FlaskForm):
-    trainer_ids = MultiCheckboxField(_l("Trainers who may edit this course"), coerce=int, validators=[Optional()])
+    trainer_ids = MultiCheckboxField(
+        _l("Trainers who may edit this course"), coerce=bounded_int, validators=[Optional()]
+    )
 
 
 class MoveForm(FlaskForm):
