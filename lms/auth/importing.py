@@ -19,6 +19,7 @@ from sqlalchemy import or_, select
 
 from lms.audit.service import record
 from lms.extensions import db
+from lms.input_guard import strip_control
 
 from .models import Role, User
 from .service import Profile, create_user
@@ -94,7 +95,8 @@ def read_table(filename: str, data: bytes) -> list[list[str]]:
         try:
             sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).active
             return [
-                ["" if cell is None else str(cell).strip() for cell in row] for row in sheet.iter_rows(values_only=True)
+                ["" if cell is None else strip_control(str(cell)).strip() for cell in row]
+                for row in sheet.iter_rows(values_only=True)
             ]
         except Exception as error:  # openpyxl raises many kinds for a damaged file
             raise ImportFileError(_l("The XLSX file could not be read.")) from error
@@ -107,7 +109,7 @@ def read_table(filename: str, data: bytes) -> list[list[str]]:
                 continue
         else:
             raise ImportFileError(_l("The CSV file is not in UTF-8 or GBK encoding."))
-        return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
+        return [[strip_control(cell).strip() for cell in row] for row in csv.reader(io.StringIO(text))]
     raise ImportFileError(_l("Upload a .csv or .xlsx file."))
 
 

@@ -19,6 +19,7 @@ import nh3
 from flask_babel import lazy_gettext as _l
 
 from lms.content.fields import KEY_PATTERN
+from lms.input_guard import strip_control
 
 LETTERS = "ABCDEF"
 MAX_OPTIONS = len(LETTERS)
@@ -126,8 +127,8 @@ def category_name(path: str) -> str | None:
 
 
 def clean_text(text: str) -> str:
-    """Strip the ends of a text and normalise its line breaks."""
-    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    """Strip the ends of a text, control characters (PostgreSQL refuses NUL) and normalise line breaks."""
+    return strip_control(text.replace("\r\n", "\n").replace("\r", "\n")).strip()
 
 
 def ensure_blank(stem: str) -> str:
