@@ -7,6 +7,8 @@ from pathlib import Path
 
 from flask import Flask
 
+from .input_guard import init_input_guard
+from .logs import init_logging
 from .wiring import connect_domains
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,7 +26,9 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     register_config(app, config)
+    init_logging(app)
     register_extensions(app)
+    init_input_guard(app)  # before the blueprints: their rules take its int converter
     register_blueprints(app)
     register_navigation(app)
     connect_domains(app)
@@ -39,6 +43,12 @@ def register_config(app: Flask, overrides: dict | None) -> None:
 
     app.config.update(build_config(app.instance_path))
     app.config.update(overrides or {})
+    if not (app.debug or app.testing):
+        # Production: a failing statement's message must not carry its parameters (phone
+        # numbers, password hashes, session tokens).
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options.setdefault("hide_parameters", True)
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     Path(app.config["LMS_STORAGE_PATH"]).mkdir(parents=True, exist_ok=True)
 
 

@@ -87,6 +87,8 @@ def build_config(instance_path: str) -> dict:
         "SESSION_LIFETIME_HOURS": int(os.environ.get("LMS_SESSION_LIFETIME_HOURS") or 12),
         "REMEMBER_DAYS": int(os.environ.get("LMS_REMEMBER_DAYS") or 14),
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        # werkzeug's method string; tests set a cheap one (pbkdf2:sha256:1000).
+        "PASSWORD_HASH_METHOD": "scrypt",
         # How many reverse proxies (nginx, a load balancer) stand in front of the app: their
         # X-Forwarded-For/-Proto/-Host are trusted that many hops deep. 0: none are trusted.
         "TRUSTED_PROXIES": int(os.environ.get("LMS_TRUSTED_PROXIES", "0")),

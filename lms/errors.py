@@ -7,12 +7,14 @@ import logging
 from flask import Flask, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from .access import AccessDenied, NotFound
 from .extensions import db
+from .logs import security_event
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,7 @@ def init_errors(app: Flask) -> None:
     app.register_error_handler(AccessDenied, lambda error: render_error(403))
     app.register_error_handler(NotFound, lambda error: render_error(404))
     app.register_error_handler(OperationalError, _database_error)
+    app.register_error_handler(DataError, _value_refused)
     app.register_error_handler(Exception, _unexpected_error)
 
 
@@ -52,7 +55,22 @@ def _http_error(error: HTTPException):
     code = error.code or 500
     if code not in MESSAGES:
         return error
+    if code == 403:
+        user = current_user.id if current_user and current_user.is_authenticated else None
+        security_event("access.denied", user=user, method=request.method, endpoint=request.endpoint)
     return render_error(code)
+
+
+def _value_refused(error: DataError):
+    """The database refused a value (too long, out of range): a form missed a validator.
+
+    The request gets a 400 page instead of a 500; the log names the error class only (the
+    statement's parameters are user input). Tests re-raise, so a missing validator fails them.
+    """
+    if current_app.testing and not current_app.config.get("LMS_RENDER_500"):
+        raise error
+    log.warning("database refused a value on %s %s: %s", request.method, request.endpoint, type(error.orig).__name__)
+    return render_error(400, _("A value you sent is too long or not valid. Please shorten it and try again."))
 
 
 def _database_error(error: OperationalError):
@@ -67,5 +85,6 @@ def _unexpected_error(error: Exception):
         return _http_error(error)
     if current_app.testing and not current_app.config.get("LMS_RENDER_500"):
         raise error  # let the test see the traceback
-    log.error("unhandled error on %s %s", request.method, request.path)
+    # The traceback is redacted by lms.logs; statement parameters are hidden in production.
+    log.error("unhandled error on %s %s", request.method, request.endpoint, exc_info=error)
     return render_error(500)

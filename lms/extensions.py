@@ -1,5 +1,6 @@
 """Extension objects, created here without an app and bound in ``create_app``."""
 
+from flask import has_request_context, request
 from flask_babel import Babel
 from flask_compress import Compress
 from flask_limiter import Limiter
@@ -10,6 +11,8 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from .input_guard import bounded_int
 
 # Named constraints, so Alembic can alter them (SQLite batch mode needs names too).
 NAMING_CONVENTION = {
@@ -25,7 +28,15 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+class _SQLAlchemy(SQLAlchemy):
+    def paginate(self, select, *, page=None, **kwargs):
+        """Flask-SQLAlchemy's, but ``?page=`` beyond the id range means page 1 (not an overflow)."""
+        if page is None and has_request_context():
+            page = request.args.get("page", 1, type=bounded_int)
+        return super().paginate(select, page=page, **kwargs)
+
+
+db = _SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

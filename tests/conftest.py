@@ -26,6 +26,7 @@ from lms.learning.models import Course
 from tests.dates import site_today
 
 PASSWORD = "correct-horse-9"
+FAST_PASSWORD_HASH = "pbkdf2:sha256:1000"
 
 
 def pytest_addoption(parser):
@@ -91,6 +92,7 @@ def app(tmp_path, postgres_url, request):
         "LMS_STORAGE_PATH": str(tmp_path / "storage"),
         "SERVER_NAME": "localhost",
         "LOGIN_LIMITS_PER_ADDRESS": "10000 per minute",  # tests log in many times from 127.0.0.1
+        "PASSWORD_HASH_METHOD": FAST_PASSWORD_HASH,  # scrypt costs ~50 ms a hash; production keeps it
     }
     config.update(getattr(request, "param", None) or {})
     os.environ.setdefault("LMS_INSTANCE_PATH", str(tmp_path / "instance"))

@@ -36,7 +36,7 @@ def test_register_creates_trainee_and_signs_in(app, client):
         user = db.session.scalar(select(User))
         assert user.phone == "13800138000"  # normalised
         assert user.roles == {"trainee"}
-        assert user.password_hash.startswith("scrypt:")
+        assert user.password_hash.startswith(app.config["PASSWORD_HASH_METHOD"] + "$")
     assert "王小明" in client.get("/").get_data(as_text=True)
 
 

@@ -9,6 +9,8 @@ from wtforms import HiddenField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
+from lms.input_guard import bounded_int
+
 from .formats import EXTENSIONS
 from .formats.common import TYPE_LABELS
 
@@ -17,7 +19,7 @@ class BankFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET filter changes nothing
 
-    module = SelectField(_l("Module"), coerce=int, validators=[Optional()])
+    module = SelectField(_l("Module"), coerce=bounded_int, validators=[Optional()])
     type = SelectField(
         _l("Type"),
         choices=[SelectChoice("", _l("All types"))]
@@ -39,13 +41,13 @@ class BankImportForm(FlaskForm):
             ),
         ],
     )
-    module_id = SelectField(_l("Default module"), coerce=int, validators=[Optional()])
+    module_id = SelectField(_l("Default module"), coerce=bounded_int, validators=[Optional()])
 
 
 class ImportConfirmForm(FlaskForm):
     """Confirm an import; ``skip`` holds the numbers of the items with problems to leave out
     (its choices are set from the preview kept on the server)."""
 
-    skip = SelectMultipleField(_l("Skip"), coerce=int, validators=[Optional()])
+    skip = SelectMultipleField(_l("Skip"), coerce=bounded_int, validators=[Optional()])
     #: the module every question goes into, when the preview was asked to put them all in one
     all_module = HiddenField(validators=[Optional()])

@@ -15,6 +15,7 @@ from wtforms.fields.choices import SelectChoice
 
 from lms.auth.models import Role
 from lms.db import write_transaction
+from lms.input_guard import bounded_int
 from lms.learning.models import Course
 from lms.learning.service import get_course
 from lms.security import role_required
@@ -58,7 +59,7 @@ def list_questions(course_key: str):
         tag=form.tag.data or None,
         search=form.q.data or "",
     )
-    page = bank.bank_page(course, filters, request.args.get("page", 1, type=int))
+    page = bank.bank_page(course, filters, request.args.get("page", 1, type=bounded_int))
     return render_template(
         "bank/list.html",
         course=course,

@@ -17,6 +17,8 @@ from wtforms.validators import (
     Optional,
 )
 
+from lms.input_guard import bounded_int
+
 
 class StartAttemptForm(FlaskForm):
     """The start (or resume) button on a quiz's page."""
@@ -34,4 +36,4 @@ class GradeForm(FlaskForm):
 
 
 class RegradeForm(FlaskForm):
-    version_id = SelectField(_l("Answer key to grade with"), coerce=int, validators=[DataRequired()])
+    version_id = SelectField(_l("Answer key to grade with"), coerce=bounded_int, validators=[DataRequired()])

@@ -29,6 +29,7 @@ from lms.cohorts.service import can_view_cohort
 from lms.db import utcnow, write_transaction
 from lms.extensions import db
 from lms.i18n import local_datetime_text
+from lms.input_guard import bounded_int
 from lms.learning.models import Course
 from lms.learning.service import can_view_course, get_course
 from lms.security import role_required, safe_next_url
@@ -331,7 +332,7 @@ def _cohort_for_staff(cohort_id: int) -> Cohort:
 
 
 def _quiz_filter(cohort: Cohort) -> Quiz | None:
-    quiz_id = request.args.get("quiz", type=int)
+    quiz_id = request.args.get("quiz", type=bounded_int)
     if quiz_id is None:
         return None
     quiz = db.session.get(Quiz, quiz_id)

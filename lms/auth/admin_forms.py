@@ -9,6 +9,8 @@ from wtforms import BooleanField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
+from lms.input_guard import bounded_int
+
 
 class UserSearchForm(FlaskForm):
     class Meta:
@@ -48,4 +50,4 @@ class UserImportForm(FlaskForm):
             FileAllowed(["csv", "xlsx"], _l("Upload a .csv or .xlsx file.")),
         ],
     )
-    cohort_id = SelectField(_l("Enrol them in cohort"), coerce=int, validators=[Optional()])
+    cohort_id = SelectField(_l("Enrol them in cohort"), coerce=bounded_int, validators=[Optional()])

@@ -9,6 +9,7 @@ from wtforms.fields.choices import SelectChoice
 
 from lms.db import write_transaction
 from lms.extensions import db
+from lms.input_guard import bounded_int
 from lms.security import role_required
 from lms.storage import discard_pending, load_pending, save_pending
 
@@ -95,8 +96,8 @@ def _cohort_choices():
 def import_users():
     form = UserImportForm()
     form.cohort_id.choices = _cohort_choices()
-    if request.method == "GET" and request.args.get("cohort", type=int):
-        form.cohort_id.data = request.args.get("cohort", type=int)
+    if request.method == "GET" and request.args.get("cohort", type=bounded_int):
+        form.cohort_id.data = request.args.get("cohort", type=bounded_int)
     if form.validate_on_submit():
         upload = form.file.data
         try:

@@ -19,6 +19,7 @@ from sqlalchemy import or_, select
 
 from lms.audit.service import record
 from lms.extensions import db
+from lms.input_guard import strip_control
 
 from .models import Role, User
 from .service import Profile, create_user
@@ -105,7 +106,7 @@ def read_table(filename: str, data: bytes) -> list[list[str]]:
                 continue
         else:
             raise ImportFileError(_l("The CSV file is not in UTF-8 or GBK encoding."))
-        return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
+        return [[strip_control(cell).strip() for cell in row] for row in csv.reader(io.StringIO(text))]
     raise ImportFileError(_l("Upload a .csv or .xlsx file."))
 
 
@@ -131,7 +132,7 @@ def _read_xlsx(data: bytes) -> list[list[str]]:
             )
         table = []
         for row in sheet.iter_rows(max_col=min(columns, MAX_COLUMNS) or None, values_only=True):
-            cells = ["" if cell is None else str(cell).strip() for cell in row]
+            cells = ["" if cell is None else strip_control(str(cell)).strip() for cell in row]
             while cells and not cells[-1]:  # the padding up to the declared width
                 cells.pop()
             if cells:

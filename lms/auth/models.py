@@ -82,8 +82,8 @@ class User(UserMixin, db.Model):
         have = {row.role for row in keep}
         self.role_rows = keep + [UserRole(role=r) for r in sorted(roles - have)]
 
-    def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password, method="scrypt")
+    def set_password(self, password: str, method: str = "scrypt") -> None:
+        self.password_hash = generate_password_hash(password, method=method)
         self.session_token = new_session_token()
 
     def check_password(self, password: str) -> bool:

@@ -9,13 +9,16 @@ import secrets
 from dataclasses import dataclass
 from functools import cache
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms.audit.service import record
 from lms.db import utcnow
 from lms.extensions import db
+from lms.logs import security_event
 
 from .models import Role, User, UserRole, new_session_token
 from .validators import looks_like_email, normalize_email, normalize_phone
@@ -23,10 +26,15 @@ from .validators import looks_like_email, normalize_email, normalize_phone
 MIN_PASSWORD_LENGTH = 8
 
 
+def hash_method() -> str:
+    """werkzeug's hash method: scrypt in production, a cheap one in tests (PASSWORD_HASH_METHOD)."""
+    return current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+
+
 @cache
-def _dummy_hash() -> str:
+def _dummy_hash(method: str) -> str:
     """A hash to check against when no account matches, so that costs as long as a wrong password."""
-    return generate_password_hash(secrets.token_urlsafe(16), method="scrypt")
+    return generate_password_hash(secrets.token_urlsafe(16), method=method)
 
 
 class AccountError(ValueError):
@@ -86,11 +94,26 @@ def create_user(profile: Profile, password: str, roles: set[Role] | None = None)
         raise AccountError(_l("Give a mobile number or an e-mail address."), "phone")
     check_unique(profile.phone, profile.email)
     user = User(**vars(profile))
-    user.set_password(password)
+    user.set_password(password, hash_method())
     user.set_roles(roles or {Role.TRAINEE})
-    db.session.add(user)
-    db.session.flush()
+    _flush_unique(user)
     return user
+
+
+def _flush_unique(user: User) -> None:
+    """Flush ``user`` in a savepoint; a phone or e-mail taken meanwhile becomes an AccountError.
+
+    ``check_unique`` runs first, but on PostgreSQL two registrations of one phone can both pass
+    it before either commits; the unique constraint then decides, and the loser is told why.
+    """
+    try:
+        with db.session.begin_nested():
+            db.session.add(user)
+            db.session.flush()
+    except IntegrityError as error:
+        if "email" in str(error.orig).lower():
+            raise AccountError(_l("This e-mail address is already registered."), "email") from None
+        raise AccountError(_l("This mobile number is already registered."), "phone") from None
 
 
 def update_profile(user: User, profile: Profile) -> None:
@@ -100,7 +123,7 @@ def update_profile(user: User, profile: Profile) -> None:
     check_unique(profile.phone, profile.email, exclude=user)
     for field, value in vars(profile).items():
         setattr(user, field, value)
-    db.session.flush()
+    _flush_unique(user)
 
 
 def authenticate(identifier: str, password: str) -> User | None:
@@ -111,9 +134,14 @@ def authenticate(identifier: str, password: str) -> User | None:
 def check_login(user: User | None, password: str) -> User | None:
     """``user`` when it is active and ``password`` is its password, else None (same cost)."""
     if user is None:
-        check_password_hash(_dummy_hash(), password)
+        check_password_hash(_dummy_hash(hash_method()), password)
+        security_event("login.failure", user=None, reason="no_account")
         return None
-    if not user.check_password(password) or not user.is_active:
+    if not user.check_password(password):
+        security_event("login.failure", user=user.id, reason="password")
+        return None
+    if not user.is_active:
+        security_event("login.failure", user=user.id, reason="inactive")
         return None
     return user
 
@@ -121,14 +149,16 @@ def check_login(user: User | None, password: str) -> User | None:
 def record_login(user: User) -> None:
     user.last_login_at = utcnow()
     db.session.flush()
+    security_event("login.success", user=user.id)
 
 
 def change_password(user: User, current: str, new: str) -> None:
     """:raises AccountError: when ``current`` is not the user's password."""
     if not user.check_password(current):
         raise AccountError(_l("The current password is not correct."), "current_password")
-    user.set_password(new)  # a new session token signs out other devices
+    user.set_password(new, hash_method())  # a new session token signs out other devices
     db.session.flush()
+    security_event("password.change", user=user.id)
 
 
 def sign_out_everywhere(user: User) -> None:
@@ -140,8 +170,9 @@ def sign_out_everywhere(user: User) -> None:
 def reset_password(actor: User, user: User) -> str:
     """Give ``user`` a new random password and return it, to hand over once."""
     password = secrets.token_urlsafe(9)
-    user.set_password(password)
+    user.set_password(password, hash_method())
     record(actor, "user.reset_password", user)
+    security_event("password.reset", actor=actor.id, user=user.id)
     return password
 
 
@@ -153,6 +184,7 @@ def set_active(actor: User, user: User, active: bool) -> None:
     if not active:
         user.session_token = new_session_token()
     record(actor, "user.activate" if active else "user.deactivate", user)
+    security_event("user.activate" if active else "user.deactivate", actor=actor.id, user=user.id)
 
 
 def set_roles(actor: User, user: User, roles: set[Role]) -> None:
@@ -163,6 +195,7 @@ def set_roles(actor: User, user: User, roles: set[Role]) -> None:
     user.set_roles(roles)
     db.session.flush()
     record(actor, "user.set_roles", user, before=before, after=sorted(roles))
+    security_event("role.change", actor=actor.id, user=user.id, before=before, after=sorted(roles))
 
 
 def search_users(text: str = "", role: Role | None = None):

@@ -18,6 +18,7 @@ from lms.auth.models import User
 from lms.content.schema import PRE_TEST
 from lms.db import write_transaction
 from lms.extensions import db
+from lms.input_guard import parse_id
 from lms.learning.models import Course, Lesson, Module
 from lms.security import role_required
 
@@ -69,10 +70,7 @@ def _data(form, kind: DraftKind) -> DraftData:
 
 
 def _action_id(form) -> int | None:
-    try:
-        return int(form.improvement_action.data) if form.improvement_action.data else None
-    except (TypeError, ValueError):
-        return None
+    return parse_id((form.improvement_action.data or "").strip())
 
 
 # -- the shared editor --------------------------------------------------------------------
@@ -306,13 +304,14 @@ def _module_choices(course: Course) -> list[tuple[str, str]]:
 def _chosen_module(course: Course, value: str | None):
     """The published module or new module draft chosen in the form, or (None, None)."""
     value = value or ""
-    if value[:1] in ("m", "d") and value[1:].isdigit():
+    number = parse_id(value[1:])
+    if value[:1] in ("m", "d") and number is not None:
         if value[0] == "m":
-            module = db.session.get(Module, int(value[1:]))
+            module = db.session.get(Module, number)
             if module is not None and module.course_id == course.id and not module.is_retired:
                 return module, None
         else:
-            parent = db.session.get(ContentDraft, int(value[1:]))
+            parent = db.session.get(ContentDraft, number)
             if (
                 parent is not None
                 and parent.course_id == course.id
@@ -427,9 +426,9 @@ def new_module(key: str):
 def _vanished_draft():
     """A save of a draft that was published or discarded meanwhile: keep the author's text."""
     ref_kind, _sep, ref = (request.form.get("target") or "").partition(":")
-    if ref_kind in ("lesson", "module") and ref.isdigit():
+    if ref_kind in ("lesson", "module") and parse_id(ref) is not None:
         kind = DraftKind(ref_kind)
-        target, course = (lesson_or_404 if kind == DraftKind.LESSON else module_or_404)(int(ref))
+        target, course = (lesson_or_404 if kind == DraftKind.LESSON else module_or_404)(parse_id(ref))
         editor = Editor(course, kind, target=target)
     elif ref_kind in ("new-lesson", "new-module"):
         editor = Editor(course_or_404(ref), DraftKind(ref_kind.removeprefix("new-")))

@@ -28,6 +28,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms.content.schema import LETTERS, MAX_OPTIONS, TITLE_LENGTH
+from lms.input_guard import bounded_int, parse_id
 
 
 def choices(pairs) -> list[SelectChoice]:
@@ -84,10 +85,9 @@ class _DraftForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=TITLE_LENGTH)])
 
     def int_of(self, field) -> int:
-        try:
-            return int(field.data or 0)
-        except (TypeError, ValueError):
-            return -1
+        """The revision sent back (-1, matching none, when it is not one: it is compared in SQL)."""
+        number = parse_id(str(field.data or 0).strip())
+        return -1 if number is None else number
 
 
 class LessonDraftForm(_DraftForm):
@@ -137,7 +137,9 @@ class ImageUploadForm(FlaskForm):
 
 
 class AuthorsForm(FlaskForm):
-    trainer_ids = MultiCheckboxField(_l("Trainers who may edit this course"), coerce=int, validators=[Optional()])
+    trainer_ids = MultiCheckboxField(
+        _l("Trainers who may edit this course"), coerce=bounded_int, validators=[Optional()]
+    )
 
 
 class MoveForm(FlaskForm):
@@ -150,10 +152,8 @@ class ConfirmForm(FlaskForm):
     revision = HiddenField(default="0")
 
     def int_of_revision(self) -> int:
-        try:
-            return int(self.revision.data or 0)
-        except (TypeError, ValueError):
-            return -1
+        number = parse_id(str(self.revision.data or 0).strip())
+        return -1 if number is None else number
 
 
 class QuestionForm(FlaskForm):

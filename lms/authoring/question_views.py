@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from lms.assessment.models import Question
 from lms.db import write_transaction
 from lms.extensions import db
+from lms.input_guard import bounded_int, parse_id
 from lms.learning.models import Course, Lesson, Module
 from lms.security import role_required
 
@@ -123,7 +124,7 @@ def _actions(form: QuestionForm, course: Course) -> None:
 
 def _action_id() -> int | None:
     value = request.form.get("improvement_action", "")
-    return int(value) if value.isdigit() else None
+    return parse_id(value)
 
 
 @bp.route("/questions/<int:question_id>/edit", methods=["GET", "POST"])
@@ -189,7 +190,7 @@ def new_question(key: str):
     form.module.choices = choices([(str(m.id), m.title) for m in modules])
     form.lesson.choices = choices(_lesson_choices(course, None))
     if request.method == "GET":
-        wanted = request.args.get("module", type=int)
+        wanted = request.args.get("module", type=bounded_int)
         module = next((m for m in modules if m.id == wanted), modules[0])
         form.module.data = str(module.id)
         form.key.data = suggest_key(course, module)

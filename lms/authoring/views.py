@@ -26,6 +26,7 @@ from lms.auth.models import Role
 from lms.content.export import CourseExportError, export_course_zip
 from lms.db import write_transaction
 from lms.extensions import db
+from lms.input_guard import bounded_int
 from lms.learning.models import Course, Lesson, Module
 from lms.security import role_required, safe_next_url
 
@@ -261,7 +262,7 @@ def show_history(kind: str, item_id: int):
         abort(404)
     course = _editable(history.course_id_of(item))
     rows = history.versions(kind, item_id)
-    chosen = request.args.get("v", type=int) or (rows[0].version if rows else None)
+    chosen = request.args.get("v", type=bounded_int) or (rows[0].version if rows else None)
     current = next((r for r in rows if r.version == chosen), None)
     if rows and current is None:
         abort(404)

@@ -21,6 +21,7 @@ from lms.cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from lms.cohorts.service import can_manage_cohort, can_view_cohort, today_local
 from lms.db import utcnow
 from lms.extensions import db
+from lms.logs import security_event
 from lms.storage import storage_path
 from lms.todo import DueItem
 
@@ -411,6 +412,7 @@ def revoke_certificate(actor: User, cert: Certificate, reason: str) -> Certifica
     cert.revoke_reason = reason
     db.session.flush()
     record(actor, "certificate.revoke", cert, number=cert.number, reason=reason)
+    security_event("certificate.revoke", actor=actor.id, certificate=cert.id, holder=cert.user_id)
     return cert
 
 

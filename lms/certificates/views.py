@@ -26,6 +26,7 @@ from lms.cohorts.models import Cohort
 from lms.cohorts.service import can_manage_cohort, can_view_cohort, cohorts_for_user
 from lms.db import write_transaction
 from lms.extensions import db
+from lms.input_guard import bounded_int
 from lms.security import role_required
 from lms.storage import storage_path
 
@@ -98,7 +99,7 @@ def download_certificate(certificate_id: int):
 @role_required(Role.ORGANIZER, Role.TRAINER)
 def cohort_certificates(cohort_id: int):
     cohort = _cohort_for_staff(cohort_id)
-    rows, pagination = service.cohort_overview(cohort, page=request.args.get("page", 1, type=int))
+    rows, pagination = service.cohort_overview(cohort, page=request.args.get("page", 1, type=bounded_int))
     recent_jobs = db.session.scalars(
         db.select(CertificateJob)
         .where(CertificateJob.cohort_id == cohort.id)

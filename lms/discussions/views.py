@@ -14,6 +14,7 @@ from sqlalchemy import select
 from lms.cohorts.models import Cohort
 from lms.db import write_transaction
 from lms.extensions import db, limiter
+from lms.input_guard import bounded_int, parse_id
 from lms.learning.models import Lesson, Module
 
 from . import service
@@ -83,14 +84,14 @@ def show_thread(cohort_id: int, module_key: str, lesson_key: str | None = None):
                     module,
                     lesson,
                     form.body.data,
-                    int(form.parent_id.data) if form.parent_id.data else None,
+                    (parse_id(form.parent_id.data) or 0) if form.parent_id.data else None,  # 0: no such post
                 )
         except DiscussionError as error:
             form.body.errors = [*form.body.errors, str(ERRORS[str(error)])]
         else:
             flash(_("Your post is published."), "success")
             return redirect(f"{here}#post-{post.parent_id or post.id}")
-    page = request.args.get("page", 1, type=int)
+    page = request.args.get("page", 1, type=bounded_int)
     moderator = service.can_moderate(current_user, cohort)
     pagination, replies = service.thread_page(
         cohort, module, lesson, page, show_hidden=moderator, viewer_id=current_user.id

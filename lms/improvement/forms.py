@@ -8,6 +8,8 @@ from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from lms.input_guard import bounded_int
+
 from .models import ActionStatus, FindingKind, Measure, TargetKind
 
 FINDING_LABELS = {
@@ -58,7 +60,7 @@ class ActionForm(FlaskForm):
     expected_effect = TextAreaField(_l("Expected effect"), validators=[Optional(), Length(max=2000)])
     measure = SelectField(_l("Measure of the effect"), choices=_choices(MEASURE_LABELS))
     status = SelectField(_l("Status"), choices=_choices(STATUS_LABELS))
-    owner_id = SelectField(_l("Owner"), coerce=int, validators=[Optional()])
+    owner_id = SelectField(_l("Owner"), coerce=bounded_int, validators=[Optional()])
 
     def validate_target_key(self, field):
         if self.target_kind.data and not (field.data or "").strip():
@@ -66,7 +68,7 @@ class ActionForm(FlaskForm):
 
 
 class NewActionForm(ActionForm):
-    course_id = SelectField(_l("Course"), coerce=int, validators=[DataRequired()])
+    course_id = SelectField(_l("Course"), coerce=bounded_int, validators=[DataRequired()])
     finding_kind = SelectField(_l("Kind of finding"), choices=_choices(FINDING_LABELS))
     finding_ref = HiddenField()
     cohort_id = HiddenField()
@@ -83,7 +85,7 @@ class ActionFilterForm(FlaskForm):
     status = SelectField(_l("Status"), choices=_choices(STATUS_LABELS, _l("Any")), validators=[Optional()])
     measure = SelectField(_l("Measure"), choices=_choices(MEASURE_LABELS, _l("Any")), validators=[Optional()])
     finding = SelectField(_l("Kind of finding"), choices=_choices(FINDING_LABELS, _l("Any")), validators=[Optional()])
-    course = SelectField(_l("Course"), coerce=int, validators=[Optional()])
+    course = SelectField(_l("Course"), coerce=bounded_int, validators=[Optional()])
     mine = SelectField(
         _l("Owner"),
         choices=[SelectChoice("", _l("Anyone")), SelectChoice("1", _l("Mine"))],

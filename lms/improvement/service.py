@@ -20,6 +20,7 @@ from lms.auth.models import Role, User, UserRole
 from lms.cohorts.models import Cohort, cohort_trainers
 from lms.db import utcnow
 from lms.extensions import db
+from lms.input_guard import parse_id
 from lms.learning.models import Course, Lesson, LessonVersion, Module, ModuleVersion
 
 from .models import (
@@ -146,8 +147,8 @@ class Finding:
 
 def describe_finding(kind: str, ref: str) -> Finding:
     """Defaults for an action on a finding; unknown kinds or refs give an "other" finding."""
-    if kind == FindingKind.ITEM and ref.isdigit():
-        question = db.session.get(Question, int(ref))
+    if kind == FindingKind.ITEM and parse_id(ref) is not None:
+        question = db.session.get(Question, parse_id(ref))
         if question is not None:
             return Finding(
                 kind,
@@ -158,8 +159,8 @@ def describe_finding(kind: str, ref: str) -> Finding:
                 question.key,
                 Measure.FACILITY,
             )
-    if kind in (FindingKind.MODULE, FindingKind.NEED) and ref.isdigit():
-        module = db.session.get(Module, int(ref))
+    if kind in (FindingKind.MODULE, FindingKind.NEED) and parse_id(ref) is not None:
+        module = db.session.get(Module, parse_id(ref))
         if module is not None:
             measure = Measure.GAIN if kind == FindingKind.NEED else Measure.SATISFACTION
             return Finding(kind, ref, module.course_id, module.title, TargetKind.MODULE, module.key, measure)

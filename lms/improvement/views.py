@@ -12,6 +12,7 @@ from lms.auth.models import Role
 from lms.db import write_transaction
 from lms.extensions import db
 from lms.i18n import local_datetime_text
+from lms.input_guard import parse_id
 from lms.learning.models import Course
 from lms.learning.service import active_courses
 from lms.reports import tables
@@ -182,7 +183,7 @@ def new_action():
         form.measure.data = finding.measure
         form.owner_id.data = current_user.id
         cohort = request.args.get("cohort", "")
-        form.cohort_id.data = cohort if cohort.isdigit() else ""
+        form.cohort_id.data = cohort if parse_id(cohort) is not None else ""
         if finding.course_id:
             form.course_id.data = finding.course_id
     if not courses:
@@ -190,7 +191,7 @@ def new_action():
     if form.validate_on_submit():
         data = _data(form, form.course_id.data)
         cohort = form.cohort_id.data or ""
-        data.cohort_id = int(cohort) if cohort.isdigit() else None
+        data.cohort_id = parse_id(cohort)
         try:
             with write_transaction():
                 action = service.create_action(current_user, data)

@@ -14,6 +14,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional, ValidationError
 
+from lms.input_guard import bounded_int
+
 from .breakdown import DEFAULT_DIMENSION, DIMENSIONS
 
 
@@ -60,9 +62,9 @@ class InactiveForm(_GetForm):
 
 
 class CommentFilterForm(_GetForm):
-    survey = SelectField(_l("Survey"), coerce=int, validators=[Optional()])
+    survey = SelectField(_l("Survey"), coerce=bounded_int, validators=[Optional()])
     q = StringField(_l("Contains"), validators=[Optional()])
 
 
 class CompareForm(_GetForm):
-    cohort = SelectMultipleField(_l("Cohorts to compare"), coerce=int, validators=[Optional()])
+    cohort = SelectMultipleField(_l("Cohorts to compare"), coerce=bounded_int, validators=[Optional()])

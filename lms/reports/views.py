@@ -19,6 +19,7 @@ from lms.cohorts.service import can_view_cohort, visible_cohorts
 from lms.extensions import db
 from lms.improvement.forms import STATUS_LABELS
 from lms.improvement.service import actions_for_target
+from lms.input_guard import parse_id
 from lms.learning.models import Course, Lesson, Module
 from lms.security import role_required
 
@@ -129,8 +130,9 @@ def index():
 def _compared() -> list[Cohort]:
     ids = []
     for raw in request.args.getlist("cohort"):
-        if raw.isdigit() and int(raw) not in ids:
-            ids.append(int(raw))
+        number = parse_id(raw)
+        if number is not None and number not in ids:
+            ids.append(number)
     return pages.cohorts_for(current_user, ids[:12])
 
 
@@ -215,12 +217,11 @@ def _comment_filters(ctx: ReportContext):
     form.survey.choices = [(0, "—")] + [(s.id, s.title) for s in surveys]
     form.validate()
     survey_id = form.survey.data if not form.survey.errors else None
-    page = request.args.get("page", "1")
     return (
         form,
         survey_id or None,
         (form.q.data or "")[:100],
-        int(page) if page.isdigit() and int(page) > 0 else 1,
+        parse_id(request.args.get("page", "")) or 1,
     )
 
 
@@ -273,10 +274,10 @@ def _download(table: tables.Table, fmt: str, stem: str):
 
 
 def _int_arg(name: str) -> int:
-    raw = request.args.get(name, "")
-    if not raw.isdigit():
+    number = parse_id(request.args.get(name, ""))
+    if number is None:
         abort(404)
-    return int(raw)
+    return number
 
 
 @bp.route(f"/cohorts/<int:cohort_id>/export/<any({', '.join(PAGES)}):page>/<name>.<{FORMATS}:fmt>")
@@ -339,8 +340,8 @@ def show_question(question_id: int):
         else []
     )
     by_version = {r.question_version_id: (r.n, r.s / r.p if r.p else None) for r in rows}
-    back = request.args.get("cohort", "")
-    back_cohort = db.session.get(Cohort, int(back)) if back.isdigit() else None
+    back = parse_id(request.args.get("cohort", ""))
+    back_cohort = db.session.get(Cohort, back) if back is not None else None
     if back_cohort is not None and not can_view_cohort(current_user, back_cohort):
         back_cohort = None
     answer = question.answer

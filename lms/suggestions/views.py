@@ -22,6 +22,7 @@ from wtforms.fields.choices import SelectChoice
 from lms.auth.models import Role
 from lms.db import utcnow, write_transaction
 from lms.extensions import db, limiter
+from lms.input_guard import bounded_int
 from lms.learning.models import Course, Module
 from lms.security import role_required
 
@@ -89,7 +90,7 @@ def my_suggestions():
 def list_suggestions():
     status = request.args.get("status", "")
     who = request.args.get("who", "")
-    course_id = request.args.get("course", type=int)
+    course_id = request.args.get("course", type=bounded_int)
     page = db.paginate(service.suggestions_query(status, course_id, who), per_page=30, error_out=False)
     courses = db.session.scalars(db.select(Course).order_by(Course.title)).all()
     titles = {c.id: c.title for c in courses}

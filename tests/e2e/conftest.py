@@ -21,6 +21,7 @@ from lms.auth.service import Profile, create_user
 from lms.cohorts.service import CohortData, create_cohort
 from lms.extensions import db, limiter
 from lms.learning.models import Course
+from tests.conftest import FAST_PASSWORD_HASH
 from tests.dates import site_today
 
 CHROMIUM = Path(os.environ.get("LMS_CHROMIUM", "/usr/bin/chromium"))
@@ -74,6 +75,7 @@ def live_app(tmp_path, postgres_url):
             "SECRET_KEY": secrets.token_hex(16),
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'e2e.sqlite3'}",
             "LMS_STORAGE_PATH": str(tmp_path / "storage"),
+            "PASSWORD_HASH_METHOD": FAST_PASSWORD_HASH,
         }
     )
     with app.app_context():

@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 
 from lms.content.characters import forbidden_count, xml_safe, xml_safe_value
 from lms.content.fields import KEY_PATTERN
+from lms.input_guard import strip_control
 
 LETTERS = "ABCDEF"
 MAX_OPTIONS = len(LETTERS)
@@ -205,8 +206,8 @@ def category_name(path: str) -> str | None:
 
 
 def clean_text(text: str) -> str:
-    """Strip the ends of a text and normalise its line breaks."""
-    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    """Strip the ends of a text, control characters (PostgreSQL refuses NUL) and normalise line breaks."""
+    return strip_control(text.replace("\r\n", "\n").replace("\r", "\n")).strip()
 
 
 def ensure_blank(stem: str) -> str:
