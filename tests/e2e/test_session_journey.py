@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from tests.e2e.conftest import log_out, open_menu_item
+
 
 def test_logout_with_remember_me_really_logs_out(page, seeded):
     base = seeded["url"]
@@ -19,12 +21,11 @@ def test_logout_with_remember_me_really_logs_out(page, seeded):
     assert remember["httpOnly"] and remember["sameSite"] == "Lax"
 
     # the profile lists this browser as a remembered device
-    page.goto(base + "/profile")
+    open_menu_item(page, "个人信息")
     page.get_by_text("已登录的设备").wait_for()
     page.get_by_text("已记住").first.wait_for()
 
-    page.get_by_text("菜单").click()
-    page.get_by_role("button", name="退出登录", exact=True).click()
+    log_out(page)
     page.wait_for_url(re.compile("/login"))
     page.get_by_text("您已退出登录").or_(page.get_by_text("已退出")).first.wait_for()
     assert "remember_token" not in {c["name"] for c in page.context.cookies()}
