@@ -42,7 +42,10 @@ def _set_security_headers(response):
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     # Signed-in pages and downloads (rosters hold phones) must not stay in a shared cache or
     # the browser's back-button history after logout.
-    if request.endpoint != "static" and current_user.is_authenticated:
+    # Content-addressed files (static assets, course images named by their hash) keep their
+    # immutable caching: they hold no personal data and their URL changes with their bytes.
+    immutable = "immutable" in headers.get("Cache-Control", "")
+    if request.endpoint != "static" and not immutable and current_user.is_authenticated:
         headers["Cache-Control"] = "no-store"
         headers.pop("Expires", None)
     return response

@@ -207,7 +207,8 @@ def category_name(path: str) -> str | None:
 
 def clean_text(text: str) -> str:
     """Strip the ends of a text, control characters (PostgreSQL refuses NUL) and normalise line breaks."""
-    return strip_control(text.replace("\r\n", "\n").replace("\r", "\n")).strip()
+    # xml_safe first: Word's line breaks (U+000B, U+000C, U+2028) become line breaks, not nothing.
+    return strip_control(xml_safe(text.replace("\r\n", "\n").replace("\r", "\n"))).strip()
 
 
 def ensure_blank(stem: str) -> str:
