@@ -21,6 +21,7 @@ from lms.auth.models import User
 from lms.content.fields import KEY_PATTERN
 from lms.content.schema import LESSON_KINDS, PRE_TEST, TITLE_LENGTH
 from lms.content.spec import LessonSpec, ModuleSpec
+from lms.content.structure import StructureChange, record_structure, snapshot_before_writing
 from lms.db import utcnow
 from lms.extensions import db
 from lms.learning.models import (
@@ -91,6 +92,8 @@ class PublishResult:
     item: Lesson | Module
     #: the new version row, or None when the draft did not change anything
     version: LessonVersion | ModuleVersion | None
+    #: set by publish_draft when the course's structure changed (a lesson added, 学时 changed)
+    structure: StructureChange | None = None
 
 
 def find_draft(kind: DraftKind, target_id: int) -> ContentDraft | None:
@@ -397,6 +400,7 @@ def publish_draft(actor: User, draft_id: int, revision: int, force: bool = False
     """
     draft = _locked(draft_id, revision)
     course = db.session.get(Course, draft.course_id)
+    snapshot_before_writing(course)
     if draft.target_kind == DraftKind.LESSON:
         if draft.parent_draft_id is not None:
             raise DraftProblems(
@@ -407,6 +411,8 @@ def publish_draft(actor: User, draft_id: int, revision: int, force: bool = False
         result = _publish_module(actor, course, draft, force)
     db.session.delete(draft)
     db.session.flush()
+    # new structures reach cohorts that start later; running ones move only when chosen
+    result.structure = record_structure(course, "editor", actor.id)
     return result
 
 

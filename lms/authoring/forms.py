@@ -140,6 +140,10 @@ class AuthorsForm(FlaskForm):
     trainer_ids = MultiCheckboxField(_l("Trainers who may edit this course"), coerce=int, validators=[Optional()])
 
 
+class StructureForm(FlaskForm):
+    cohort_ids = MultiCheckboxField(_l("Running cohorts that get the change"), coerce=int, validators=[Optional()])
+
+
 class MoveForm(FlaskForm):
     direction = SelectField(choices=choices([("up", "up"), ("down", "down")]))
 

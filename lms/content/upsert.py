@@ -39,6 +39,7 @@ from lms.versioning import content_hash
 
 from .images import store_image
 from .spec import CourseSpec
+from .structure import record_structure, snapshot_before_writing
 
 
 @dataclass
@@ -194,6 +195,7 @@ def upsert_course(spec: CourseSpec) -> tuple[Course, Changes]:
     else:
         writer.changes.unchanged += 1
     db.session.flush()
+    snapshot_before_writing(course)
 
     modules = _write_modules(writer, spec)
     lessons = _write_lessons(writer, spec, modules)
@@ -204,6 +206,7 @@ def upsert_course(spec: CourseSpec) -> tuple[Course, Changes]:
     for lesson in spec.lessons():
         for image in lesson.images:
             store_image(image, spec.key)
+    record_structure(course, "files")
     return course, writer.changes
 
 

@@ -64,7 +64,7 @@ def home():
         courses = service.active_courses()
     cards = []
     for cohort in cohorts_for_user(current_user):
-        standing = course_standing(current_user.id, cohort.course)
+        standing = course_standing(current_user.id, cohort.course, cohort.id)
         done = {m.module.id for m in standing.modules if m.is_done}
         due = todo.due_items(current_user.id, cohort)
         due += module_feedback_due(current_user.id, cohort, done)  # needs the standing
@@ -123,7 +123,7 @@ def _locked_module(course: Course, module: Module):
     if not module.prerequisites or _is_staff():
         return None
     standing = course_standing(current_user.id, course).module(module.id)
-    return standing if standing.status is ModuleStatus.LOCKED else None
+    return standing if standing is not None and standing.status is ModuleStatus.LOCKED else None
 
 
 def _open_lesson_or_403(key: str, lesson_key: str) -> tuple[Course, Lesson]:
