@@ -1,4 +1,4 @@
-"""course structures: cohorts pinned to the lessons, quiz and hours they ran on
+"""course structures: cohorts pinned to the lessons, quiz and hours they ran on; loaded_hash
 
 Revision ID: c7a3e1d05f42
 Revises: b6138de55a59
@@ -6,7 +6,11 @@ Create Date: 2026-12-04 22:00:00
 
 Existing courses get structure 1 from their current rows. Cohorts that have started are
 pinned to it, so a later change reaches only cohorts that start after it.
+Versioned items get ``loaded_hash``: the hash of their latest version loaded from files (so
+an earlier browser edit is kept by the next load), or their current hash where no version
+table says otherwise (quizzes, surveys).
 """
+
 
 from datetime import date, datetime, timezone
 
@@ -19,6 +23,16 @@ revision = "c7a3e1d05f42"
 down_revision = "b6138de55a59"
 branch_labels = None
 depends_on = None
+
+#: versioned tables and their version tables (None: no version table)
+VERSIONED = {
+    "modules": ("module_versions", "module_id"),
+    "lessons": ("lesson_versions", "lesson_id"),
+    "questions": ("question_versions", "question_id"),
+    "survey_items": ("survey_item_versions", "item_id"),
+    "quizzes": None,
+    "surveys": None,
+}
 
 
 def upgrade():
@@ -96,6 +110,19 @@ def upgrade():
     with op.batch_alter_table("enrolments", schema=None) as batch_op:
         batch_op.alter_column("module_pins", existing_type=sa.JSON(), nullable=False)
 
+    for table, versions in VERSIONED.items():
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.add_column(sa.Column("loaded_hash", sa.String(length=64), nullable=False, server_default=""))
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.alter_column("loaded_hash", server_default=None)
+        if versions is None:
+            op.execute(f"UPDATE {table} SET loaded_hash = content_hash")
+        else:
+            version_table, fk = versions
+            op.execute(
+                f"UPDATE {table} SET loaded_hash = COALESCE((SELECT v.content_hash FROM {version_table} v "
+                f"WHERE v.{fk} = {table}.id AND v.source = 'files' ORDER BY v.version DESC LIMIT 1), '')"
+            )
     _first_structures()
 
 
@@ -208,6 +235,9 @@ def _first_structures():
 
 
 def downgrade():
+    for table in VERSIONED:
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_column("loaded_hash")
     with op.batch_alter_table("enrolments", schema=None) as batch_op:
         batch_op.drop_column("module_pins")
     with op.batch_alter_table("cohorts", schema=None) as batch_op:
