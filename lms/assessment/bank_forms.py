@@ -47,3 +47,5 @@ class ImportConfirmForm(FlaskForm):
     (its choices are set from the preview kept on the server)."""
 
     skip = SelectMultipleField(_l("Skip"), coerce=int, validators=[Optional()])
+    #: items confirmed to replace a question whose text is another question's
+    replace = SelectMultipleField(_l("Replace"), coerce=int, validators=[Optional()])
