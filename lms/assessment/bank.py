@@ -40,7 +40,7 @@ from .formats.common import (
     normalise_key,
     type_label,
 )
-from .models import Difficulty, Question, QuestionType, QuestionVersion
+from .models import Difficulty, Question, QuestionStatus, QuestionType, QuestionVersion
 
 DIFFICULTIES = tuple(d.value for d in Difficulty)
 PER_PAGE = 50
@@ -114,6 +114,7 @@ def bank_page(course: Course, filters: BankFilters, page: int = 1, per_page: int
             Question.version,
             Question.difficulty,
             Question.tags,
+            Question.status,
             Module.title.label("module_title"),
         )
         .join(Module, Module.id == Question.module_id)
@@ -224,7 +225,14 @@ def save_questions(actor: User, course: Course, specs: list[QuestionSpec], sourc
         question = existing.get(spec.key)
         if question is None:
             question = Question(
-                course_id=course.id, key=spec.key, version=1, content_hash=digest, is_retired=False, **columns
+                course_id=course.id,
+                key=spec.key,
+                version=1,
+                content_hash=digest,
+                is_retired=False,
+                # a fresh import waits for a trainer to mark it ready before it is drawn
+                status=QuestionStatus.DRAFT if source == "import" else QuestionStatus.READY,
+                **columns,
             )
             db.session.add(question)
             existing[spec.key] = question

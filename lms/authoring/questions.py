@@ -16,6 +16,7 @@ from sqlalchemy import select
 from lms.assessment.models import (
     Difficulty,
     Question,
+    QuestionStatus,
     QuestionType,
     QuestionVersion,
     Quiz,
@@ -47,6 +48,8 @@ class QuestionData:
     lesson_key: str | None = None
     difficulty: str = "medium"
     tags: list[str] = field(default_factory=list)
+    #: the question's status (not content: no new version); None keeps it
+    ready: bool | None = None
 
 
 class QuestionProblems(AuthoringError):
@@ -94,6 +97,7 @@ def data_of(question: Question) -> QuestionData:
         lesson_key=lesson_key_of(question),
         difficulty=str(question.difficulty),
         tags=list(question.tags or []),
+        ready=question.status == QuestionStatus.READY,
     )
 
 
@@ -228,6 +232,7 @@ def create_question(
         stem=spec.stem,
         answer=spec.answer,
         content_hash=digest,
+        status=QuestionStatus.READY if data.ready else QuestionStatus.DRAFT,
     )
     db.session.add(question)
     row = _write(actor, question, module, spec, digest)
@@ -257,6 +262,11 @@ def update_question(
     problems = question_problems(course, module, data, question)
     if problems:
         raise QuestionProblems(problems)
+    if data.ready is not None:
+        status = QuestionStatus.READY if data.ready else QuestionStatus.DRAFT
+        if question.status != status:
+            question.status = status
+            record(actor, "authoring.question_status", question, status=str(status))
     spec = _spec(question.key, module, data)
     digest = content_hash(spec.content())
     if digest == question.content_hash:

@@ -1,4 +1,5 @@
-"""course structures: cohorts pinned to the lessons, quiz and hours they ran on; loaded_hash
+"""course structures: cohorts pinned to the lessons, quiz and hours they ran on; loaded_hash;
+question status
 
 Revision ID: c7a3e1d05f42
 Revises: b6138de55a59
@@ -123,6 +124,18 @@ def upgrade():
                 f"UPDATE {table} SET loaded_hash = COALESCE((SELECT v.content_hash FROM {version_table} v "
                 f"WHERE v.{fk} = {table}.id AND v.source = 'files' ORDER BY v.version DESC LIMIT 1), '')"
             )
+    # question status: everything already in the bank stays drawable
+    with op.batch_alter_table("questions", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "status",
+                sa.Enum("draft", "ready", name="questionstatus", native_enum=False, length=24),
+                nullable=False,
+                server_default="ready",
+            )
+        )
+    with op.batch_alter_table("questions", schema=None) as batch_op:
+        batch_op.alter_column("status", server_default=None)
     _first_structures()
 
 
@@ -235,6 +248,8 @@ def _first_structures():
 
 
 def downgrade():
+    with op.batch_alter_table("questions", schema=None) as batch_op:
+        batch_op.drop_column("status")
     for table in VERSIONED:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_column("loaded_hash")
