@@ -284,3 +284,50 @@ def test_a_running_cohort_gets_a_change_only_when_the_publisher_ticks_it(app, ma
         standings = cohort_standings(course, running["四期"])
         assert standings[done].module(practice_id).is_done
         assert standings[busy].module(practice_id).lessons_total == 3
+
+
+def test_a_lesson_removed_from_the_files_stays_for_the_cohort_that_started_with_it(
+    app, make_user, make_cohort, tmp_path
+):
+    from tests.content_helpers import copy_example, load
+
+    course_dir = copy_example(tmp_path)
+    with app.app_context():
+        load(course_dir)
+        course_id = db.session.scalar(select(Course.id).where(Course.key == "example-course"))
+    organizer = make_user("organizer")
+    today = date.today()
+    running = make_cohort(
+        organizer_id=organizer.id,
+        course_id=course_id,
+        starts_on=today - timedelta(days=5),
+        ends_on=today + timedelta(days=25),
+    )[0]
+    later = make_cohort(organizer_id=organizer.id, course_id=course_id, starts_on=today + timedelta(days=10))[0]
+    trainee, newcomer = make_user(), make_user()
+    with app.app_context():
+        from tests.report_helpers import enrol
+
+        enrol(running, trainee.id)
+        enrol(later, newcomer.id)
+        db.session.commit()
+        (course_dir / "modules/02-practice/02-discussion.md").unlink()
+        from tests.content_helpers import edit
+
+        edit(course_dir / "modules/02-practice/questions.yaml", "lesson: discussion", "lesson: village-school")
+        [report] = load(course_dir)
+        assert "lesson:discussion" in report.changes.retired
+        course = db.session.get(Course, course_id)
+        practice = db.session.scalar(select(Module.id).where(Module.key == "practice"))
+        assert course_standing(trainee.id, course, running).module(practice).lessons_total == 2
+        assert course_standing(newcomer.id, course, later).module(practice).lessons_total == 1
+    client = app.test_client()
+    login(client, trainee)
+    from tests.authoring_helpers import open_every_module
+
+    open_every_module(app, client, trainee.id)
+    page = client.get("/courses/example-course/lessons/discussion")
+    assert page.status_code == 200
+    other = app.test_client()
+    login(other, newcomer)
+    assert other.get("/courses/example-course/lessons/discussion").status_code == 404
