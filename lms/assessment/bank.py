@@ -29,6 +29,7 @@ from lms.audit.service import record
 from lms.auth.models import Role, User
 from lms.cohorts.models import Cohort
 from lms.cohorts.service import visible_cohorts
+from lms.content.publish import publish_version
 from lms.content.question_rules import CHOICE_TYPES, question_problems
 from lms.content.spec import QuestionSpec
 from lms.extensions import db
@@ -40,7 +41,7 @@ from .formats.common import (
     normalise_key,
     type_label,
 )
-from .models import Difficulty, Question, QuestionStatus, QuestionType, QuestionVersion
+from .models import Difficulty, Question, QuestionStatus, QuestionType
 
 DIFFICULTIES = tuple(d.value for d in Difficulty)
 PER_PAGE = 50
@@ -251,17 +252,7 @@ def save_questions(actor: User, course: Course, specs: list[QuestionSpec], sourc
         versioned.append((question, content))
     db.session.flush()
     for question, content in versioned:
-        db.session.add(
-            QuestionVersion(
-                question_id=question.id,
-                version=question.version,
-                content_hash=question.content_hash,
-                data=content,
-                source=source,
-                created_by_id=actor.id,
-            )
-        )
-    db.session.flush()
+        publish_version(question, question.content_hash, content, source, actor, bump=False)
     return changes
 
 

@@ -25,6 +25,7 @@ from lms.audit.service import record
 from lms.auth.models import User
 from lms.content import question_rules as rules
 from lms.content.fields import KEY_PATTERN
+from lms.content.publish import publish_version
 from lms.content.spec import QuestionSpec
 from lms.extensions import db
 from lms.learning.models import Course, Lesson, Module
@@ -186,19 +187,7 @@ def _write(actor: User, question: Question, module: Module, spec: QuestionSpec, 
     question.options, question.answer = spec.options, spec.answer
     question.explanation, question.difficulty = spec.explanation, Difficulty(spec.difficulty)
     question.tags, question.lesson_id = spec.tags, lesson_id
-    question.version, question.content_hash = question.version + 1, digest
-    db.session.flush()
-    row = QuestionVersion(
-        question_id=question.id,
-        version=question.version,
-        content_hash=digest,
-        data=spec.content(),
-        source="editor",
-        created_by_id=actor.id,
-    )
-    db.session.add(row)
-    db.session.flush()
-    return row
+    return publish_version(question, digest, spec.content(), "editor", actor)
 
 
 def create_question(

@@ -30,6 +30,8 @@ from lms.learning.models import (
 )
 from lms.learning.structure import ModulePlan, live_plan, stored_plans
 
+from .publish import publish_version
+
 
 def local_today(now: datetime | None = None) -> date:
     zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
@@ -98,18 +100,8 @@ def _bump_module(module: Module, plan: ModulePlan, source: str, actor_id: int | 
         select(ModuleVersion.data).where(ModuleVersion.module_id == module.id, ModuleVersion.version == module.version)
     )
     quiz_key = db.session.scalar(select(Quiz.key).where(Quiz.id == plan.quiz_id)) if plan.quiz_id else None
-    module.version += 1
-    db.session.add(
-        ModuleVersion(
-            module_id=module.id,
-            version=module.version,
-            content_hash=module.content_hash,
-            data=dict(previous or {}) | {"lessons": [lesson.key for lesson in plan.lessons], "quiz": quiz_key},
-            source=source,
-            created_by_id=actor_id,
-        )
-    )
-    db.session.flush()
+    data = dict(previous or {}) | {"lessons": [lesson.key for lesson in plan.lessons], "quiz": quiz_key}
+    publish_version(module, module.content_hash, data, source, actor_id)
 
 
 @dataclass

@@ -42,6 +42,7 @@ from lms.surveys.models import ItemType, Survey, SurveyItem, SurveyItemVersion, 
 from lms.versioning import content_hash
 
 from .images import store_image
+from .publish import publish_version
 from .spec import CourseSpec
 from .structure import record_structure, snapshot_before_writing
 
@@ -175,19 +176,8 @@ class _Writer:
         """Flush, then add the queued version rows now that their items have ids."""
         db.session.flush()
         for pending in self._versions:
-            db.session.add(
-                pending.row_class(
-                    **{
-                        pending.foreign_key: pending.item.id,
-                        "version": pending.item.version,
-                        "content_hash": pending.item.content_hash,
-                        "data": pending.data,
-                        "source": "files",
-                    }
-                )
-            )
+            publish_version(pending.item, pending.item.content_hash, pending.data, "files", bump=False)
         self._versions.clear()
-        db.session.flush()
 
 
 def _by_key(model, *where) -> dict:
