@@ -10,7 +10,7 @@ version 2 (三期: 5 trainees), and its owner sees 三期 though another trainer
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
@@ -31,6 +31,7 @@ from lms.reports.funnel import count_completed
 from lms.surveys.models import Survey, SurveyParticipation
 from tests.authoring_helpers import REAL_COURSE, assign_author, lesson_form, load_course, text
 from tests.conftest import UserRef, login
+from tests.dates import site_today
 from tests.report_helpers import add_attempt, add_progress, add_response, make_trainee
 
 COURSE = "edu-assistance-policy"
@@ -92,9 +93,9 @@ def test_a_lesson_added_for_future_cohorts_keeps_the_past_true(app, make_user, m
             organizer_id=organizer.id,
             course_id=course_id,
             name=name,
-            starts_on=date.today() + timedelta(days=start),
-            ends_on=date.today() + timedelta(days=start + 30),
-            enrol_until=date.today() + timedelta(days=start + 30),
+            starts_on=site_today() + timedelta(days=start),
+            ends_on=site_today() + timedelta(days=start + 30),
+            enrol_until=site_today() + timedelta(days=start + 30),
             trainer_ids=(trainer.id,),
         )[0]
     with app.app_context():
@@ -231,7 +232,7 @@ def test_a_running_cohort_gets_a_change_only_when_the_publisher_ticks_it(app, ma
         practice = db.session.scalar(select(Module).where(Module.key == "practice"))
         practice_id = practice.id
         practice_lessons = db.session.scalars(select(Lesson.id).where(Lesson.module_id == practice_id)).all()
-    today = date.today()
+    today = site_today()
     running = {
         name: make_cohort(
             organizer_id=organizer.id,
@@ -296,7 +297,7 @@ def test_a_lesson_removed_from_the_files_stays_for_the_cohort_that_started_with_
         load(course_dir)
         course_id = db.session.scalar(select(Course.id).where(Course.key == "example-course"))
     organizer = make_user("organizer")
-    today = date.today()
+    today = site_today()
     running = make_cohort(
         organizer_id=organizer.id,
         course_id=course_id,

@@ -13,7 +13,9 @@ table says otherwise (quizzes, surveys).
 """
 
 
-from datetime import date, datetime, timezone
+import os
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from alembic import op
@@ -143,7 +145,7 @@ def _first_structures():
     """Structure 1 of every course from its current rows; started cohorts pinned to it."""
     conn = op.get_bind()
     now = datetime.now(timezone.utc).replace(tzinfo=None)
-    today = date.today()
+    today = datetime.now(ZoneInfo(os.environ.get("LMS_TIMEZONE", "Asia/Shanghai"))).date()
     structures = sa.table(
         "course_structures",
         sa.column("id", sa.Integer),
