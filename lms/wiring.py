@@ -42,6 +42,9 @@ def connect_domains(app: Flask) -> None:
     funnel.register_stage("certified", _l("Certified"), _count_certified, after="completed")
     hours.set_hours_provider(_credited_hours_by_user)
 
+    # the course's order: the course feedback once the final exam is finished
+    _add_once(surveys.sequence_guards, _feedback_order)
+
     # events that may complete a trainee's requirements
     _add_once(progress.on_lesson_completed, _lesson_completed)
     _add_once(grading.on_attempt_graded, _attempt_graded)
@@ -64,6 +67,15 @@ def _credited_hours_by_user(cohort) -> dict[int, float]:
 
     standings = cohort_standings(cohort.course, cohort.id)
     return {user_id: s.credited_hours for user_id, s in standings.items() if s.credited_hours}
+
+
+def _feedback_order(user_id: int, cohort, survey) -> list[str]:
+    from lms.learning.sequence import feedback_lock_reasons_for
+    from lms.surveys.models import SurveyKind
+
+    if survey.kind != SurveyKind.FEEDBACK:
+        return []
+    return feedback_lock_reasons_for(user_id, cohort.course)
 
 
 def _add_once(hooks: list, hook) -> None:

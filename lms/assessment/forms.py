@@ -21,6 +21,9 @@ from wtforms.validators import (
 class StartAttemptForm(FlaskForm):
     """The start (or resume) button on a quiz's page."""
 
+    #: "1" from the confirmation page of a timed quiz (its clock starts at once)
+    confirmed = HiddenField()
+
 
 class AttemptForm(FlaskForm):
     #: the save's sequence number: one more than the last save the page knows of

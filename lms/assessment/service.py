@@ -35,7 +35,7 @@ from .grading import (  # noqa: F401  (on_attempt_graded is part of this module'
     score_objective_items,
     settle,
 )
-from .models import Attempt, AttemptItem, AttemptState, QuestionVersion, Quiz
+from .models import Attempt, AttemptItem, AttemptState, QuestionVersion, Quiz, QuizKind
 from .rules import AFTER_CLOSE, IMMEDIATELY, QuizRules, quiz_rules
 from .scoring import clean_response
 
@@ -57,6 +57,30 @@ class StaleSave(AttemptError):
 
 class AttemptClosed(AttemptError):
     """The attempt is finished or past its deadline; nothing can be saved any more."""
+
+
+class OutOfOrder(AttemptError):
+    """The course's sequence does not allow this quiz yet (or any more)."""
+
+    def __init__(self, reasons: list[str]):
+        super().__init__(" ".join(reasons))
+        self.reasons = reasons
+
+
+def check_sequence(user_id: int, quiz: Quiz, answering: bool = False) -> None:
+    """Refuse a quiz the course's order does not allow now (see ``lms.learning.sequence``).
+
+    :param answering: a save to an attempt already started: the pre-test it belongs to is
+        not "too late" because the trainee opened a lesson meanwhile.
+    :raises OutOfOrder: with the reasons shown to the trainee.
+    """
+    from lms.learning.sequence import quiz_lock_reasons_for
+
+    if answering and quiz.kind == QuizKind.PRE_TEST:
+        return
+    reasons = quiz_lock_reasons_for(user_id, db.session.get(Course, quiz.course_id), quiz.kind, quiz.module_id)
+    if reasons:
+        raise OutOfOrder(reasons)
 
 
 # -- who may do what ----------------------------------------------------------------------
@@ -210,7 +234,8 @@ def start_attempt(
 ) -> tuple[Attempt, bool]:
     """Start an attempt (or resume the one in progress); return it and whether it is new.
 
-    :raises AttemptError: when no attempts are left or the quiz has no questions.
+    :raises AttemptError: when no attempts are left or the quiz has no questions;
+        :class:`OutOfOrder` when the course's sequence does not allow it yet.
     """
     # One start at a time per trainee (PostgreSQL); SQLite's BEGIN IMMEDIATE does this already.
     db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
@@ -220,6 +245,8 @@ def start_attempt(
     for attempt in attempts:
         if attempt.state == AttemptState.IN_PROGRESS:
             return attempt, False
+    if cohort is not None:
+        check_sequence(user.id, quiz)
     if attempts_left(rules, attempts) == 0:
         raise AttemptError(_l("You have used all %(n)d attempts at this quiz.", n=rules.max_attempts))
     drawn = draw_questions(quiz, rules, rng)
@@ -302,6 +329,8 @@ def save_responses(attempt_id: int, seq: int, answers: dict[int, object], now: d
     """
     attempt = _lock(attempt_id)
     _check_open(attempt, now)
+    if attempt.cohort_id is not None:
+        check_sequence(attempt.user_id, db.session.get(Quiz, attempt.quiz_id), answering=True)
     if not 0 < seq <= MAX_SEQ or seq < attempt.save_seq:
         raise StaleSave(_stale_message())
     items = load_items(attempt)

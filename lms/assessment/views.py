@@ -29,6 +29,7 @@ from lms.db import utcnow, write_transaction
 from lms.extensions import db
 from lms.i18n import local_datetime_text
 from lms.learning.models import Course
+from lms.learning.sequence import quiz_lock_reasons_for
 from lms.learning.service import can_view_course, get_course
 from lms.security import role_required, safe_next_url
 
@@ -45,7 +46,7 @@ from .models import (
     QuizItem,
 )
 from .presenting import review_items, take_items
-from .service import AttemptClosed, AttemptError, StaleSave
+from .service import AttemptClosed, AttemptError, OutOfOrder, StaleSave
 
 bp = Blueprint("assessment", __name__)
 
@@ -127,27 +128,51 @@ def _json_answers(payload: dict) -> tuple[int, dict[int, object]] | None:
 # -- a trainee takes a quiz -----------------------------------------------------------------
 
 
+def _quiz_page_context(course: Course, quiz: Quiz) -> dict:
+    rules = service.rules_of(quiz)
+    attempts = service.user_attempts(current_user.id, quiz.id)
+    cohort = service.enrolled_cohort(current_user, course.id)
+    in_progress = next((a for a in attempts if a.state == AttemptState.IN_PROGRESS), None)
+    locked = []
+    if cohort is not None and in_progress is None:
+        locked = quiz_lock_reasons_for(current_user.id, course, quiz.kind, quiz.module_id)
+    return {
+        "course": course,
+        "quiz": quiz,
+        "rules": rules,
+        "attempts": attempts,
+        "cohort": cohort,
+        "in_progress": in_progress,
+        "left": service.attempts_left(rules, attempts),
+        "question_count": _question_count(quiz, rules),
+        "locked": locked,
+        "form": StartAttemptForm(),
+        "now": utcnow(),
+    }
+
+
 @bp.route("/courses/<course_key>/quizzes/<quiz_key>")
 @login_required
 def show_quiz(course_key: str, quiz_key: str):
-    """The quiz's rules, the trainee's previous attempts and the start button."""
+    """The quiz's rules, the trainee's previous attempts and the start button (or why not)."""
     course, quiz = _course_and_quiz(course_key, quiz_key)
     _close_overdue(quiz_id=quiz.id, user_id=current_user.id)
-    rules = service.rules_of(quiz)
-    attempts = service.user_attempts(current_user.id, quiz.id)
-    return render_template(
-        "assessment/quiz.html",
-        course=course,
-        quiz=quiz,
-        rules=rules,
-        attempts=attempts,
-        cohort=service.enrolled_cohort(current_user, course.id),
-        in_progress=next((a for a in attempts if a.state == AttemptState.IN_PROGRESS), None),
-        left=service.attempts_left(rules, attempts),
-        question_count=_question_count(quiz, rules),
-        form=StartAttemptForm(),
-        now=utcnow(),
-    )
+    return render_template("assessment/quiz.html", **_quiz_page_context(course, quiz))
+
+
+@bp.route("/courses/<course_key>/quizzes/<quiz_key>/start", methods=["GET"])
+@login_required
+def confirm_start(course_key: str, quiz_key: str):
+    """Before a timed quiz: its time limit and the attempts left, and a button that starts it."""
+    course, quiz = _course_and_quiz(course_key, quiz_key)
+    _close_overdue(quiz_id=quiz.id, user_id=current_user.id)
+    context = _quiz_page_context(course, quiz)
+    if context["in_progress"] is not None:
+        return redirect(url_for("assessment.take_attempt", attempt_id=context["in_progress"].id))
+    if context["cohort"] is None or context["locked"] or context["left"] == 0:
+        return redirect(url_for("assessment.show_quiz", course_key=course_key, quiz_key=quiz_key))
+    context["form"] = StartAttemptForm(confirmed="1")
+    return render_template("assessment/confirm_start.html", **context)
 
 
 @bp.route("/courses/<course_key>/quizzes/<quiz_key>/start", methods=["POST"])
@@ -157,14 +182,21 @@ def start_attempt(course_key: str, quiz_key: str):
     cohort = service.enrolled_cohort(current_user, course.id)
     if cohort is None:
         abort(403)  # staff preview the rules; only enrolled trainees take quizzes
-    if not StartAttemptForm().validate_on_submit():
+    form = StartAttemptForm()
+    if not form.validate_on_submit():
         abort(400)
+    if service.rules_of(quiz).time_limit_minutes and form.confirmed.data != "1":
+        # a timed attempt costs one of the trainee's tries: only from the confirmation page
+        return redirect(url_for("assessment.confirm_start", course_key=course_key, quiz_key=quiz_key))
     try:
         with write_transaction():
             attempt, _created = service.start_attempt(current_user, quiz, cohort, utcnow())
             attempt_id = attempt.id
     except AttemptError as error:
         flash(str(error), "error")
+        code = 403 if isinstance(error, OutOfOrder) else 302
+        if code == 403:
+            return render_template("assessment/quiz.html", **_quiz_page_context(course, quiz)), 403
         return redirect(url_for("assessment.show_quiz", course_key=course_key, quiz_key=quiz_key))
     return redirect(url_for("assessment.take_attempt", attempt_id=attempt_id))
 
@@ -241,7 +273,7 @@ def _save_json(attempt_id: int):
         except AttemptError as caught:
             error = caught
     if error is not None:
-        reason = "stale" if isinstance(error, StaleSave) else "closed"
+        reason = "stale" if isinstance(error, StaleSave) else "locked" if isinstance(error, OutOfOrder) else "closed"
         body = {"ok": False, "reason": reason, "message": str(error)}
         if isinstance(error, AttemptClosed):
             body["result_url"] = url_for("assessment.show_result", attempt_id=attempt_id)

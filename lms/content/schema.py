@@ -40,6 +40,7 @@ ITEM_TYPES = ("likert", "single", "multiple", "rating10", "matrix", "number", "t
 MEASURES = ("need", "confidence")
 COMPLETION_MODES = ("button", "scroll")
 SCORING_MODES = ("all_or_nothing", "partial")
+SEQUENCES = ("strict", "free")  # the order trainees take the course in (lms/learning/sequence.py)
 CREDIT_MODES = ("module", "time")  # credit_rule.mode: a module's hours when done, or by time
 PRE_TEST = "pre-test"  #: the special prerequisite "the pre-test has been taken"
 MAX_OPTIONS = 6
@@ -147,6 +148,7 @@ def read_course(f: Fields, ctx: Context) -> CourseSpec | None:
         }
         defaults.finish()
     credit_rule = _read_credit_rule(f)
+    sequence = f.choice("sequence", SEQUENCES, required=False)
     f.finish()
     if None in (key, code, title, objectives, credit_hours, completion, certificate, credit_rule):
         return None
@@ -156,6 +158,8 @@ def read_course(f: Fields, ctx: Context) -> CourseSpec | None:
         "quiz_defaults": quiz_defaults,
         "credit_rule": credit_rule,
     }
+    if sequence is not None:  # written only when given, so existing courses keep their hash
+        settings["sequence"] = sequence
     return CourseSpec(key, code, title, summary, objectives, credit_hours, settings)
 
 

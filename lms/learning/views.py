@@ -28,7 +28,7 @@ from lms.extensions import db
 from lms.storage import storage_path
 from lms.surveys.service import module_feedback_due
 
-from . import progress, search, service
+from . import progress, search, sequence, service
 from .models import Course, Lesson, Module
 from .standing import ModuleStatus, course_standing
 
@@ -77,14 +77,23 @@ def home():
 def show_course(key: str):
     course = _course_or_404(key)
     standing = course_standing(current_user.id, course)
+    cohort_id = service.learner_cohort_id(current_user.id, course)
     return render_template(
         "learning/course.html",
         course=course,
         standing=standing,
+        quiz_locks=_quiz_locks(standing) if cohort_id else {},
         recommended=set(service.recommended_module_ids(current_user.id, course)),
         can_manage_bank=_is_staff() and can_manage_bank(current_user, course),
-        cohort_id=service.learner_cohort_id(current_user.id, course),
+        cohort_id=cohort_id,
     )
+
+
+def _quiz_locks(standing) -> dict[int, list[str]]:
+    """Why each of the course's quizzes is not open yet (quiz id -> reasons), from the standing."""
+    quizzes = list(standing.quizzes.values()) + [m.quiz for m in standing.modules if m.quiz]
+    locks = {q.id: sequence.quiz_lock_reasons(standing, q.kind, q.module_id) for q in quizzes}
+    return {quiz_id: reasons for quiz_id, reasons in locks.items() if reasons}
 
 
 @bp.route("/courses/<key>/lessons/<lesson_key>")
