@@ -77,8 +77,9 @@ def test_module_quiz_start_save_finish_and_feedback(app, world, trainee):
     assert attempt.state == AttemptState.AWAITING_GRADING  # the short answer waits for a trainer
     assert attempt.closed_by == "trainee" and attempt.score is None and attempt.passed is None
     result = trainee.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
-    # review: immediately -> explanations and keys right away, the short answer pending
-    assert "见《第一步》一节。" in result and "待批阅" in result and "正确答案" in result
+    # review: immediately -> explanations right away, the short answer pending; the right
+    # answers stay hidden while the trainee may try again (unlimited practice)
+    assert "见《第一步》一节。" in result and "待批阅" in result and "正确答案" not in result
     # practice: unlimited, another attempt may start at once
     assert start(trainee, world, "m01-quiz") != attempt_id
 

@@ -36,7 +36,7 @@ from .grading import (  # noqa: F401  (on_attempt_graded is part of this module'
     settle,
 )
 from .models import Attempt, AttemptItem, AttemptState, QuestionVersion, Quiz, QuizKind
-from .rules import AFTER_CLOSE, IMMEDIATELY, QuizRules, quiz_rules
+from .rules import AFTER_CLOSING, ANSWER, DURING, RIGHT_AFTER, WHILE_OPEN, QuizRules, quiz_rules
 from .scoring import clean_response
 
 #: closed_by values
@@ -159,13 +159,40 @@ def remaining_seconds(attempt: Attempt, now: datetime) -> int | None:
     return max(0, int((attempt.deadline_at - now).total_seconds()))
 
 
-def may_review(attempt: Attempt, rules: QuizRules) -> bool:
-    """Whether the trainee may see answers, correctness and explanations (the ``review`` rule)."""
+def cohort_closes_at(cohort: Cohort | None) -> datetime | None:
+    """When the cohort's quizzes close: the end of its last day (Asia/Shanghai)."""
+    if cohort is None:
+        return None
+    from lms.surveys.windows import start_of_day
+
+    return start_of_day(cohort.ends_on + timedelta(days=1))
+
+
+#: Moodle's "immediately after the attempt": the first two minutes after submitting
+RIGHT_AFTER_WINDOW = timedelta(minutes=2)
+
+
+def review_parts(
+    attempt: Attempt, rules: QuizRules, closes_at: datetime | None, left: int | None, now: datetime
+) -> frozenset[str]:
+    """What the trainee may see of their finished attempt now (score, correctness, answer,
+    explanation), by the quiz's review options.
+
+    The right answer is never shown while the trainee may still retake the quiz (attempts
+    left and the quiz not closed), whatever the options say.
+    """
     if attempt.state == AttemptState.IN_PROGRESS:
-        return False
-    if rules.review == IMMEDIATELY:
-        return True
-    return rules.review == AFTER_CLOSE and attempt.state == AttemptState.GRADED
+        return rules.review[DURING]
+    closed = closes_at is not None and now >= closes_at
+    if closed:
+        parts = rules.review[AFTER_CLOSING]
+    elif attempt.finished_at is not None and now - attempt.finished_at <= RIGHT_AFTER_WINDOW:
+        parts = rules.review[RIGHT_AFTER]
+    else:
+        parts = rules.review[WHILE_OPEN]
+    if not closed and left != 0:
+        parts = parts - {ANSWER}
+    return parts
 
 
 def user_attempts(user_id: int, quiz_id: int) -> list[Attempt]:

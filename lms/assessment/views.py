@@ -328,8 +328,14 @@ def show_result(attempt_id: int):
     course = db.session.get(Course, quiz.course_id)
     rules = service.rules_of(quiz)
     staff = not own
-    reveal = staff or service.may_review(attempt, rules)
-    items = review_items(grading.load_items(attempt), _) if reveal else []
+    cohort = db.session.get(Cohort, attempt.cohort_id) if attempt.cohort_id else None
+    if staff:
+        parts = frozenset({"score", "correctness", "answer", "explanation"})
+    else:
+        left = service.attempts_left(rules, service.user_attempts(attempt.user_id, quiz.id))
+        parts = service.review_parts(attempt, rules, service.cohort_closes_at(cohort), left, utcnow())
+    reveal = bool(parts - {"score"})
+    items = review_items(grading.load_items(attempt), _, parts) if reveal else []
     return render_template(
         "assessment/result.html",
         attempt=attempt,
@@ -338,10 +344,11 @@ def show_result(attempt_id: int):
         rules=rules,
         items=items,
         reveal=reveal,
+        parts=parts,
         staff=staff,
         was_regraded=was_regraded,
         trainee=db.session.get(User, attempt.user_id) if staff else current_user,
-        cohort=db.session.get(Cohort, attempt.cohort_id) if attempt.cohort_id else None,
+        cohort=cohort,
         can_grade=service.can_grade(current_user, attempt),
         grade_form=GradeForm(),
         can_regrade=current_user.has_role(Role.TRAINER, Role.ORGANIZER),

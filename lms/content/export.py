@@ -286,7 +286,9 @@ class _CourseWriter:
         data["pass_mark"] = s.get("pass_mark")
         data["shuffle_questions"] = bool(s.get("shuffle_questions"))
         data["shuffle_options"] = bool(s.get("shuffle_options"))
-        data["review"] = s.get("review") or "after_close"
+        review = s.get("review")
+        if review:  # absent: the quiz kind's default review options
+            data["review"] = review if isinstance(review, str) else {k: list(v) for k, v in review.items()}
         _optional(data, parallel_to=s.get("parallel_to"))
         _write(path, dump_yaml(data))
 

@@ -472,7 +472,7 @@ def read_quiz(
         "pass_mark": f.integer("pass_mark", False, default_pass_mark, minimum=0, maximum=100),
         "shuffle_questions": f.boolean("shuffle_questions"),
         "shuffle_options": f.boolean("shuffle_options"),
-        "review": f.choice("review", REVIEW_MODES, required=False, default="after_close"),
+        "review": _read_review(f),
         "draw": draw,
     }
     # Written into the settings only when given, so existing quizzes keep their content hash.
@@ -492,11 +492,49 @@ def read_quiz(
             "parallel_to": "is only for the post-test",
         }
     )
-    if None in (key, kind, title, questions, settings["pass_mark"], settings["review"]):
+    if settings["review"] is _BAD:
+        return None
+    if None in (key, kind, title, questions, settings["pass_mark"]):
         return None
     if expected_kind == "module_quiz" and quiz_module is None:
         return None
     return QuizSpec(key, kind, title, quiz_module, questions, settings)
+
+
+_BAD = object()
+REVIEW_PARTS = ("score", "correctness", "answer", "explanation")
+REVIEW_TIMES = ("during", "immediately", "open", "closed")
+
+
+def _read_review(f: Fields):
+    """``review``: one of the older words, or what is shown when (Moodle's review options):
+    a mapping of immediately / open / closed (and an empty ``during``) to lists of parts.
+    None when absent (the quiz kind's defaults apply); _BAD when wrong."""
+    if not f.has("review"):
+        f.raw("review", required=False)
+        return None
+    if isinstance(f.data["review"], str):
+        value = f.choice("review", REVIEW_MODES, required=False)
+        return _BAD if value is None else value
+    review = f.mapping("review")
+    if review is None:
+        return _BAD
+
+    def part(text: str) -> str | None:
+        return None if text in REVIEW_PARTS else f"'{text}' must be one of {', '.join(REVIEW_PARTS)}"
+
+    result = {}
+    for when in REVIEW_TIMES:
+        parts = review.text_list(when, required=False, item_check=part)
+        if parts is None:
+            return _BAD
+        if when == "during" and parts:
+            review.problem_at(when, "nothing can be shown during the attempt: answers are graded when it is submitted")
+            return _BAD
+        if when != "during":
+            result[when] = parts
+    review.finish()
+    return result
 
 
 def _read_quiz_questions(
