@@ -61,6 +61,9 @@ def app(tmp_path, postgres_url, request):
         "LMS_STORAGE_PATH": str(tmp_path / "storage"),
         "SERVER_NAME": "localhost",
         "LOGIN_LIMITS_PER_ADDRESS": "10000 per minute",  # tests log in many times from 127.0.0.1
+        # lessons need no minimum of active time unless a test sets a credit rule
+        # (tests/test_credit_rule.py does, with heartbeats at set times)
+        "CREDIT_MIN_ACTIVE_FRACTION": 0.0,
     }
     config.update(getattr(request, "param", None) or {})
     os.environ.setdefault("LMS_INSTANCE_PATH", str(tmp_path / "instance"))
