@@ -39,6 +39,13 @@ LEGACY_REVIEW = {
 }
 
 
+#: quizzes whose options are shuffled whatever the file says (learning, not memory)
+ALWAYS_SHUFFLED = (QuizKind.MODULE_QUIZ, QuizKind.PRE_TEST, QuizKind.POST_TEST)
+#: questions with one of these tags never appear in a module quiz's retake draw: they belong
+#: to the pre/post-tests or to the final exam's own pool
+RESERVED_TAGS = ("pre-test", "post-test", "final-exam")
+
+
 def review_options(kind: QuizKind, setting) -> dict[str, frozenset[str]]:
     """The review options of a quiz: time -> the parts shown then.
 
@@ -97,7 +104,8 @@ def quiz_rules(quiz: Quiz, course: Course) -> QuizRules:
         max_attempts=max_attempts or None,
         pass_mark=int(pass_mark),
         shuffle_questions=bool(settings.get("shuffle_questions")),
-        shuffle_options=bool(settings.get("shuffle_options")),
+        # options are always shuffled where the test is of learning, not of memory
+        shuffle_options=bool(settings.get("shuffle_options")) or kind in ALWAYS_SHUFFLED,
         review=review_options(kind, settings.get("review")),
         multiple_choice_scoring=scoring,
         draw=tuple(settings.get("draw") or ()),

@@ -6,8 +6,9 @@ them inside ``write_transaction``. The rules that matter under concurrency:
 - **Start**: the trainee's user row is locked (PostgreSQL; SQLite's ``BEGIN IMMEDIATE``
   already serialises writers), an attempt in progress is resumed rather than duplicated,
   and the unique (quiz, user, number) constraint catches any start that still races.
-- **Save**: each save carries a sequence number; a lower one (or an equal one with other
-  answers) comes from a stale tab and is refused. Saves after the deadline plus the grace
+- **Save**: each save carries the sequence number the server issued with the page or its
+  last reply (the last accepted save's plus one); any other number (or a resend of the last
+  one with other answers) comes from a stale tab and is refused, never applied. Saves after the deadline plus the grace
   period are refused and close the attempt.
 - **Finish**: ``UPDATE ... WHERE state = 'in_progress'``; only the request that changed the
   row grades, so two tabs or twenty requests grade once.
@@ -276,7 +277,7 @@ def start_attempt(
         check_sequence(user.id, quiz)
     if attempts_left(rules, attempts) == 0:
         raise AttemptError(_l("You have used all %(n)d attempts at this quiz.", n=rules.max_attempts))
-    drawn = draw_questions(quiz, rules, rng)
+    drawn = draw_questions(quiz, rules, rng, retake=bool(attempts))
     if not drawn:
         raise AttemptError(_l("This quiz has no questions yet."))
     number = max((a.number for a in attempts), default=0) + 1
@@ -347,9 +348,9 @@ def _check_open(attempt: Attempt, now: datetime) -> None:
 def save_responses(attempt_id: int, seq: int, answers: dict[int, object], now: datetime) -> Attempt:
     """Store the answers of a save numbered ``seq`` (a whole or partial snapshot of the form).
 
-    A save with a higher number than the last accepted one is applied. One with the same
+    A save numbered one more than the last accepted one is applied. One with the same
     number is a resend of that save (the reply was lost): accepted if it holds the same
-    answers, refused otherwise. A lower number means the page is stale.
+    answers, refused otherwise. Any other number means the page is stale.
 
     :param answers: raw values by attempt item id (letters, "true"/"false", text, lists).
     :raises StaleSave: for a stale page; :raises AttemptClosed: after finishing or the deadline.
@@ -358,7 +359,10 @@ def save_responses(attempt_id: int, seq: int, answers: dict[int, object], now: d
     _check_open(attempt, now)
     if attempt.cohort_id is not None:
         check_sequence(attempt.user_id, db.session.get(Quiz, attempt.quiz_id), answering=True)
-    if not 0 < seq <= MAX_SEQ or seq < attempt.save_seq:
+    # The server issues the number a save must carry: one more than the last accepted save
+    # (the page gets it with the form and with every reply). Anything else is a page that
+    # has not seen the latest save (an older tab, or one that made up its own numbers).
+    if not 0 < seq <= MAX_SEQ or seq < attempt.save_seq or seq > attempt.save_seq + 1:
         raise StaleSave(_stale_message())
     items = load_items(attempt)
     data = _version_data(items)

@@ -275,6 +275,8 @@ def _save_json(attempt_id: int):
     if error is not None:
         reason = "stale" if isinstance(error, StaleSave) else "locked" if isinstance(error, OutOfOrder) else "closed"
         body = {"ok": False, "reason": reason, "message": str(error)}
+        if isinstance(error, StaleSave):
+            body["reload_url"] = url_for("assessment.take_attempt", attempt_id=attempt_id)
         if isinstance(error, AttemptClosed):
             body["result_url"] = url_for("assessment.show_result", attempt_id=attempt_id)
         return jsonify(body), 409

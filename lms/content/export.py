@@ -274,7 +274,11 @@ class _CourseWriter:
             data["module"] = self.module_keys[quiz.module_id]
         if s.get("draw") is not None:
             data["draw"] = [
-                _optional({"module": r["module"], "count": r["count"]}, exclude_tags=list(r.get("exclude_tags") or []))
+                _optional(
+                    {"module": r["module"], "count": r["count"]},
+                    exclude_tags=list(r.get("exclude_tags") or []),
+                    tags=list(r.get("tags") or []),
+                )
                 for r in s["draw"]
             ]
         else:

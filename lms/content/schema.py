@@ -565,6 +565,7 @@ def _read_quiz_questions(
         module = rule.key("module")
         count = rule.integer("count", minimum=1)
         exclude = rule.text_list("exclude_tags", required=False)
+        tags = rule.text_list("tags", required=False)
         rule.finish()
         if module is not None and module_key is not None and module != module_key:
             rule.problem_at("module", f"a module quiz draws from its own module '{module_key}'")
@@ -572,11 +573,14 @@ def _read_quiz_questions(
         if module is not None and any(d["module"] == module for d in draw):
             rule.problem_at("module", f"module '{module}' has two draw rules")
             module = None
-        if None in (module, count, exclude):
+        if None in (module, count, exclude, tags):
             ok = False
             continue
-        draw.append({"module": module, "count": count, "exclude_tags": exclude})
-        ctx.later(_draw_possible(rule, module, count, exclude))
+        entry = {"module": module, "count": count, "exclude_tags": exclude}
+        if tags:  # written only when given, so existing quizzes keep their content hash
+            entry["tags"] = tags
+        draw.append(entry)
+        ctx.later(_draw_possible(rule, module, count, exclude, tags))
     if not draw:
         if ok and isinstance(f.data["draw"], list):
             f.problem_at("draw", "'draw' needs at least one rule")
@@ -598,7 +602,7 @@ def _questions_exist(f: Fields, questions: list[str], module_key: str | None) ->
     return check
 
 
-def _draw_possible(rule: Fields, module: str, count: int, exclude: list[str]) -> Check:
+def _draw_possible(rule: Fields, module: str, count: int, exclude: list[str], tags: list[str] = ()) -> Check:
     def check(index: Index) -> None:
         if module not in index.module_keys:
             rule.problem_at("module", f"module '{module}' does not exist")
@@ -610,7 +614,12 @@ def _draw_possible(rule: Fields, module: str, count: int, exclude: list[str]) ->
         for tag in exclude:
             if tag not in used:
                 rule.problem_at("exclude_tags", f"no question has the tag '{tag}'")
-        available = [q for q in spec.questions if not set(q.tags) & set(exclude)]
+        for tag in tags:
+            if tag not in used:
+                rule.problem_at("tags", f"no question has the tag '{tag}'")
+        available = [
+            q for q in spec.questions if not set(q.tags) & set(exclude) and (not tags or set(q.tags) & set(tags))
+        ]
         if count > len(available):
             rule.problem_at(
                 "count",

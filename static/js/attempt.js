@@ -1,7 +1,8 @@
 // The attempt page: saves answers as the trainee goes, shows the server's clock.
 // Progressive enhancement: without this file the form's "Save answers" and "Submit" buttons
 // post normally. With it, every change is saved (debounced, and at least every 30 s) to the
-// JSON endpoint with a sequence number; failed saves are retried with exponential backoff,
+// JSON endpoint with the sequence number the server issued (the last accepted save's plus
+// one, from the page and from each reply: never one made up here); failed saves are retried with exponential backoff,
 // and unsaved answers are kept in localStorage until the server has them.
 (function () {
   "use strict";
@@ -20,7 +21,6 @@
   const itemIds = form.querySelector("input[name=items]").value.split(",").filter(Boolean);
 
   let acked = parseInt(form.dataset.seq, 10) || 0; // the server's last accepted save
-  let counter = acked; // the last sequence number used
   let pending = null; // {seq, body} waiting for the server (resent as is on retry)
   let dirty = false; // answers changed since the pending/last save was built
   let inFlight = false;
@@ -99,8 +99,8 @@
     if (stopped || submitting || inFlight) return;
     clearTimeout(retryTimer);
     if (!pending || dirty) {
-      counter += 1;
-      pending = { seq: counter, body: JSON.stringify({ seq: counter, answers: answers() }) };
+      const seq = acked + 1; // the number the server issued
+      pending = { seq: seq, body: JSON.stringify({ seq: seq, answers: answers() }) };
       dirty = false;
     }
     const sent = pending;
@@ -120,9 +120,9 @@
       .then(({ status: code, data }) => {
         inFlight = false;
         if (code === 200 && data.ok) {
-          acked = sent.seq;
+          acked = typeof data.seq === "number" ? data.seq : sent.seq;
           if (pending === sent) pending = null;
-          seqInput.value = counter + 1;
+          seqInput.value = acked + 1;
           backoff = 1000;
           if (typeof data.remaining === "number") syncClock(data.remaining);
           if (dirty) { remember(); schedule(DEBOUNCE_MS); } else { forget(); show(form.dataset.msgSaved, "ok"); }
@@ -131,6 +131,13 @@
         if (code === 409) {
           stopped = true;
           show(data.message, "error");
+          if (data.reason === "stale" && data.reload_url && status) {
+            const reload = Object.assign(document.createElement("button"), {
+              type: "button", className: "primary", textContent: form.dataset.msgReload || "↻",
+            });
+            reload.addEventListener("click", () => { forget(); window.location.assign(data.reload_url); });
+            status.append(" ", reload);
+          }
           if (data.reason === "closed" && data.result_url) {
             setTimeout(() => { window.location.assign(data.result_url); }, 3000);
           }
@@ -169,7 +176,7 @@
       return;
     }
     submitting = true;
-    seqInput.value = counter + 1;
+    seqInput.value = acked + 1;
     form.submit(); // to the finish action, with every answer in the form
   }
   if (timer) {
@@ -196,8 +203,7 @@
   document.addEventListener("submit", (event) => {
     if (event.target !== form || event.defaultPrevented) return;
     submitting = true;
-    counter += 1;
-    seqInput.value = counter;
+    seqInput.value = acked + 1;
   });
   window.addEventListener("online", () => { if (pending || dirty) { backoff = 1000; save(); } });
   document.addEventListener("visibilitychange", () => {
