@@ -61,3 +61,19 @@ def _stored(value):
     if value in ("true", "false"):
         return value == "true"
     return value
+
+
+def test_answer_sheet_marks_answered_questions_and_counts_the_unanswered(app, world):
+    client = app.test_client()
+    login(client, world.trainee)
+    attempt_id = start(client, world, "m01-quiz")
+    items = items_of(app, attempt_id)
+    page = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+    assert "答题卡" in page and "已答 0 / 3 题" in page and "还有 3 题未作答。" in page
+    assert page.count('class="flag"') == 3
+    client.post(
+        f"/attempts/{attempt_id}/save", json={"seq": 1, "answers": {str(items[0]["id"]): right_answer(items[0])}}
+    )
+    page = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+    assert "已答 1 / 3 题" in page and "还有 2 题未作答。" in page
+    assert f'class="sheet-cell is-answered" data-item="{items[0]["id"]}"' in page

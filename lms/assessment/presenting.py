@@ -39,6 +39,11 @@ class TakeItem:
     text: str  #: the saved text answer (fill-in-blank, short answer)
     true_false: bool | None  #: the saved true/false answer
 
+    @property
+    def has_answer(self) -> bool:
+        """Whether a saved answer exists (the answer sheet's "answered" state)."""
+        return bool(self.text) or self.true_false is not None or any(o.chosen for o in self.options)
+
 
 @dataclass(frozen=True)
 class ReviewItem(TakeItem):

@@ -197,6 +197,49 @@
     }
   } catch (e) { /* ignore */ }
 
+  // -- the answer sheet (答题卡): answered and flagged states, the unanswered count --------
+  const flagKey = storageKey + "-flags";
+  let flags = {};
+  try { flags = JSON.parse(localStorage.getItem(flagKey) || "{}") || {}; } catch (e) { flags = {}; }
+  const finishButton = document.getElementById("finish-button");
+  const sheetCount = document.getElementById("sheet-count");
+  function isAnswered(value) {
+    return value !== null && value !== undefined && !(Array.isArray(value) && !value.length) && String(value).trim() !== "";
+  }
+  function updateSheet() {
+    const current = answers();
+    let answered = 0;
+    for (const id of itemIds) {
+      const done = isAnswered(current[id]);
+      if (done) answered += 1;
+      const cell = form.querySelector('.sheet-cell[data-item="' + id + '"]');
+      if (cell) {
+        cell.classList.toggle("is-answered", done);
+        cell.classList.toggle("is-flagged", !!flags[id]);
+      }
+    }
+    if (sheetCount) {
+      sheetCount.textContent = sheetCount.dataset.template.replace("{a}", answered).replace("{t}", itemIds.length);
+    }
+    if (finishButton) {
+      const left = itemIds.length - answered;
+      finishButton.dataset.confirm = (left ? finishButton.dataset.confirmUnanswered.replace("{n}", left) + " " : "")
+        + finishButton.dataset.confirmBase;
+    }
+  }
+  form.querySelectorAll("input.flag").forEach((box) => {
+    box.checked = !!flags[box.dataset.item];
+    box.addEventListener("change", (event) => {
+      event.stopPropagation(); // a flag is not an answer: nothing to save
+      if (box.checked) flags[box.dataset.item] = true; else delete flags[box.dataset.item];
+      try { localStorage.setItem(flagKey, JSON.stringify(flags)); } catch (e) { /* ignore */ }
+      updateSheet();
+    });
+  });
+  updateSheet();
+  form.addEventListener("change", updateSheet);
+  form.addEventListener("input", updateSheet);
+
   form.addEventListener("change", changed);
   form.addEventListener("input", changed);
   // On the document, after app.js's confirmation handler: a declined "Submit?" is prevented.
