@@ -12,7 +12,7 @@ from lms.assessment.models import QuizKind
 from lms.assessment.rules import review_options
 from lms.cohorts.models import Cohort
 from lms.extensions import db
-from tests.assessment_helpers import form_data, items_of, make_world, start, wrong_answer
+from tests.assessment_helpers import form_data, items_of, make_world, right_answer, start, wrong_answer
 from tests.conftest import login
 
 
@@ -111,3 +111,15 @@ def test_staff_see_everything(app, world, trainee):
     login(trainer, world.trainer)
     page = trainer.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
     assert "right answer marker" in _keys_in(page, items)
+
+
+def test_after_the_post_test_the_trainee_sees_their_change_per_module(app, world, trainee):
+    pre = start(trainee, world, "pre-test")
+    items = items_of(app, pre)
+    trainee.post(f"/attempts/{pre}/finish", data=form_data(items, {i["id"]: wrong_answer(i) for i in items}, 1))
+    post = start(trainee, world, "post-test")
+    items = items_of(app, post)
+    trainee.post(f"/attempts/{post}/finish", data=form_data(items, {i["id"]: right_answer(i) for i in items}, 1))
+    page = trainee.get(f"/attempts/{post}/result").get_data(as_text=True)
+    assert "与前测相比，各专题的变化" in page
+    assert "<td>0%</td><td>100%</td>" in page and "+100" in page

@@ -35,6 +35,7 @@ from lms.security import role_required, safe_next_url
 
 from . import grading, results, service
 from .forms import AttemptForm, GradeForm, RegradeForm, StartAttemptForm
+from .gain import pre_post_by_module
 from .models import (
     Attempt,
     AttemptItem,
@@ -355,6 +356,7 @@ def show_result(attempt_id: int):
         grade_form=GradeForm(),
         can_regrade=current_user.has_role(Role.TRAINER, Role.ORGANIZER),
         pending=sum(1 for i in items if i.pending),
+        gain=pre_post_by_module(attempt.user_id, course.id) if quiz.kind == "post_test" else [],
     )
 
 
