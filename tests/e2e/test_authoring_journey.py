@@ -20,7 +20,7 @@ from lms.db import utcnow, write_transaction
 from lms.extensions import db
 
 REAL_COURSE = Path(__file__).resolve().parents[2] / "courses" / "edu-assistance-policy"
-LESSON_TITLE = "政策背景:“五个一批”、十年纲要与多部委统筹"
+LESSON_TITLE = "政策背景：“五个一批”、十年纲要与多部门协同"
 
 
 @pytest.fixture
