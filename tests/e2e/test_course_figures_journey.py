@@ -5,7 +5,7 @@ violation on the lesson page."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -19,6 +19,7 @@ from lms.content.loader import load_courses
 from lms.db import utcnow, write_transaction
 from lms.extensions import db
 from lms.learning.models import Course, Lesson
+from tests.dates import site_today
 from tests.e2e.test_learning_journey import check_accessibility
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,7 +48,7 @@ def course_world(live_app):
             course = db.session.scalar(select(Course).where(Course.key == "edu-assistance-policy"))
             organizer = create_user(Profile(name="组织者", phone="13700000019"), "organizer-pass-1", {Role.ORGANIZER})
             trainee = create_user(Profile(name="王老师", phone="13600000019"), PASSWORD, {Role.TRAINEE})
-            today = date.today()
+            today = site_today()
             cohort = create_cohort(
                 organizer,
                 CohortData(
