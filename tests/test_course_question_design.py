@@ -43,6 +43,8 @@ def test_post_test_pairs_each_pre_test_item_with_one_of_the_same_module_and_type
     for before, after in zip(pre, post, strict=True):
         assert (before.module_id, before.qtype) == (after.module_id, after.qtype), (before.key, after.key)
         assert before.key != after.key
+        pair_tags = [{t for t in q.tags or [] if t.startswith("pair-")} for q in (before, after)]
+        assert pair_tags[0] == pair_tags[1], (before.key, after.key)  # the files name each pair once
     assert not {q.qtype for q in pre + post} & {QuestionType.SHORT_ANSWER}
     assert quizzes["pre_test"].settings["shuffle_options"] and quizzes["post_test"].settings["shuffle_options"]
 
