@@ -46,6 +46,9 @@ def test_sanitiser_keeps_only_the_allow_list():
     for bad in ("<script", "alert(1)</", "<style", "onclick", "onerror", "javascript:", "<iframe", "position", "color"):
         assert bad not in clean, bad
     assert '<h2 id="x">T</h2>' in clean
+    assert sanitize_html('<table tabindex="0" onfocus="x()"><tr><td>c</td></tr></table>').startswith(
+        '<table tabindex="0">'
+    )
     assert '<a href="https://a.org/" rel="noopener noreferrer">ok</a>' in clean
 
 
@@ -66,6 +69,7 @@ def test_tables_images_and_plain_text():
     body = "| 内容 | 数 |\n| --- | ---: |\n| 甲 | 1 |\n\n![图](images/a.png) ![无](images/b.png)\n"
     rendered = render_markdown(body, {"images/a.png": "/media/course/c/abc.png"})
     assert '<th style="text-align:right">数</th>' in rendered.html
+    assert '<table tabindex="0">' in rendered.html  # focusable, so a keyboard can scroll a wide table
     assert '<img src="/media/course/c/abc.png" alt="图">' in rendered.html
     assert "images/b.png" not in rendered.html and "无" in rendered.html  # unknown image dropped
     assert "甲" in rendered.text and "<" not in rendered.text
