@@ -7,7 +7,7 @@ STAMP   := $(VENV)/.installed
 TSTAMP  := $(VENV)/.installed-test
 NPM_E2E := tests/e2e/node_modules/axe-core/axe.min.js
 
-.PHONY: run test e2e bench lint translations extract-messages system-deps install clean
+.PHONY: run test test-clock e2e bench lint translations extract-messages system-deps install clean
 
 run: install system-deps
 	$(FLASK) lms init --demo
@@ -16,6 +16,12 @@ run: install system-deps
 
 test: install-test
 	$(PY) -m pytest
+
+# The suite again with the process clock at 20:30 UTC (already tomorrow in Asia/Shanghai) and at
+# 03:30 UTC: a test that passes only at some hours of the day fails here.
+test-clock: install-test
+	$(PY) -m pytest -q --ignore=tests/e2e --utc-clock=20:30
+	$(PY) -m pytest -q --ignore=tests/e2e --utc-clock=03:30
 
 e2e: install-test
 	$(PY) -m pytest tests/e2e

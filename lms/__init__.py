@@ -98,9 +98,11 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
+    from .assets import init_assets
     from .security import init_security
 
     init_security(app)
+    init_assets(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

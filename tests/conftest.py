@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import os
 import secrets
-from datetime import date, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -22,8 +22,37 @@ from lms.auth.service import Profile, create_user
 from lms.cohorts.service import CohortData, create_cohort
 from lms.extensions import db, limiter
 from lms.learning.models import Course
+from tests.dates import site_today
 
 PASSWORD = "correct-horse-9"
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--utc-clock",
+        metavar="HH:MM",
+        help="run the whole session with the process clock moved to this UTC time of today "
+        "(20:30 is already tomorrow in Asia/Shanghai); CI runs the suite at two such hours",
+    )
+
+
+def pytest_configure(config):
+    """Move the clock for the whole session when --utc-clock is given (time-machine)."""
+    when = config.getoption("--utc-clock")
+    if not when:
+        return
+    import time_machine
+
+    hours, minutes = (int(part) for part in when.split(":"))
+    moment = datetime.combine(datetime.now(UTC).date(), time(hours, minutes), tzinfo=UTC)
+    traveller = time_machine.travel(moment, tick=True)
+    traveller.start()
+    config.add_cleanup(traveller.stop)
+
+
+def pytest_report_header(config):
+    when = config.getoption("--utc-clock")
+    return f"clock moved to {when} UTC (time-machine)" if when else None
 
 
 @pytest.fixture(scope="session")
@@ -150,7 +179,7 @@ def make_cohort(app, make_course, make_user):
     def make(organizer_id=None, course_id=None, **overrides):
         organizer_id = organizer_id or make_user("organizer").id
         course_id = course_id or make_course(key=f"course-{next(_counter)}")
-        today = date.today()
+        today = site_today()
         data = CohortData(
             course_id=course_id,
             name=overrides.pop("name", "测试培训班"),

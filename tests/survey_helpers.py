@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -13,6 +13,7 @@ from lms.learning.models import Course, Module
 from lms.surveys.models import Survey
 from tests.conftest import UserRef, login
 from tests.content_helpers import EXAMPLE, load
+from tests.dates import site_today
 
 
 @dataclass
@@ -46,7 +47,7 @@ def make_survey_world(app, make_user, make_cohort) -> SurveyWorld:
         modules = {m.key: m.id for m in db.session.scalars(select(Module).where(Module.course_id == course_id))}
         surveys = {s.key: s.id for s in db.session.scalars(select(Survey).where(Survey.course_id == course_id))}
     organizer, trainer = make_user("organizer"), make_user("trainer")
-    today = date.today()
+    today = site_today()
     cohort_id, _, _ = make_cohort(
         organizer_id=organizer.id,
         course_id=course_id,

@@ -6,8 +6,6 @@ POST), 403 forbidden, 404 for objects that must not even be hinted at, 405 wrong
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from sqlalchemy import select
 
@@ -34,6 +32,7 @@ from lms.storage import storage_path
 from lms.suggestions.models import Suggestion
 from lms.surveys.models import ItemType, Survey, SurveyItem, SurveyKind
 from tests.conftest import login
+from tests.dates import site_today
 
 ROLES = ("anonymous", "trainee", "outsider", "trainer", "organizer")
 # trainee: enrolled in the fixture cohort; outsider: a trainee in no cohort.
@@ -270,7 +269,7 @@ def world(app, make_user, make_cohort):
                     content_hash="h",
                 )
             )
-        suggestion = Suggestion(author_id=users["trainee"].id, subject="建议", body="内容", created_on=date.today())
+        suggestion = Suggestion(author_id=users["trainee"].id, subject="建议", body="内容", created_on=site_today())
         db.session.add(suggestion)
         db.session.commit()
         suggestion_id = suggestion.id

@@ -24,6 +24,7 @@ from lms.extensions import db
 from lms.surveys.models import Survey, SurveyKind, SurveyParticipation
 from tests import certificate_helpers
 from tests.certificate_helpers import certificates, constant, position_set
+from tests.dates import site_today
 
 BASE = "https://peixun.example.cn"
 
@@ -81,7 +82,7 @@ def test_certificate_is_issued_the_moment_the_last_requirement_is_met(app_base, 
         db.session.get(User, trainee.id).position = "教师"
         db.session.commit()
     number = issue(app, trainee.id, world.cohort_id)
-    assert re.fullmatch(rf"JYBF-{date.today().year}-000001", number)
+    assert re.fullmatch(rf"JYBF-{site_today().year}-000001", number)
     # Calling the hook again (another lesson completed, say) changes nothing.
     assert issue(app, trainee.id, world.cohort_id) is None
     [cert] = certificates(app)
@@ -117,7 +118,7 @@ def test_twenty_parallel_issues_number_without_gaps(app_base, cert_world, requir
 
     with ThreadPoolExecutor(max_workers=20) as pool:
         numbers = list(pool.map(issue_row, [t.id for t in world.trainees], timeout=180))
-    year = date.today().year
+    year = site_today().year
     assert sorted(numbers) == [f"JYBF-{year}-{n:06d}" for n in range(1, 21)]
     tokens = [c.token for c in certificates(app)]
     assert len(set(tokens)) == 20

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from lms.cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from lms.extensions import db
 from tests.conftest import login
+from tests.dates import site_today
 
 
 def enrolments(app, cohort_id) -> int:
@@ -75,7 +76,7 @@ def test_wrong_expired_and_full_codes_get_clear_messages(app, client, make_user,
     page = client.post("/join", data={"code": "NOSUCH99"}).get_data(as_text=True)
     assert "没有培训班使用这个报名码" in page
 
-    past = date.today() - timedelta(days=10)
+    past = site_today() - timedelta(days=10)
     _, expired, _ = make_cohort(starts_on=past, ends_on=past + timedelta(days=5), enrol_until=past)
     assert "报名已于" in client.post("/join", data={"code": expired}).get_data(as_text=True)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 import threading
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -33,6 +33,7 @@ from lms.improvement.service import (
 )
 from lms.learning.models import LessonVersion
 from tests.conftest import login
+from tests.dates import site_today
 from tests.report_helpers import (
     add_attempt,
     add_progress,
@@ -70,7 +71,7 @@ def ledger_world(app, make_user, make_cohort):
             "other_version": latest_version_id(other_q.id),
             "other_course": other["course"].id,
         }
-    today = date.today()
+    today = site_today()
     early, _, _ = make_cohort(
         organizer_id=organizer.id,
         course_id=ids["course"],

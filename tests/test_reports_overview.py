@@ -10,7 +10,7 @@ Funnel: enrolled 3, started 2, completed 1. M1: started 2, completed 1; M2: star
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -23,6 +23,7 @@ from lms.reports.funnel import funnel, register_stage
 from lms.reports.progress import inactive_trainees, module_progress, trainee_progress
 from lms.reports.tables import hours_bins
 from tests.conftest import login
+from tests.dates import site_today
 from tests.report_helpers import add_progress, build_course, make_trainee
 
 
@@ -35,7 +36,7 @@ def progress_world(app, make_user, make_cohort):
         course_id, m1 = built["course"].id, built["m1"].id
         lessons = [lesson.id for lesson in built["lessons"]]
     cohort_id, _, _ = make_cohort(course_id=course_id, trainer_ids=(trainer.id,), name="一期")
-    later_id, _, _ = make_cohort(course_id=course_id, name="二期", starts_on=date.today() + timedelta(days=40))
+    later_id, _, _ = make_cohort(course_id=course_id, name="二期", starts_on=site_today() + timedelta(days=40))
     now = utcnow()
     with app.app_context():
         t1 = make_trainee(cohort_id, "学员一")

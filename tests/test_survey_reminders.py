@@ -17,6 +17,7 @@ from lms.extensions import db
 from lms.surveys import service
 from lms.surveys.models import SentReminder, Survey
 from lms.surveys.windows import set_window, start_of_day
+from tests.dates import site_today
 from tests.survey_helpers import SurveyWorld, client_for, enrol, make_survey_world
 
 
@@ -67,7 +68,7 @@ def test_due_items_list_the_needs_survey_and_feedback_until_answered(app, sw):
 
 
 def test_needs_survey_is_due_before_training_starts(app, sw, make_cohort):
-    today = date.today()
+    today = site_today()
     cohort_id, _, _ = make_cohort(
         course_id=sw.course_id, starts_on=today + timedelta(days=7), ends_on=today + timedelta(days=30)
     )
@@ -195,7 +196,7 @@ def smtp_server():
 @pytest.fixture
 def past_cohort(app, sw, make_cohort, make_user):
     """A cohort that ended 100 days ago: its trainees' follow-up was due 10 days ago."""
-    today = date.today()
+    today = site_today()
     cohort_id, _, _ = make_cohort(
         course_id=sw.course_id,
         starts_on=today - timedelta(days=130),
@@ -249,9 +250,19 @@ def test_send_reminders_without_a_mail_server_sends_nothing(app, sw, past_cohort
         assert db.session.scalar(select(func.count(SentReminder.id))) == 0
 
 
-def test_a_failed_send_is_retried_next_time(app, sw, past_cohort):
+def test_a_failed_send_is_retried_next_time(app, sw, past_cohort, smtp_server):
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())  # nobody listens there
-    result = app.test_cli_runner().invoke(args=["lms", "send-reminders"])
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["lms", "send-reminders"])
     assert "0 reminder(s) sent, 1 failed" in result.output
     with app.app_context():
         assert db.session.scalar(select(func.count(SentReminder.id))) == 0
+
+    # The next run, with the mail server back, sends the reminder that failed.
+    port, messages = smtp_server
+    app.config.update(MAIL_PORT=port)
+    result = runner.invoke(args=["lms", "send-reminders"])
+    assert "1 reminder(s) sent, 0 failed" in result.output, result.output
+    assert [m.rcpt_tos for m in messages] == [["wang@example.org"]]
+    with app.app_context():
+        assert db.session.scalar(select(func.count(SentReminder.id))) == 1

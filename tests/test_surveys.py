@@ -24,7 +24,8 @@ from lms.surveys.models import (
     SurveyResponse,
     SurveyWindow,
 )
-from lms.surveys.windows import set_window
+from lms.surveys.windows import local_day, set_window
+from tests.dates import site_today
 from tests.survey_helpers import (
     SurveyWorld,
     client_for,
@@ -81,7 +82,7 @@ def test_named_needs_survey_is_stored_with_the_trainee_and_recommends_modules(ap
 
     (stored,) = rows(app, SurveyResponse, survey_id=sw.surveys["needs"])
     assert stored.user_id == sw.trainees[0].id
-    assert stored.submitted_at is not None and stored.submitted_on == date.today()
+    assert stored.submitted_at is not None and stored.submitted_on == shanghai_today(app)
     assert LOW <= stored.id <= HIGH
     assert len(rows(app, SurveyParticipation, survey_id=sw.surveys["needs"])) == 1
     answers = rows(app, SurveyAnswer, response_id=stored.id)
@@ -134,7 +135,7 @@ def test_anonymous_response_keeps_no_link_to_the_trainee(app, sw):
     (response,) = rows(app, SurveyResponse, survey_id=sw.surveys["feedback"])
     assert response.user_id is None
     assert response.submitted_at is None and response.updated_at is None
-    assert response.submitted_on == date.today()  # the day only
+    assert response.submitted_on == shanghai_today(app)  # the day only, as the site's local date
     assert LOW <= response.id <= HIGH  # random, not the next number of a sequence
     (participation,) = rows(app, SurveyParticipation, survey_id=sw.surveys["feedback"])
     assert participation.user_id == sw.trainees[1].id
@@ -152,22 +153,32 @@ def test_anonymous_response_keeps_no_link_to_the_trainee(app, sw):
 
 
 def test_ids_carry_no_submission_order(app, sw, make_user):
-    """Several anonymous submissions: response ids are random, so sorting them by id does not
+    """Several anonymous submissions: response ids are random, so the order of the ids does not
     give the order of the participations (which could otherwise be matched one to one)."""
     from tests.survey_helpers import enrol
 
     more = [make_user() for _ in range(9)]
     enrol(app, sw.cohort_id, more)
+    in_submission_order: list[int] = []
+    seen: set[int] = set()
     for user in [*sw.trainees, *more]:
         assert client_for(app, user).post(url(sw, "feedback"), data=feedback_answers()).status_code == 302
+        with app.app_context():
+            (new_id,) = set(db.session.scalars(select(SurveyResponse.id))) - seen
+        in_submission_order.append(new_id)
+        seen.add(new_id)
     with app.app_context():
-        ids = db.session.scalars(select(SurveyResponse.id)).all()
         answer_ids = db.session.scalars(select(SurveyAnswer.id)).all()
-    assert len(ids) == 12 and all(LOW <= i <= HIGH for i in ids + answer_ids)
-    assert len(set(ids)) == 12
-    # 12 random ids in insertion order are sorted with probability 1/12!: this fails only if
-    # ids came from a sequence.
-    assert ids != sorted(ids) or answer_ids != sorted(answer_ids)
+    assert len(seen) == 12 and all(LOW <= i <= HIGH for i in in_submission_order + answer_ids)
+    # 12 random ids are in increasing submission order with probability 1/12!: this fails
+    # only if ids came from a sequence (or a clock).
+    assert in_submission_order != sorted(in_submission_order)
+
+
+def shanghai_today(app) -> date:
+    """The site's local date now, as the application computes it (not the machine's date)."""
+    with app.app_context():
+        return local_day(utcnow())
 
 
 def test_anonymous_survey_refuses_a_second_submission_and_keeps_the_typed_text(app, sw):
@@ -195,7 +206,7 @@ def test_the_database_refuses_a_second_named_response_or_participation(app, sw):
     """The unique constraints behind the service's checks, including the whole-course case
     (module_id NULL), which a plain unique constraint would let through."""
     with app.app_context():
-        for model, extra in ((SurveyResponse, {"submitted_on": date.today()}), (SurveyParticipation, {})):
+        for model, extra in ((SurveyResponse, {"submitted_on": site_today()}), (SurveyParticipation, {})):
             fields = {"survey_id": sw.surveys["needs"], "cohort_id": sw.cohort_id, "user_id": sw.trainees[0].id}
             db.session.add(model(**fields, **extra))
             db.session.commit()
@@ -223,7 +234,7 @@ def test_closed_and_not_yet_open_surveys_are_refused_with_the_day(app, sw):
 
 
 def test_default_windows_follow_the_cohort(app, sw, make_cohort):
-    today = date.today()
+    today = site_today()
     past_id, _, _ = make_cohort(
         course_id=sw.course_id,
         starts_on=today - timedelta(days=30),

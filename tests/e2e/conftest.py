@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 import threading
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -21,6 +21,7 @@ from lms.auth.service import Profile, create_user
 from lms.cohorts.service import CohortData, create_cohort
 from lms.extensions import db, limiter
 from lms.learning.models import Course
+from tests.dates import site_today
 
 CHROMIUM = Path(os.environ.get("LMS_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -96,7 +97,7 @@ def seeded(live_app):
             "organizer-pass-1",
             {Role.ORGANIZER},
         )
-        today = date.today()
+        today = site_today()
         cohort = create_cohort(
             organizer,
             CohortData(

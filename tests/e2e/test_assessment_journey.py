@@ -6,7 +6,7 @@ graded at once (trainer grading is covered on the example course in test_assessm
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -27,6 +27,7 @@ from lms.db import write_transaction
 from lms.extensions import db
 from lms.learning.models import Course
 from tests.assessment_helpers import assert_no_draw_includes_a_short_answer
+from tests.dates import site_today
 
 COURSE = "edu-assistance-policy"
 TRAINEE = ("13800001111", "trainee-pass-1")
@@ -55,7 +56,7 @@ def course_world(live_app):
             TRAINEE[1],
             {Role.TRAINEE},
         )
-        today = date.today()
+        today = site_today()
         cohort = create_cohort(
             organizer,
             CohortData(

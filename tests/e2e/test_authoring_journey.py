@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,7 @@ from lms.cohorts.service import CohortData, create_cohort
 from lms.content.loader import load_courses
 from lms.db import utcnow, write_transaction
 from lms.extensions import db
+from tests.dates import site_today
 
 REAL_COURSE = Path(__file__).resolve().parents[2] / "courses" / "edu-assistance-policy"
 LESSON_TITLE = "政策背景:“五个一批”、十年纲要与多部委统筹"
@@ -58,7 +59,7 @@ def course_world(live_app):
             )
         )
         db.session.add(CourseAuthor(course_id=course.id, user_id=trainer.id))
-        today = date.today()
+        today = site_today()
         cohort = create_cohort(
             organizer,
             CohortData(

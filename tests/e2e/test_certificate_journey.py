@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from pypdf import PdfReader
@@ -24,6 +24,7 @@ from lms.db import write_transaction
 from lms.extensions import db
 from lms.learning.models import Course
 from tests.certificate_helpers import RULES, position_set
+from tests.dates import site_today
 
 TRAINEE = {"phone": "13612340001", "password": "trainee-pass-1", "name": "欧阳𠮷"}
 ORGANIZER = {"phone": "13612340002", "password": "organizer-pass-1"}
@@ -52,7 +53,7 @@ def seed(app) -> tuple[int, int]:
             TRAINEE["password"],
             {Role.TRAINEE},
         )
-        today = date.today()
+        today = site_today()
         cohort = create_cohort(
             organizer,
             CohortData(

@@ -4,7 +4,7 @@ a discussion post; axe-core finds no serious or critical accessibility violation
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,7 @@ from lms.content.loader import load_courses
 from lms.db import utcnow, write_transaction
 from lms.extensions import db
 from lms.learning.models import Course
+from tests.dates import site_today
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "tests" / "e2e" / "node_modules" / "axe-core" / "axe.min.js"
@@ -38,7 +39,7 @@ def course_world(live_app):
                 PASSWORD,
                 {Role.TRAINEE},
             )
-            today = date.today()
+            today = site_today()
             cohort = create_cohort(
                 organizer,
                 CohortData(

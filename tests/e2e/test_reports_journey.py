@@ -4,7 +4,7 @@ improvement action and downloads the item analysis as XLSX."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -19,6 +19,7 @@ from lms.db import write_transaction
 from lms.extensions import db
 from lms.improvement.models import ImprovementAction
 from lms.learning.models import Course
+from tests.dates import site_today
 from tests.report_helpers import simulate_cohort
 
 COURSE = Path(__file__).resolve().parents[2] / "courses" / "edu-assistance-policy"
@@ -36,7 +37,7 @@ def reported(live_app):
             "organizer-pass-2",
             {Role.ORGANIZER},
         )
-        today = date.today()
+        today = site_today()
         cohort = create_cohort(
             organizer,
             CohortData(

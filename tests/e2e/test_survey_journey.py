@@ -7,7 +7,7 @@ Runs on the real course (courses/edu-assistance-policy) at 360 px.
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -23,6 +23,7 @@ from lms.extensions import db
 from lms.learning.models import Course
 from lms.surveys import service
 from lms.surveys.models import Survey
+from tests.dates import site_today
 
 PASSWORD = "journey-pass-1"
 AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
@@ -57,7 +58,7 @@ def journey(live_app):
             PASSWORD,
             {Role.ORGANIZER},
         )
-        today = date.today()
+        today = site_today()
         cohort = create_cohort(
             organizer,
             CohortData(
