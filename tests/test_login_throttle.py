@@ -84,6 +84,8 @@ def test_an_unknown_account_is_throttled_by_its_normalised_identifier(client):
     assert _post(client, "+86 139 1234 5678").status_code == 429
 
 
+# The clock is moved with time-machine, which Redis's own key expiry does not see: counters in memory.
+@pytest.mark.parametrize("app", [{"RATELIMIT_STORAGE_URI": "memory://"}], indirect=True)
 def test_back_off_doubles_and_is_bounded_and_the_owner_gets_back_in(app, make_user):
     user = make_user()
     attacker = app.test_client()
