@@ -33,18 +33,22 @@ def init_command(demo: bool):
 
 @lms_cli.command("load-courses")
 @click.argument("path", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--take-file", is_flag=True, help="Where a file and a browser edit both changed an item, take the file's."
+)
 @with_appcontext
-def load_courses_command(path: Path | None):
-    """Validate and load the courses under PATH (default: courses/), all or nothing."""
-    _load(path or ROOT / "courses")
+def load_courses_command(path: Path | None, take_file: bool):
+    """Validate and load the courses under PATH (default: courses/), all or nothing.
+    Browser edits stay unless their file changed too (reported as conflicts)."""
+    _load(path or ROOT / "courses", take_file)
 
 
-def _load(path: Path) -> None:
+def _load(path: Path, take_file: bool = False) -> None:
     from lms.content.loader import CourseValidationError, load_courses
 
     try:
         with write_transaction():
-            reports = load_courses(path)
+            reports = load_courses(path, take_file)
     except CourseValidationError as error:
         click.echo(f"{len(error.problems)} problem(s); nothing was written:", err=True)
         for problem in error.problems:

@@ -30,6 +30,10 @@ class VersionedMixin:
     content_hash: Mapped[str] = mapped_column(String(64))
     #: retired items stay in the database (learners have records on them) but are not shown
     is_retired: Mapped[bool] = mapped_column(default=False)
+    #: the hash of the item's content in the course files when they were last loaded ("" if
+    #: it never came from files): an unchanged file never undoes a browser edit, and a file
+    #: and a browser edit that both changed the item since are a conflict
+    loaded_hash: Mapped[str] = mapped_column(String(64), default="")
 
 
 class VersionRowMixin:

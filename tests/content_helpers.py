@@ -55,10 +55,10 @@ def line_of(path: Path, marker: str) -> int:
     raise AssertionError(f"{marker!r} not in {path}")
 
 
-def load(path: Path):
+def load(path: Path, take_file: bool = False):
     """Load like ``flask lms load-courses`` does: in one committed write transaction."""
     with write_transaction():
-        return load_courses(path)
+        return load_courses(path, take_file)
 
 
 def row_counts() -> dict[str, int]:

@@ -163,6 +163,7 @@ ROUTES = {
     "authoring.show_course": row("GET", "/authoring/courses/{course}", 302, 403, 403, 200, 200),
     "authoring.edit_authors": row("GET", "/authoring/courses/{course}/authors", 302, 403, 403, 403, 200),
     "authoring.export_course": row("GET", "/authoring/courses/{course}/export.zip", 302, 403, 403, 200, 200),
+    "authoring.course_structure": row("GET", "/authoring/courses/{course}/structure", 302, 403, 403, 200, 200),
     "authoring.move_module": row("POST", "/authoring/modules/{module_id}/move", 302, 403, 403, 302, 302),
     "authoring.move_lesson": row("POST", "/authoring/lessons/{lesson_id}/move", 302, 403, 403, 302, 302),
     "authoring.preview": row("POST", "/authoring/preview", 302, 403, 403, 400, 400),

@@ -108,13 +108,16 @@ def test_editing_a_question_makes_a_new_version(app, make_user):
 @pytest.mark.parametrize(
     "fields, field_message",
     [
-        ({"qtype": "single", "stem": "题", "option_a": "甲", "option_b": "乙", "answer_single": "D"}, "请选择正确选项"),
+        (
+            {"qtype": "single", "stem": "题", "option_a": "甲", "option_b": "乙", "answer_single": "D"},
+            "答案 D 不在选项 A-B 范围内",
+        ),
         ({"qtype": "single", "stem": "题", "option_a": "甲", "option_c": "丙", "answer_single": "A"}, "中间不要留空"),
-        ({"qtype": "single", "stem": "题", "option_a": "甲", "option_b": "甲", "answer_single": "A"}, "不能相同"),
-        ({"qtype": "multiple", "stem": "题", "option_a": "甲", "option_b": "乙"}, "至少勾选一个"),
+        ({"qtype": "single", "stem": "题", "option_a": "甲", "option_b": "甲", "answer_single": "A"}, "选项“甲”重复"),
+        ({"qtype": "multiple", "stem": "题", "option_a": "甲", "option_b": "乙"}, "缺少正确答案"),
         ({"qtype": "fill_blank", "stem": "没有空的填空题", "answer_text": "答"}, "只标出一个空"),
         ({"qtype": "fill_blank", "stem": "两个____空____", "answer_text": "答"}, "只标出一个空"),
-        ({"qtype": "true_false", "stem": "题"}, "请选择“正确”或“错误”"),
+        ({"qtype": "true_false", "stem": "题"}, "缺少正确答案"),
         ({"qtype": "short_answer", "stem": "题", "answer_text": ""}, "请填写参考答案"),
         (
             {"qtype": "true_false", "stem": "题", "answer_true_false": "true", "lesson": "welcome"},

@@ -212,6 +212,8 @@ def test_removed_lesson_and_question_are_retired_then_restored(ctx, tmp_path):
     assert _one(Question, key="m01-q06").is_retired
     after = row_counts()
     assert after.pop("question_versions") == before.pop("question_versions") + 1
+    # the module lost a lesson: a new module version records its new structure
+    assert after.pop("module_versions") == before.pop("module_versions") + 1
     assert after == before  # nothing deleted
 
     lesson_file.write_text(saved, encoding="utf-8")

@@ -32,6 +32,7 @@ from lms.improvement.service import (
     link_version,
 )
 from lms.learning.models import LessonVersion
+from lms.learning.progress_models import LessonProgress
 from tests.conftest import login
 from tests.dates import site_today
 from tests.report_helpers import (
@@ -152,14 +153,20 @@ def test_versions_are_detected_linked_once_and_compared(app, ledger_world):
         action = db.session.get(ImprovementAction, action.id)
         assert detected_versions(action) == []
         result = compare_before_after(action, organizer)
-        assert result.basis == "version" and result.change.linked
-        assert (result.before.n, result.before.versions) == (4, [1])
-        assert result.before.value == pytest.approx(0.75)
-        assert result.before.high == pytest.approx(0.75 + 0.795612, abs=1e-5)
-        assert (result.after.n, result.after.versions) == (5, [2])
-        assert result.after.value == pytest.approx(0.2)
-        assert result.after.low == pytest.approx(0.2 - 0.555289, abs=1e-5)
-        assert result.difference == pytest.approx(-0.55)
+        assert result.change.linked and result.version == 2
+        assert (result.before_versions, result.after_versions) == ([1], [2])
+        facility = result.metrics[0]
+        assert facility.key == "facility" and result.primary is facility
+        assert facility.before.n == 4
+        assert facility.before.value == pytest.approx(0.75)
+        assert facility.before.high == pytest.approx(0.75 + 0.795612, abs=1e-5)
+        assert facility.after.n == 5
+        assert facility.after.value == pytest.approx(0.2)
+        assert facility.after.low == pytest.approx(0.2 - 0.555289, abs=1e-5)
+        assert facility.difference == pytest.approx(-0.55)
+        assert facility.too_small  # 4 answers before: fewer than MIN_N
+        assert "Too few records" in facility.sentence or "记录太少" in facility.sentence
+        assert result.options == [("B", 4, 5)]
         with pytest.raises(ImprovementError), write_transaction():
             link_version(action.id, "question", ledger_world["other_version"], organizer)
         with pytest.raises(ImprovementError), write_transaction():
@@ -168,7 +175,7 @@ def test_versions_are_detected_linked_once_and_compared(app, ledger_world):
         assert actions.count("improvement.link_version") == 1 and "improvement.create" in actions
 
 
-def test_completion_is_compared_by_cohort_start(app, ledger_world):
+def test_completion_is_compared_by_the_version_each_record_was_made_on(app, ledger_world):
     with app.app_context():
         organizer = db.session.get(User, ledger_world["organizer"].id)
         action = _action(
@@ -181,10 +188,13 @@ def test_completion_is_compared_by_cohort_start(app, ledger_world):
             finding_ref="",
         )
         a, b = make_trainee(ledger_world["early"], "甲"), make_trainee(ledger_world["early"], "乙")
-        c, d = make_trainee(ledger_world["late"], "丙"), make_trainee(ledger_world["late"], "丁")
+        c, d = make_trainee(ledger_world["early"], "丙"), make_trainee(ledger_world["late"], "丁")
         for user in (a, c, d):
             add_progress(user, ledger_world["l1"])
         add_progress(b, ledger_world["l1"], completed=False)
+        # c's record is on version 2 though c's cohort started earlier: dates do not decide
+        for row in db.session.scalars(select(LessonProgress).where(LessonProgress.user_id.in_([c, d]))):
+            row.lesson_version = 2
         change = LessonVersion(
             lesson_id=ledger_world["l1"],
             version=2,
@@ -195,10 +205,11 @@ def test_completion_is_compared_by_cohort_start(app, ledger_world):
         db.session.add(change)
         db.session.commit()
         result = compare_before_after(db.session.get(ImprovementAction, action.id), organizer)
-        assert result.basis == "cohort_start"
-        assert (result.before.cohorts, result.before.n, result.before.value) == (["一期"], 2, 0.5)
-        assert (result.after.cohorts, result.after.n, result.after.value) == (["二期"], 2, 1.0)
-        assert result.before.low == pytest.approx(0.0945, abs=1e-4)  # Wilson, 1 of 2
+        completion = result.primary
+        assert completion.key == "completion"
+        assert (completion.before.n, completion.before.value) == (2, 0.5)
+        assert (completion.after.n, completion.after.value) == (2, 1.0)
+        assert completion.before.low == pytest.approx(0.0945, abs=1e-4)  # Wilson, 1 of 2
 
 
 def test_only_staff_of_the_course_record_and_see_actions(app, ledger_world, make_user):

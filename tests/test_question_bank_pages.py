@@ -80,36 +80,43 @@ def test_upload_preview_skip_confirm(app, people):
     preview_url = response.headers["Location"]
     page = client.get(preview_url).get_data(as_text=True)
     # Every item's problems by line, in Chinese; nothing written yet.
-    # The example course already has m01-q01..m01-q06: those are updated by key.
-    assert "共 11 道题：新增 2 道，内容有变化 6 道（各生成一个新版本），无变化 0 道，有问题 3 道。" in page
+    # The example course already has m01-q01..m01-q06: those are updated by key; the essay
+    # m01-q06 has no reference answer and is refused, as the editor refuses it.
+    assert "共 11 道题：新增 2 道，内容有变化 5 道（各生成一个新版本），无变化 0 道，有问题 4 道。" in page
+    assert "请填写参考答案，供讲师阅卷时参考。" in page
     assert "第 38 行：暂不支持配伍题，请跳过本题或改写为其他题型。" in page
     assert "第 40 行：暂不支持数值题" in page
     assert "第 42 行：没有答案区 {...}" in page
-    assert page.count('name="skip"') == 3
+    # m01-q01..q05 get texts unrelated to the course's: each would replace another question
+    assert page.count('name="skip"') == 4 + 5 and page.count('name="replace"') == 5
+    assert "5 道会被替换为另一道题" in page and "<del>" in page and "<ins>" in page
     assert count(app, Question) == questions_before
 
     confirm_url = preview_url + "/confirm"
     # Confirming with a problem item not ticked is refused, and writes nothing.
-    refused = client.post(confirm_url, data={"skip": ["9", "10"]})
+    refused = client.post(confirm_url, data={"skip": ["6", "9", "10"], "replace": ["1", "2", "3", "4"]})
     text = refused.get_data(as_text=True)
     assert refused.status_code == 200 and "仍有 1 道题存在问题" in text
+    assert "有 1 道题会把现有试题替换为另一道题" in text  # item 5 was not ticked
     assert 'value="9" checked' in text and 'value="11" checked' not in text
     assert count(app, Question) == questions_before
 
-    done = client.post(confirm_url, data={"skip": ["9", "10", "11"]}, follow_redirects=True)
+    done = client.post(
+        confirm_url, data={"skip": ["6", "9", "10", "11"], "replace": ["1", "2", "3", "4", "5"]}, follow_redirects=True
+    )
     text = done.get_data(as_text=True)
-    assert "导入完成：新增 2 题，更新 6 题（生成新版本），0 题无变化，跳过 3 题。" in text
+    assert "导入完成：新增 2 题，更新 5 题（生成新版本），0 题无变化，跳过 4 题。" in text
     assert count(app, Question) == questions_before + 2
-    assert count(app, QuestionVersion) == versions_before + 8
+    assert count(app, QuestionVersion) == versions_before + 7
     assert "m01-q07" in text and "v2" in text  # the list shows new and updated questions
     with app.app_context():
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "question.import"))
         assert entry.actor_id == people["trainer"].id
-        assert (entry.details["created"], entry.details["updated"]) == (2, 6)
+        assert (entry.details["created"], entry.details["updated"]) == (2, 5)
         q = db.session.scalar(select(Question).where(Question.key == "m01-q03"))
         assert (q.stem, q.answer) == ("过渡期内，资助标准不降低、覆盖范围____。", ["不缩小", "不缩减"])
     # The preview is used up.
-    again = client.post(confirm_url, data={"skip": ["9", "10", "11"]})
+    again = client.post(confirm_url, data={"skip": ["6", "9", "10", "11"]})
     assert again.status_code == 302 and again.headers["Location"].endswith("/bank/import")
 
 

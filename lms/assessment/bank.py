@@ -15,6 +15,7 @@ back except the numbers of the items to skip.
 
 from __future__ import annotations
 
+import difflib
 import json
 import math
 import re
@@ -27,20 +28,19 @@ from sqlalchemy import String, cast, func, or_, select
 from lms.access import may_see_keys
 from lms.audit.service import record
 from lms.auth.models import User
+from lms.content.publish import publish_version
+from lms.content.question_rules import CHOICE_TYPES, question_problems
 from lms.content.spec import QuestionSpec
 from lms.extensions import db
 from lms.learning.models import Course, Lesson, Module
 from lms.versioning import content_hash
 
 from .formats.common import (
-    BLANK,
-    LETTERS,
-    MAX_OPTIONS,
     Draft,
     normalise_key,
     type_label,
 )
-from .models import Difficulty, Question, QuestionType, QuestionVersion
+from .models import Difficulty, Question, QuestionStatus, QuestionType
 
 DIFFICULTIES = tuple(d.value for d in Difficulty)
 PER_PAGE = 50
@@ -110,6 +110,7 @@ def bank_page(course: Course, filters: BankFilters, page: int = 1, per_page: int
             Question.version,
             Question.difficulty,
             Question.tags,
+            Question.status,
             Module.title.label("module_title"),
         )
         .join(Module, Module.id == Question.module_id)
@@ -220,7 +221,14 @@ def save_questions(actor: User, course: Course, specs: list[QuestionSpec], sourc
         question = existing.get(spec.key)
         if question is None:
             question = Question(
-                course_id=course.id, key=spec.key, version=1, content_hash=digest, is_retired=False, **columns
+                course_id=course.id,
+                key=spec.key,
+                version=1,
+                content_hash=digest,
+                is_retired=False,
+                # a fresh import waits for a trainer to mark it ready before it is drawn
+                status=QuestionStatus.DRAFT if source == "import" else QuestionStatus.READY,
+                **columns,
             )
             db.session.add(question)
             existing[spec.key] = question
@@ -239,17 +247,7 @@ def save_questions(actor: User, course: Course, specs: list[QuestionSpec], sourc
         versioned.append((question, content))
     db.session.flush()
     for question, content in versioned:
-        db.session.add(
-            QuestionVersion(
-                question_id=question.id,
-                version=question.version,
-                content_hash=question.content_hash,
-                data=content,
-                source=source,
-                created_by_id=actor.id,
-            )
-        )
-    db.session.flush()
+        publish_version(question, question.content_hash, content, source, actor, bump=False)
     return changes
 
 
@@ -270,13 +268,17 @@ class PlannedItem:
     number: int
     line: int
     key: str | None
-    #: create, update, unchanged, or "" when the item has problems
+    #: create, update, replace (an update whose text is another question's), unchanged,
+    #: restore, or "" when the item has problems
     action: str
     qtype: str | None
     stem: str
     module: str  #: the module's title, when it could be resolved
     problems: list[str]
     spec: QuestionSpec | None = None
+    previous_stem: str = ""  #: replace only: the text in the bank now
+    #: replace only: (kind, text) parts of the difference, kind "same", "del" or "ins"
+    difference: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def type_label(self) -> str:
@@ -323,57 +325,21 @@ class _Course:
 
 
 def _check(draft: Draft) -> list[str]:
-    """The rules every question meets (as the course loader checks them)."""
-    problems: list[str] = []
-    qtype = draft.qtype
-    if not draft.stem.strip():
-        problems.append(str(_l("The question text is empty.")))
-    if qtype in ("single", "multiple"):
-        options = draft.options
-        if len(options) < 2:
-            problems.append(str(_l("A choice question needs at least 2 options.")))
-        if len(options) > MAX_OPTIONS:
-            problems.append(
-                str(_l("A choice question has at most %(n)d options, not %(m)d.", n=MAX_OPTIONS, m=len(options)))
-            )
-        if any(not o.strip() for o in options):
-            problems.append(str(_l("An option is empty.")))
-        repeated = sorted({o for o in options if options.count(o) > 1})
-        if repeated:
-            problems.append(str(_l("The option '%(text)s' appears twice.", text=repeated[0])))
-        letters = LETTERS[: min(len(options), MAX_OPTIONS)]
-        answer = draft.answer if qtype == "multiple" else [draft.answer]
-        if answer in (None, [None], []):
-            if not draft.problems:
-                problems.append(str(_l("The right answer is missing.")))
-        elif letters and any(a not in letters for a in answer):
-            problems.append(
-                str(
-                    _l(
-                        "The answer %(answer)s is not among the options %(range)s.",
-                        answer="".join(answer),
-                        range=letters[0] + "-" + letters[-1],
-                    )
-                )
-            )
-    elif qtype == "true_false":
-        if not isinstance(draft.answer, bool) and not draft.problems:
-            problems.append(str(_l("The right answer is missing.")))
-    elif qtype == "fill_blank":
-        if len(BLANK.findall(draft.stem)) != 1:
-            problems.append(str(_l("A fill-in-the-blank question marks exactly one blank with ____ in its text.")))
-        if not draft.answer:
-            problems.append(str(_l("A fill-in-the-blank question needs at least one accepted answer.")))
-    if draft.difficulty is not None and draft.difficulty not in DIFFICULTIES:
-        problems.append(
-            str(
-                _l(
-                    "Unknown difficulty '%(value)s': use easy, medium or hard (容易, 中等, 困难).",
-                    value=draft.difficulty,
-                )
-            )
-        )
-    return problems
+    """The rules every question meets: the one set the editor uses too."""
+    problems = question_problems(
+        draft.qtype,
+        draft.stem,
+        draft.options if draft.qtype in CHOICE_TYPES else [],
+        _answer(draft),
+        draft.difficulty or "medium",
+        draft.tags or [],
+    )
+    if draft.problems:
+        # the reader has said what is wrong with the answer or the type already
+        problems.pop("qtype", None)
+        if draft.answer in (None, [], [None]):
+            problems.pop("answer", None)
+    return list(problems.values())
 
 
 def _answer(draft: Draft):
@@ -441,8 +407,33 @@ def plan_import(course: Course, drafts: list[Draft], default_module_id: int | No
     _name_keyless(bank, planned, explicit | set(keys_in_file))
     for item in planned:
         if item.spec is not None:
-            item.action = _action(bank.questions.get(item.spec.key), item.spec)
+            existing = bank.questions.get(item.spec.key)
+            item.action = _action(existing, item.spec)
+            if item.action == "update" and _is_another_question(existing.stem, item.spec.stem):
+                item.action, item.previous_stem = "replace", existing.stem
+                item.difference = _difference(existing.stem, item.spec.stem)
     return planned
+
+
+#: below this similarity of the old and new text an update replaces the question with another
+SMALL_EDIT = 0.6
+
+
+def _is_another_question(old: str, new: str) -> bool:
+    return difflib.SequenceMatcher(None, old, new, autojunk=False).ratio() < SMALL_EDIT
+
+
+def _difference(old: str, new: str) -> list[tuple[str, str]]:
+    parts = []
+    for op, a1, a2, b1, b2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if op == "equal":
+            parts.append(("same", old[a1:a2]))
+            continue
+        if a2 > a1:
+            parts.append(("del", old[a1:a2]))
+        if b2 > b1:
+            parts.append(("ins", new[b1:b2]))
+    return parts
 
 
 def _key(draft: Draft, keys_in_file: dict[str, int], problems: list[str]) -> str | None:
@@ -475,23 +466,29 @@ def _lesson_key(
 
 def _name_keyless(bank: _Course, planned: list[PlannedItem], taken: set[str]) -> None:
     """Give keyless questions a key: the key of an identical question already in the bank
-    (so importing the same file twice adds nothing), else ``<module>-q<n>``."""
-    identical: dict[str, str] = {}
-    for q in bank.questions.values():
+    (each bank question answers one item of the file, so importing a file with repeated
+    questions twice adds nothing), or of the same question earlier in this file, else
+    ``<module>-q<n>``."""
+    identical: dict[str, list[str]] = {}
+    for q in sorted(bank.questions.values(), key=lambda q: q.id):
         if not q.is_retired:
             module = bank.module_by_id.get(q.module_id)
             lesson = bank.lesson_by_id.get(q.lesson_id) if q.lesson_id else None
             if module is not None:
                 spec = _spec_of(q, module.key, lesson.key if lesson else None)
-                identical.setdefault(_without_key(spec), q.key)
+                identical.setdefault(_without_key(spec), []).append(q.key)
     in_bank = set(bank.questions)
     counters: Counter[str] = Counter()
+    in_file: dict[str, str] = {}
     for item in planned:
         if item.spec is None or item.spec.key:
             continue
-        match = identical.get(_without_key(item.spec))
-        if match and match not in taken:
+        content = _without_key(item.spec)
+        match = next((k for k in identical.get(content, []) if k not in taken), None)
+        if match:
             key = match
+        elif content in in_file:
+            key = in_file[content]  # the same question twice in one file is one question
         else:
             prefix = item.spec.module_key[:56]
             while True:
@@ -500,6 +497,7 @@ def _name_keyless(bank: _Course, planned: list[PlannedItem], taken: set[str]) ->
                 if key not in taken and key not in in_bank:
                     break
         taken.add(key)
+        in_file.setdefault(content, key)
         item.key = item.spec.key = key
 
 
@@ -522,11 +520,13 @@ class ImportResult:
 
 
 class ImportBlocked(ValueError):
-    """Some items still have problems and were not ticked to be skipped."""
+    """Some items still have problems and were not ticked to be skipped, or would replace a
+    question with another and were not ticked to be replaced."""
 
-    def __init__(self, numbers: list[int]):
-        super().__init__(f"items with problems: {numbers}")
+    def __init__(self, numbers: list[int], replacing: list[int] | None = None):
+        super().__init__(f"items with problems: {numbers}; replacing unconfirmed: {replacing}")
         self.numbers = numbers
+        self.replacing = replacing or []
 
 
 def apply_import(
@@ -537,19 +537,26 @@ def apply_import(
     skip: set[int],
     filename: str = "",
     fmt: str = "",
+    replace: set[int] | frozenset = frozenset(),
 ) -> ImportResult:
     """Write the drafts not skipped, after planning them again against the bank as it is
     now; records the import in the audit log. Only items with problems can be skipped.
 
-    :raises ImportBlocked: when an item that is not skipped has problems; nothing is written.
+    :param replace: numbers of the items confirmed to replace a question whose text differs
+        beyond a small edit (each such item needs it, or to be skipped).
+    :raises ImportBlocked: when an item that is not skipped has problems, or would replace a
+        question without its own confirmation; nothing is written.
     """
     # One import of a course at a time (PostgreSQL; SQLite's BEGIN IMMEDIATE already is).
     db.session.execute(select(Course.id).where(Course.id == course.id).with_for_update())
     planned = plan_import(course, drafts, default_module_id)
-    skip = {item.number for item in planned if item.problems and item.number in skip}
+    asked = set(skip)
+    # only items with problems, or that would replace another question, can be skipped
+    skip = {item.number for item in planned if (item.problems or item.action == "replace") and item.number in asked}
     blocked = [item.number for item in planned if item.problems and item.number not in skip]
-    if blocked:
-        raise ImportBlocked(blocked)
+    replacing = [item.number for item in planned if item.action == "replace" and item.number not in replace | skip]
+    if blocked or replacing:
+        raise ImportBlocked(blocked, replacing)
     chosen = [item.spec for item in planned if item.number not in skip and item.spec is not None]
     changes = save_questions(actor, course, chosen, source="import")
     skipped = sorted(item.number for item in planned if item.number in skip)

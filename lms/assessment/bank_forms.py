@@ -51,3 +51,5 @@ class ImportConfirmForm(FlaskForm):
     skip = SelectMultipleField(_l("Skip"), coerce=bounded_int, validators=[Optional()])
     #: the module every question goes into, when the preview was asked to put them all in one
     all_module = HiddenField(validators=[Optional()])
+    #: items confirmed to replace a question whose text is another question's
+    replace = SelectMultipleField(_l("Replace"), coerce=bounded_int, validators=[Optional()])

@@ -149,11 +149,13 @@ def _render_preview(
     form.all_module.data = str(all_module or "")
     counts = {
         "new": sum(item.action == "create" for item in planned),
-        "changed": sum(item.action == "update" for item in planned),
+        "changed": sum(item.action in ("update", "replace") for item in planned),
+        "replacing": sum(item.action == "replace" for item in planned),
         "same": sum(item.action in ("unchanged", "restore") for item in planned),
         "problems": sum(bool(item.problems) for item in planned),
     }
     skip = set(form.skip.data or []) if blocked is not None else set()
+    replace = set(form.replace.data or []) if blocked is not None else set()
     return render_template(
         "bank/preview.html",
         course=course,
@@ -167,6 +169,7 @@ def _render_preview(
         named_modules=any(d.module for d in drafts) or all_module is not None,
         form=form,
         skip=skip,
+        replace=replace,
         blocked=set(blocked or ()),
         format_name=FORMAT_NAMES.get(pending["format"], pending["format"]),
     )
@@ -194,6 +197,7 @@ def confirm_import(course_key: str, token: str):
         return redirect(url_for("bank.import_questions", course_key=course.key))
     form = ImportConfirmForm()
     form.skip.choices = [SelectChoice(d["number"], str(d["number"])) for d in pending["drafts"]]
+    form.replace.choices = form.skip.choices
     if not form.validate_on_submit():
         flash(_("The form could not be read; please review the preview and confirm again."), "error")
         return redirect(url_for("bank.preview_import", course_key=course.key, token=token))
@@ -209,17 +213,30 @@ def confirm_import(course_key: str, token: str):
                 set(form.skip.data or []),
                 filename=pending["filename"],
                 fmt=pending["format"],
+                replace=set(form.replace.data or []),
             )
     except bank.ImportBlocked as blocked:
-        flash(
-            _(
-                "%(n)d items still have problems. Fix them in the file and upload it again, "
-                "or tick them to be skipped.",
-                n=len(blocked.numbers),
-            ),
-            "error",
+        if blocked.numbers:
+            flash(
+                _(
+                    "%(n)d items still have problems. Fix them in the file and upload it again, "
+                    "or tick them to be skipped.",
+                    n=len(blocked.numbers),
+                ),
+                "error",
+            )
+        if blocked.replacing:
+            flash(
+                _(
+                    "%(n)d items would replace a question with a different one: tick “Replace” for each "
+                    "to confirm it, or skip it.",
+                    n=len(blocked.replacing),
+                ),
+                "error",
+            )
+        return _render_preview(
+            course, token, pending, form, blocked=blocked.numbers + blocked.replacing, all_module=all_module
         )
-        return _render_preview(course, token, pending, form, blocked=blocked.numbers, all_module=all_module)
     except IntegrityError:
         flash(_("Someone else changed this question bank at the same time. Please confirm again."), "error")
         return redirect(url_for("bank.preview_import", course_key=course.key, token=token, module=all_module))

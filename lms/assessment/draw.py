@@ -14,13 +14,17 @@ from sqlalchemy import select
 from lms.extensions import db
 from lms.learning.models import Module
 
-from .models import Question, QuestionType, QuestionVersion, Quiz, QuizItem
+from .models import Question, QuestionStatus, QuestionType, QuestionVersion, Quiz, QuizItem
 from .rules import QuizRules
 
 #: every item is worth the same: a short answer counts as much as a true/false question
 ITEM_POINTS = 1.0
 
 _SHUFFLED_TYPES = (QuestionType.SINGLE, QuestionType.MULTIPLE)
+
+
+#: drafts (new in the browser, fresh imports) never enter an attempt until marked ready
+_ready = Question.status == QuestionStatus.READY
 
 
 @dataclass(frozen=True)
@@ -36,7 +40,7 @@ def _fixed_list(quiz: Quiz) -> list[Question]:
         db.session.scalars(
             select(Question)
             .join(QuizItem, QuizItem.question_id == Question.id)
-            .where(QuizItem.quiz_id == quiz.id, Question.is_retired.is_(False))
+            .where(QuizItem.quiz_id == quiz.id, Question.is_retired.is_(False), _ready)
             .order_by(QuizItem.position)
         )
     )
@@ -54,7 +58,7 @@ def _drawn(quiz: Quiz, rules: QuizRules, rng: random.Random) -> list[Question]:
     if wanted:
         for question in db.session.scalars(
             select(Question)
-            .where(Question.module_id.in_(wanted), Question.is_retired.is_(False))
+            .where(Question.module_id.in_(wanted), Question.is_retired.is_(False), _ready)
             .order_by(Question.key)
         ):
             bank.setdefault(question.module_id, []).append(question)
@@ -91,11 +95,9 @@ def draw_questions(quiz: Quiz, rules: QuizRules, rng: random.Random | None = Non
 
 
 def _version_ids(questions: list[Question]) -> dict[int, int]:
-    """The id of each question's current version row, in one query.
-
-    A question written without a version row (by a path other than the course loader) gets
-    one now from its current content, so every attempt item points at a stored version.
-    """
+    """The id of each question's current version row, in one query. Every writer of
+    questions (the loader, the importers, the editor) writes that row in the same
+    transaction, so a question without one is a bug, not something to patch here."""
     rows = db.session.execute(
         select(QuestionVersion.question_id, QuestionVersion.version, QuestionVersion.id).where(
             QuestionVersion.question_id.in_([q.id for q in questions])
@@ -103,30 +105,7 @@ def _version_ids(questions: list[Question]) -> dict[int, int]:
     ).all()
     current = {q.id: q.version for q in questions}
     found = {qid: vid for qid, version, vid in rows if current[qid] == version}
-    for question in questions:
-        if question.id not in found:
-            row = QuestionVersion(
-                question_id=question.id,
-                version=question.version,
-                content_hash=question.content_hash,
-                data=question_data(question),
-                source="editor",
-            )
-            db.session.add(row)
-            db.session.flush()
-            found[question.id] = row.id
+    missing = [q.key for q in questions if q.id not in found]
+    if missing:
+        raise LookupError(f"questions without their current version row: {missing}")
     return found
-
-
-def question_data(question: Question) -> dict:
-    """A question's current content in the shape the loader stores in its version rows."""
-    return {
-        "key": question.key,
-        "type": str(question.qtype),
-        "stem": question.stem,
-        "options": list(question.options or []),
-        "answer": question.answer,
-        "explanation": question.explanation or "",
-        "difficulty": str(question.difficulty),
-        "tags": list(question.tags or []),
-    }

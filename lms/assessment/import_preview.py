@@ -79,7 +79,9 @@ def _difficulty_label(value: str | None) -> str:
 
 def preview_items(course: Course, planned: list[bank.PlannedItem], drafts: list[Draft]) -> list[PreviewItem]:
     by_number = {d.number: d for d in drafts}
-    current = _current(course, [item.spec.key for item in planned if item.spec and item.action == "update"])
+    current = _current(
+        course, [item.spec.key for item in planned if item.spec and item.action in ("update", "replace")]
+    )
     result = []
     for item in planned:
         draft = by_number[item.number]

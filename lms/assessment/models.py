@@ -34,6 +34,13 @@ class QuizKind(enum.StrEnum):
     FINAL_EXAM = "final_exam"
 
 
+class QuestionStatus(enum.StrEnum):
+    """As Moodle 4's question status: only ready questions are drawn into attempts."""
+
+    DRAFT = "draft"  #: written in the browser or imported, not checked yet
+    READY = "ready"
+
+
 class Question(VersionedMixin, db.Model):
     __tablename__ = "questions"
     __table_args__ = (UniqueConstraint("course_id", "key"),)
@@ -51,6 +58,8 @@ class Question(VersionedMixin, db.Model):
     explanation: Mapped[str] = mapped_column(Text, default="")
     difficulty: Mapped[Difficulty] = mapped_column(str_enum(Difficulty), default=Difficulty.MEDIUM)
     tags: Mapped[list] = mapped_column(JSON, default=list)
+    #: not content (no new version): course-file questions are ready, new ones drafts
+    status: Mapped[QuestionStatus] = mapped_column(str_enum(QuestionStatus), default=QuestionStatus.READY)
 
     def __repr__(self) -> str:
         return f"<Question {self.key} v{self.version}>"

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from lms.assessment.models import Quiz, QuizKind
 from lms.auth.models import User
 from lms.content.schema import PRE_TEST
+from lms.content.structure import running_cohorts
 from lms.db import write_transaction
 from lms.extensions import db
 from lms.input_guard import parse_id
@@ -363,6 +364,8 @@ def publish(course: Course, kind: DraftKind, draft_id: int, revision: int, force
         flash(_("Nothing had changed: the published version stays as it was."), "info")
     else:
         flash(_("Published: trainees now see version %(v)d.", v=result.version.version), "success")
+    if result.structure is not None and running_cohorts(course):
+        return redirect(url_for("authoring.course_structure", key=course.key))
     return redirect(outline_url(course, f"{kind}-{result.item.id}"))
 
 

@@ -19,8 +19,10 @@ from lms.assessment.models import Quiz, QuizKind
 from lms.audit.service import record
 from lms.auth.models import User
 from lms.content.fields import KEY_PATTERN
+from lms.content.publish import publish_version
 from lms.content.schema import LESSON_KINDS, PRE_TEST, TITLE_LENGTH
 from lms.content.spec import LessonSpec, ModuleSpec
+from lms.content.structure import StructureChange, record_structure, snapshot_before_writing
 from lms.db import utcnow
 from lms.extensions import db
 from lms.learning.models import (
@@ -91,6 +93,8 @@ class PublishResult:
     item: Lesson | Module
     #: the new version row, or None when the draft did not change anything
     version: LessonVersion | ModuleVersion | None
+    #: set by publish_draft when the course's structure changed (a lesson added, 学时 changed)
+    structure: StructureChange | None = None
 
 
 def find_draft(kind: DraftKind, target_id: int) -> ContentDraft | None:
@@ -397,6 +401,7 @@ def publish_draft(actor: User, draft_id: int, revision: int, force: bool = False
     """
     draft = _locked(draft_id, revision)
     course = db.session.get(Course, draft.course_id)
+    snapshot_before_writing(course)
     if draft.target_kind == DraftKind.LESSON:
         if draft.parent_draft_id is not None:
             raise DraftProblems(
@@ -407,6 +412,8 @@ def publish_draft(actor: User, draft_id: int, revision: int, force: bool = False
         result = _publish_module(actor, course, draft, force)
     db.session.delete(draft)
     db.session.flush()
+    # new structures reach cohorts that start later; running ones move only when chosen
+    result.structure = record_structure(course, "editor", actor.id)
     return result
 
 
@@ -468,18 +475,8 @@ def _publish_lesson(
     lesson.title, lesson.kind, lesson.minutes = title, LessonKind(kind), minutes
     lesson.body_markdown, lesson.body_html = body, spec.body_html
     lesson.toc, lesson.search_text = spec.toc, spec.search_text
-    lesson.version, lesson.content_hash, lesson.is_retired = lesson.version + 1, digest, False
-    db.session.flush()
-    row = LessonVersion(
-        lesson_id=lesson.id,
-        version=lesson.version,
-        content_hash=digest,
-        data=spec.snapshot(),
-        source="editor",
-        created_by_id=actor.id,
-    )
-    db.session.add(row)
-    db.session.flush()
+    lesson.is_retired = False
+    row = publish_version(lesson, digest, spec.snapshot(), "editor", actor)
     record(actor, "authoring.publish_lesson", lesson, version=lesson.version)
     return PublishResult(lesson, row)
 
@@ -527,18 +524,8 @@ def _publish_module(
         db.session.add(module)
     module.title, module.summary, module.objectives = spec.title, spec.summary, spec.objectives
     module.credit_hours, module.prerequisites = spec.credit_hours, spec.prerequisites
-    module.version, module.content_hash, module.is_retired = module.version + 1, digest, False
-    db.session.flush()
-    row = ModuleVersion(
-        module_id=module.id,
-        version=module.version,
-        content_hash=digest,
-        data=spec.content(),
-        source="editor",
-        created_by_id=actor.id,
-    )
-    db.session.add(row)
-    db.session.flush()
+    module.is_retired = False
+    row = publish_version(module, digest, spec.content(), "editor", actor)
     record(actor, "authoring.publish_module", module, version=module.version)
     for child in children:
         try:

@@ -142,6 +142,10 @@ class AuthorsForm(FlaskForm):
     )
 
 
+class StructureForm(FlaskForm):
+    cohort_ids = MultiCheckboxField(_l("Running cohorts that get the change"), coerce=int, validators=[Optional()])
+
+
 class MoveForm(FlaskForm):
     direction = SelectField(choices=choices([("up", "up"), ("down", "down")]))
 
@@ -187,6 +191,7 @@ class QuestionForm(FlaskForm):
     lesson = SelectField(_l("Lesson it tests"), validators=[Optional()])
     difficulty = SelectField(_l("Difficulty"), choices=DIFFICULTY_CHOICES, default="medium")
     tags = StringField(_l("Tags, separated by commas"), validators=[Optional(), Length(max=500)])
+    ready = BooleanField(_l("Ready: may be drawn into trainees' attempts"))
 
     OPTION_FIELDS = tuple(f"option_{c.lower()}" for c in LETTERS[:MAX_OPTIONS])
 

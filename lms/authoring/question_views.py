@@ -76,6 +76,7 @@ def _data(form: QuestionForm) -> tuple[QuestionData, dict[str, str]]:
         lesson_key=form.lesson.data or None,
         difficulty=form.difficulty.data,
         tags=words(form.tags.data),
+        ready=bool(form.ready.data),
     )
     return data, problems
 
@@ -96,6 +97,7 @@ def _fill(form: QuestionForm, data: QuestionData) -> None:
     form.lesson.data = data.lesson_key or ""
     form.difficulty.data = data.difficulty
     form.tags.data = ", ".join(data.tags)
+    form.ready.data = bool(data.ready)
 
 
 def _conflict(question: Question, mine: QuestionData) -> dict:

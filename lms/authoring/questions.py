@@ -16,15 +16,17 @@ from sqlalchemy import select
 from lms.assessment.models import (
     Difficulty,
     Question,
+    QuestionStatus,
     QuestionType,
     QuestionVersion,
     Quiz,
 )
 from lms.audit.service import record
 from lms.auth.models import User
+from lms.content import question_rules as rules
 from lms.content.characters import xml_safe, xml_safe_value
 from lms.content.fields import KEY_PATTERN
-from lms.content.schema import BLANK, DIFFICULTIES, LETTERS, MAX_OPTIONS, QUESTION_TYPES
+from lms.content.publish import publish_version
 from lms.content.spec import QuestionSpec
 from lms.extensions import db
 from lms.learning.models import Course, Lesson, Module
@@ -32,7 +34,7 @@ from lms.versioning import content_hash
 
 from .service import AuthoringError
 
-CHOICE_TYPES = ("single", "multiple")
+CHOICE_TYPES = rules.CHOICE_TYPES
 
 
 @dataclass
@@ -48,6 +50,8 @@ class QuestionData:
     lesson_key: str | None = None
     difficulty: str = "medium"
     tags: list[str] = field(default_factory=list)
+    #: the question's status (not content: no new version); None keeps it
+    ready: bool | None = None
 
 
 class QuestionProblems(AuthoringError):
@@ -95,34 +99,8 @@ def data_of(question: Question) -> QuestionData:
         lesson_key=lesson_key_of(question),
         difficulty=str(question.difficulty),
         tags=list(question.tags or []),
+        ready=question.status == QuestionStatus.READY,
     )
-
-
-def _answer_problem(data: QuestionData) -> str | None:
-    letters = LETTERS[: len(data.options)]
-    answer = data.answer
-    if data.qtype == "single":
-        if not isinstance(answer, str) or answer not in letters:
-            return _("Choose the correct option.")
-    elif data.qtype == "multiple":
-        if not isinstance(answer, list) or not answer or any(a not in letters for a in answer):
-            return _("Tick at least one correct option among those filled in.")
-        if len(set(answer)) != len(answer):
-            return _("Each correct option counts once.")
-    elif data.qtype == "true_false":
-        if not isinstance(answer, bool):
-            return _("Choose true or false.")
-    elif data.qtype == "fill_blank":
-        if (
-            not isinstance(answer, list)
-            or not answer
-            or not all(a.strip() for a in answer)
-            or len(set(answer)) != len(answer)
-        ):
-            return _("Give at least one accepted answer, one per line, each once.")
-    elif not isinstance(answer, str) or not answer.strip():
-        return _("Give a reference answer for the trainer who grades it.")
-    return None
 
 
 def question_problems(
@@ -131,31 +109,14 @@ def question_problems(
     data: QuestionData,
     question: Question | None = None,
 ) -> dict[str, str]:
-    """Every rule the question breaks, by form field (empty when it may be saved)."""
-    problems: dict[str, str] = {}
-    if data.qtype not in QUESTION_TYPES:
-        problems["qtype"] = _("Choose the question type.")
+    """Every rule the question breaks, by form field (empty when it may be saved): the
+    content's rules (:mod:`lms.content.question_rules`), then its lesson and the draws."""
+    problems = rules.question_problems(data.qtype, data.stem, data.options, data.answer, data.difficulty, data.tags)
+    if "qtype" in problems:
         return problems
-    if not data.stem.strip():
-        problems["stem"] = _("The question must not be empty.")
-    elif data.qtype == "fill_blank" and len(BLANK.findall(data.stem)) != 1:
-        problems["stem"] = _("A fill-in-the-blank question marks exactly one blank with ____.")
-    if data.qtype in CHOICE_TYPES:
-        if not 2 <= len(data.options) <= MAX_OPTIONS:
-            problems["options"] = _("Give 2 to %(n)d options, filled in from A without gaps.", n=MAX_OPTIONS)
-        elif len(set(data.options)) != len(data.options):
-            problems["options"] = _("The options must all be different.")
-    elif data.options:
-        problems["options"] = _("Only single and multiple choice questions have options.")
-    if "options" not in problems and (message := _answer_problem(data)):
-        problems["answer"] = message
     if data.lesson_key and data.lesson_key not in {ls.key for ls in module_lessons(module)}:
         problems["lesson"] = _("Choose a lesson of this question's module.")
-    if data.difficulty not in DIFFICULTIES:
-        problems["difficulty"] = _("Choose the difficulty.")
-    if len(set(data.tags)) != len(data.tags) or not all(t.strip() for t in data.tags):
-        problems["tags"] = _("Each tag counts once.")
-    elif message := _draw_problem(course, module, question, data.tags):
+    if "tags" not in problems and (message := _draw_problem(course, module, question, data.tags)):
         problems["tags"] = message
     return problems
 
@@ -227,19 +188,7 @@ def _write(actor: User, question: Question, module: Module, spec: QuestionSpec, 
     question.options, question.answer = spec.options, spec.answer
     question.explanation, question.difficulty = spec.explanation, Difficulty(spec.difficulty)
     question.tags, question.lesson_id = spec.tags, lesson_id
-    question.version, question.content_hash = question.version + 1, digest
-    db.session.flush()
-    row = QuestionVersion(
-        question_id=question.id,
-        version=question.version,
-        content_hash=digest,
-        data=spec.content(),
-        source="editor",
-        created_by_id=actor.id,
-    )
-    db.session.add(row)
-    db.session.flush()
-    return row
+    return publish_version(question, digest, spec.content(), "editor", actor)
 
 
 def create_question(
@@ -273,6 +222,7 @@ def create_question(
         stem=spec.stem,
         answer=spec.answer,
         content_hash=digest,
+        status=QuestionStatus.READY if data.ready else QuestionStatus.DRAFT,
     )
     db.session.add(question)
     row = _write(actor, question, module, spec, digest)
@@ -302,6 +252,11 @@ def update_question(
     problems = question_problems(course, module, data, question)
     if problems:
         raise QuestionProblems(problems)
+    if data.ready is not None:
+        status = QuestionStatus.READY if data.ready else QuestionStatus.DRAFT
+        if question.status != status:
+            question.status = status
+            record(actor, "authoring.question_status", question, status=str(status))
     spec = _spec(question.key, module, data)
     digest = content_hash(spec.content())
     if digest == question.content_hash:

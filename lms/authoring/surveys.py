@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from lms.audit.service import record
 from lms.auth.models import User
 from lms.content.fields import KEY_PATTERN
+from lms.content.publish import publish_version
 from lms.content.schema import ITEM_TYPES, MEASURES, TITLE_LENGTH
 from lms.content.spec import SurveyItemSpec
 from lms.extensions import db
@@ -24,7 +25,6 @@ from lms.surveys.models import (
     ItemType,
     Survey,
     SurveyItem,
-    SurveyItemVersion,
     SurveyKind,
 )
 from lms.versioning import content_hash
@@ -156,19 +156,7 @@ def _module_id(survey: Survey, key: str | None) -> int | None:
 
 def _version_row(actor: User, item: SurveyItem, spec: SurveyItemSpec, survey: Survey) -> None:
     data = spec.content() | {"survey": survey.key}
-    item.version, item.content_hash = item.version + 1, content_hash(data)
-    db.session.flush()
-    db.session.add(
-        SurveyItemVersion(
-            item_id=item.id,
-            version=item.version,
-            content_hash=item.content_hash,
-            data=data,
-            source="editor",
-            created_by_id=actor.id,
-        )
-    )
-    db.session.flush()
+    publish_version(item, content_hash(data), data, "editor", actor)
 
 
 def _spec(key: str, data: ItemData) -> SurveyItemSpec:

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from lms.assessment.models import Question
 from lms.audit.service import record
 from lms.auth.models import Role
+from lms.content import structure
 from lms.content.export import CourseExportError, export_course_zip
 from lms.db import write_transaction
 from lms.extensions import db
@@ -32,7 +33,7 @@ from lms.security import role_required, safe_next_url
 
 from . import history, service
 from .drafts import known_images
-from .forms import AuthorsForm, ImageUploadForm, MoveForm, PreviewForm, choices
+from .forms import AuthorsForm, ImageUploadForm, MoveForm, PreviewForm, StructureForm, choices
 from .images import MAX_UPLOAD_BYTES, ImageRejected, store_upload
 from .models import ContentDraft
 from .rendering import render_lesson
@@ -139,6 +140,25 @@ def edit_authors(key: str):
         flash(_("Authors saved: %(added)d added, %(removed)d removed.", added=added, removed=removed), "success")
         return redirect(url_for("authoring.edit_authors", key=key))
     return render_template("authoring/authors.html", course=course, form=form)
+
+
+@bp.route("/courses/<key>/structure", methods=["GET", "POST"])
+@role_required(*STAFF)
+def course_structure(key: str):
+    """After a structural change: which running cohorts get it (none unless ticked here)."""
+    course = course_or_404(key)
+    latest, found = structure.impacts(course)
+    form = StructureForm()
+    form.cohort_ids.choices = choices([(i.cohort.id, i.cohort.name) for i in found])
+    if form.validate_on_submit():
+        chosen = set(form.cohort_ids.data or [])
+        with write_transaction():
+            moved = structure.move_cohorts(db.session.get(Course, course.id), chosen)
+            for cohort in moved:
+                record(current_user, "authoring.move_cohort_structure", cohort, structure=latest.number)
+        flash(_("%(n)d running cohorts now follow the new structure.", n=len(moved)), "success")
+        return redirect(url_for("authoring.show_course", key=key))
+    return render_template("authoring/structure.html", course=course, latest=latest, impacts=found, form=form)
 
 
 @bp.route("/courses/<key>/export.zip")

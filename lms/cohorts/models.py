@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Column, Date, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Date, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.auth.models import User
@@ -44,6 +44,9 @@ class Cohort(db.Model):
     invite_token: Mapped[str] = mapped_column(String(43), unique=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: the course structure its trainees are measured against; NULL until the course's
+    #: structure changes after the cohort started (it then follows the current rows)
+    structure_id: Mapped[int | None] = mapped_column(ForeignKey("course_structures.id"))
 
     course: Mapped[Course] = relationship(lazy="joined")
     trainers: Mapped[list[User]] = relationship(secondary=cohort_trainers, lazy="selectin")
@@ -61,6 +64,9 @@ class Enrolment(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     status: Mapped[EnrolmentStatus] = mapped_column(str_enum(EnrolmentStatus), default=EnrolmentStatus.ACTIVE)
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: {module id (text): structure id} for modules the trainee had finished when the cohort
+    #: moved to a newer structure: finished modules stay finished as they were taken
+    module_pins: Mapped[dict] = mapped_column(JSON, default=dict)
 
     cohort: Mapped[Cohort] = relationship()
     user: Mapped[User] = relationship()

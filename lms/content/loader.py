@@ -61,7 +61,17 @@ class LoadReport:
             text += f", {len(c.restored)} restored"
         if c.deleted:
             text += f", {len(c.deleted)} glossary terms deleted"
-        return text + "."
+        if c.kept:
+            text += f", {len(c.kept)} browser edits kept"
+        text += "."
+        if c.conflicts:
+            text += (
+                f"\n  {len(c.conflicts)} changed both in the files and in the browser, left as they are: "
+                + ", ".join(c.conflicts)
+                + "\n  Export the course first (flask lms export-course) to keep the browser's version,"
+                " or load again with --take-file to take the files'."
+            )
+        return text
 
 
 def validate_courses(path: Path) -> list[CourseSpec]:
@@ -75,7 +85,7 @@ def validate_courses(path: Path) -> list[CourseSpec]:
     return courses
 
 
-def load_courses(path: Path) -> list[LoadReport]:
+def load_courses(path: Path, take_file: bool = False) -> list[LoadReport]:
     """Validate the courses under ``path`` (a folder of course folders, or one course folder),
     then upsert them; return one report per course, in folder order.
 
@@ -86,6 +96,6 @@ def load_courses(path: Path) -> list[LoadReport]:
     courses = validate_courses(path)
     reports = []
     for spec in courses:
-        _, changes = upsert_course(spec)
+        _, changes = upsert_course(spec, take_file)
         reports.append(LoadReport.of(spec, changes))
     return reports

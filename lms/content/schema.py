@@ -13,6 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lms.assessment.models import Difficulty, QuestionType, QuizKind
+from lms.learning.models import LessonKind
+from lms.surveys.models import ItemType, SurveyKind
+
 from .fields import Fields
 from .images import ImageRef, check_image
 from .markdown import check_markdown, render_markdown
@@ -29,14 +33,15 @@ from .spec import (
     TermSpec,
 )
 
-LESSON_KINDS = ("reading", "case", "discussion")
+# the vocabularies are the model enums' (one list of each, where the data lives)
+LESSON_KINDS = tuple(k.value for k in LessonKind)
 CASE_SECTIONS = ("背景", "主要做法", "成效", "讨论题")
-QUESTION_TYPES = ("single", "multiple", "true_false", "fill_blank", "short_answer")
-DIFFICULTIES = ("easy", "medium", "hard")
-QUIZ_KINDS = ("pre_test", "module_quiz", "post_test", "final_exam")
+QUESTION_TYPES = tuple(t.value for t in QuestionType)
+DIFFICULTIES = tuple(d.value for d in Difficulty)
+QUIZ_KINDS = tuple(k.value for k in QuizKind)
 REVIEW_MODES = ("immediately", "after_close", "never")
-SURVEY_KINDS = ("needs", "feedback", "module_feedback", "follow_up")
-ITEM_TYPES = ("likert", "single", "multiple", "rating10", "matrix", "number", "text")
+SURVEY_KINDS = tuple(k.value for k in SurveyKind)
+ITEM_TYPES = tuple(t.value for t in ItemType)
 MEASURES = ("need", "confidence")
 COMPLETION_MODES = ("button", "scroll")
 SCORING_MODES = ("all_or_nothing", "partial")

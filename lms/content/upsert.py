@@ -4,6 +4,10 @@ Every versioned item (module, lesson, question, quiz, survey, survey item) is co
 content hash: a new item gets version 1, a changed one gets the next version, and both get a
 version row holding the content learners see (quizzes and surveys have no version table).
 An unchanged item is not written at all, so loading the same files twice is a true no-op.
+Files and the browser share the items: each item keeps the hash its file had at the last
+load (``loaded_hash``). A file unchanged since then never undoes a browser edit; an item
+changed both in its file and in the browser is reported as a conflict and left alone until
+the trainer exports the course first or loads with ``take_file``.
 Items no longer in the files are retired, never deleted, because learners may have records
 on them; glossary terms, which nobody has records on, are deleted. Only ``add`` and
 ``flush`` are used: the caller owns the transaction.
@@ -38,7 +42,9 @@ from lms.surveys.models import ItemType, Survey, SurveyItem, SurveyItemVersion, 
 from lms.versioning import content_hash
 
 from .images import store_image
+from .publish import publish_version
 from .spec import CourseSpec
+from .structure import record_structure, snapshot_before_writing
 
 
 @dataclass
@@ -50,6 +56,9 @@ class Changes:
     retired: list[str] = field(default_factory=list)
     restored: list[str] = field(default_factory=list)  #: back in the files after retirement
     deleted: list[str] = field(default_factory=list)  #: glossary terms only
+    #: changed in the files and in the browser since the last load: left as they are
+    conflicts: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  #: browser edits an unchanged file left alone
     unchanged: int = 0
 
 
@@ -74,8 +83,9 @@ class _PendingVersion:
 class _Writer:
     """Upserts the items of one course and queues their version rows until ids exist."""
 
-    def __init__(self, course: Course):
+    def __init__(self, course: Course, take_file: bool = False):
         self.course = course
+        self.take_file = take_file  #: conflicts are settled in favour of the files
         self.changes = Changes()
         self._versions: list[_PendingVersion] = []
 
@@ -103,31 +113,47 @@ class _Writer:
             item = model(**identity)
             _assign(item, **columns, **layout)
             item.version, item.content_hash, item.is_retired = 1, digest, False
+            item.loaded_hash = digest
             db.session.add(item)
             self.changes.created.append(label)
-        elif existing.content_hash != digest:
+        elif existing.content_hash == digest or self._keeps(existing, digest, label):
             item = existing
-            _assign(item, **columns, **layout, is_retired=False)
-            item.version, item.content_hash = item.version + 1, digest
-            self.changes.updated.append(label)
-        else:
-            item = existing
+            item.loaded_hash = digest if existing.content_hash == digest else item.loaded_hash
             _assign(item, **layout)
             if item.is_retired:
                 item.is_retired = False
                 self.changes.restored.append(label)
-            else:
+            elif existing.content_hash == digest:
                 self.changes.unchanged += 1
             return item
+        else:
+            item = existing
+            _assign(item, **columns, **layout, is_retired=False)
+            item.version, item.content_hash, item.loaded_hash = item.version + 1, digest, digest
+            self.changes.updated.append(label)
         if version_row is not None:
             row_class, foreign_key = version_row
             self._versions.append(_PendingVersion(item, row_class, foreign_key, snapshot or content))
         return item
 
+    def _keeps(self, item, digest: str, label: str) -> bool:
+        """Whether an item whose content differs from the file keeps its content: the file
+        has not changed since the last load (a browser edit stays), or both changed (a
+        conflict, reported; nothing changes until the files are taken with ``take_file``)."""
+        edited = item.content_hash != item.loaded_hash
+        if not edited or self.take_file:
+            return False
+        if item.loaded_hash == digest:
+            self.changes.kept.append(label)
+        else:
+            self.changes.conflicts.append(label)
+        return True
+
     def retire(self, kind: str, items, version_row: tuple | None = None) -> None:
         """Retire items no longer in the files. With ``version_row``, items whose current
         version was written in the browser or imported (not from files) are left alone."""
-        items = [item for item in items if not item.is_retired]
+        # made or edited in the browser since the last load: not the files' to remove
+        items = [item for item in items if not item.is_retired and item.content_hash == item.loaded_hash]
         if version_row is not None and items:
             row_class, foreign_key = version_row
             column = getattr(row_class, foreign_key)
@@ -150,27 +176,20 @@ class _Writer:
         """Flush, then add the queued version rows now that their items have ids."""
         db.session.flush()
         for pending in self._versions:
-            db.session.add(
-                pending.row_class(
-                    **{
-                        pending.foreign_key: pending.item.id,
-                        "version": pending.item.version,
-                        "content_hash": pending.item.content_hash,
-                        "data": pending.data,
-                        "source": "files",
-                    }
-                )
-            )
+            publish_version(pending.item, pending.item.content_hash, pending.data, "files", bump=False)
         self._versions.clear()
-        db.session.flush()
 
 
 def _by_key(model, *where) -> dict:
     return {row.key: row for row in db.session.scalars(select(model).where(*where))}
 
 
-def upsert_course(spec: CourseSpec) -> tuple[Course, Changes]:
-    """Write one validated course; return its row and what changed."""
+def upsert_course(spec: CourseSpec, take_file: bool = False) -> tuple[Course, Changes]:
+    """Write one validated course; return its row and what changed.
+
+    :param take_file: where the files and a browser edit both changed an item since the
+        last load, write the file's content (otherwise the item is reported and left alone).
+    """
     course = db.session.scalar(select(Course).where(Course.key == spec.key))
     columns = {
         "code": spec.code,
@@ -186,7 +205,7 @@ def upsert_course(spec: CourseSpec) -> tuple[Course, Changes]:
         course = Course(key=spec.key)
         db.session.add(course)
     changed = _assign(course, **columns)
-    writer = _Writer(course)
+    writer = _Writer(course, take_file)
     if created:
         writer.changes.created.append(f"course:{spec.key}")
     elif changed:
@@ -194,6 +213,7 @@ def upsert_course(spec: CourseSpec) -> tuple[Course, Changes]:
     else:
         writer.changes.unchanged += 1
     db.session.flush()
+    snapshot_before_writing(course)
 
     modules = _write_modules(writer, spec)
     lessons = _write_lessons(writer, spec, modules)
@@ -204,6 +224,7 @@ def upsert_course(spec: CourseSpec) -> tuple[Course, Changes]:
     for lesson in spec.lessons():
         for image in lesson.images:
             store_image(image, spec.key)
+    record_structure(course, "files")
     return course, writer.changes
 
 
@@ -369,7 +390,7 @@ def _write_surveys(writer: _Writer, spec: CourseSpec, modules: dict) -> None:
                 },
                 version_row=(SurveyItemVersion, "item_id"),
             )
-        writer.retire("survey item", items.values())
+        writer.retire("survey item", items.values(), (SurveyItemVersion, "item_id"))
     for survey in retired_surveys:
         writer.retire("survey item", db.session.scalars(select(SurveyItem).where(SurveyItem.survey_id == survey.id)))
     writer.flush()

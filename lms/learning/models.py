@@ -123,3 +123,54 @@ class GlossaryTerm(db.Model):
 
     def __repr__(self) -> str:
         return f"<GlossaryTerm {self.term}>"
+
+
+class CourseStructure(db.Model):
+    """One version of which lessons, module quiz and 学时 make each module of a course.
+
+    A cohort is measured against the structure it was pinned to when it started
+    (``Cohort.structure_id``; NULL while it has not started: it follows the current rows).
+    Structure rows are never changed, so finished records keep meaning what they meant.
+    """
+
+    __tablename__ = "course_structures"
+    __table_args__ = (UniqueConstraint("course_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
+    number: Mapped[int] = mapped_column()  #: 1, 2, ... per course
+    source: Mapped[str] = mapped_column(String(16), default="files")  #: files or editor
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    def __repr__(self) -> str:
+        return f"<CourseStructure {self.course_id}#{self.number}>"
+
+
+class StructureModule(db.Model):
+    """A module as one structure has it: its version, hours, prerequisites and quiz."""
+
+    __tablename__ = "structure_modules"
+    __table_args__ = (UniqueConstraint("structure_id", "module_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    structure_id: Mapped[int] = mapped_column(ForeignKey("course_structures.id", ondelete="CASCADE"), index=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id"))
+    module_version: Mapped[int] = mapped_column()
+    position: Mapped[int] = mapped_column(default=0)
+    credit_hours: Mapped[float] = mapped_column(Float, default=0)
+    prerequisites: Mapped[list] = mapped_column(JSON, default=list)
+    quiz_id: Mapped[int | None] = mapped_column(ForeignKey("quizzes.id"))
+
+
+class StructureLesson(db.Model):
+    """A lesson a trainee must complete for a module in one structure."""
+
+    __tablename__ = "structure_lessons"
+    __table_args__ = (UniqueConstraint("structure_id", "lesson_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    structure_id: Mapped[int] = mapped_column(ForeignKey("course_structures.id", ondelete="CASCADE"), index=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id"))
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id"))
+    position: Mapped[int] = mapped_column(default=0)

@@ -55,7 +55,7 @@ def _record_table(standing: CourseStanding) -> tuple[list[str], list[list]]:
                 f"{m.lessons_done}/{m.lessons_total}",
                 _minutes(m.active_seconds),
                 "" if best is None else round(best),
-                m.module.credit_hours,
+                m.hours,
                 m.credited_hours,
             ]
         )
@@ -111,7 +111,7 @@ def member_record(cohort_id: int, user_id: int):
     )
     if member is None:
         abort(404)
-    standing = course_standing(member.id, cohort.course)
+    standing = course_standing(member.id, cohort.course, cohort.id)
     headings, rows = _record_table(standing)
     return render_template(
         "learning/record.html",

@@ -16,7 +16,7 @@ from .standing import course_standing
 
 def required_modules_status(user_id: int, cohort: Cohort) -> RequirementStatus:
     rules = certificate_rules(cohort.course)
-    standing = course_standing(user_id, cohort.course)
+    standing = course_standing(user_id, cohort.course, cohort.id)
     wanted = rules["required_modules"]
     modules = [m for m in standing.modules if wanted == "all" or m.module.key in wanted]
     done = sum(1 for m in modules if m.is_done)
@@ -30,7 +30,7 @@ def required_modules_status(user_id: int, cohort: Cohort) -> RequirementStatus:
 
 def credit_hours_status(user_id: int, cohort: Cohort) -> RequirementStatus:
     needed = float(certificate_rules(cohort.course)["min_credit_hours"] or 0)
-    got = course_standing(user_id, cohort.course).credited_hours
+    got = course_standing(user_id, cohort.course, cohort.id).credited_hours
     return RequirementStatus(
         "min_credit_hours",
         str(RULE_LABELS["min_credit_hours"]),
@@ -41,4 +41,4 @@ def credit_hours_status(user_id: int, cohort: Cohort) -> RequirementStatus:
 
 def credited_hours(user_id: int, cohort: Cohort) -> float:
     """The 学时 printed on the certificate: what the trainee has been credited."""
-    return course_standing(user_id, cohort.course).credited_hours
+    return course_standing(user_id, cohort.course, cohort.id).credited_hours

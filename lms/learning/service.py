@@ -73,9 +73,10 @@ def course_outline(course: Course) -> list[tuple[Module, list[Lesson]]]:
     return [(m, by_module.get(m.id, [])) for m in modules]
 
 
-def get_lesson(course: Course, key: str) -> Lesson | None:
+def get_lesson(course: Course, key: str, retired: bool = False) -> Lesson | None:
+    """The course's current lesson ``key`` (with ``retired``: only a retired one)."""
     return db.session.scalar(
-        select(Lesson).where(Lesson.course_id == course.id, Lesson.key == key, Lesson.is_retired.is_(False))
+        select(Lesson).where(Lesson.course_id == course.id, Lesson.key == key, Lesson.is_retired.is_(retired))
     )
 
 
@@ -87,7 +88,9 @@ def neighbours(course: Course, lesson: Lesson) -> tuple:
         .where(Lesson.course_id == course.id, Lesson.is_retired.is_(False), Module.is_retired.is_(False))
         .order_by(Module.position, Lesson.position)
     ).all()
-    i = next(i for i, row in enumerate(ordered) if row.id == lesson.id)
+    i = next((i for i, row in enumerate(ordered) if row.id == lesson.id), None)
+    if i is None:  # a retired lesson a pinned cohort still reads
+        return None, None
     return (ordered[i - 1] if i > 0 else None, ordered[i + 1] if i + 1 < len(ordered) else None)
 
 

@@ -1,7 +1,9 @@
 """Where a trainee stands in a course: module status, why a module is locked, 学时, next step.
 
-Computed in a fixed number of queries whatever the size of the course (outline, the
-trainee's lesson progress, the quizzes with the trainee's best finished attempts).
+Computed in a fixed number of queries whatever the size of the course (the trainee's plan,
+their lesson progress, the quizzes with their best finished attempts). The plan is the course
+structure the trainee's cohort is pinned to (``structure.py``), so a lesson added or 学时
+changed later never changes what a finished trainee was measured against.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from lms.extensions import db
 
 from .models import Course, Module
 from .progress_models import LessonProgress
-from .service import course_outline
+from .structure import ModulePlan, cohort_placements, placement_of, plans_for, trainee_plan
 
 PRE_TEST = "pre-test"  #: the special prerequisite of course files
 
@@ -67,6 +69,9 @@ class ModuleStanding:
     status: ModuleStatus = ModuleStatus.AVAILABLE
     lock_reasons: list[str] = field(default_factory=list)
     credited_hours: float = 0.0
+    hours: float = 0.0  #: the module's 学时 in the trainee's structure
+    prerequisites: list[str] = field(default_factory=list)
+    version: int = 1  #: the module version the trainee is measured against
 
     @property
     def is_done(self) -> bool:
@@ -106,6 +111,11 @@ class CourseStanding:
         return round(sum(m.credited_hours for m in self.modules), 1)
 
     @property
+    def total_hours(self) -> float:
+        """The course's 学时 in the trainee's structure."""
+        return round(sum(m.hours for m in self.modules), 1)
+
+    @property
     def active_seconds(self) -> int:
         return sum(m.active_seconds for m in self.modules)
 
@@ -138,7 +148,7 @@ def _quiz_states(user_id: int, course_id: int) -> list[QuizState]:
 
 
 def _credit(module: ModuleStanding, rule: dict) -> float:
-    hours = module.module.credit_hours or 0.0
+    hours = module.hours or 0.0
     if module.is_done:
         return hours
     if rule.get("mode") != "time":
@@ -148,8 +158,17 @@ def _credit(module: ModuleStanding, rule: dict) -> float:
     return min(hours, halves * 0.5)
 
 
-def course_standing(user_id: int, course: Course) -> CourseStanding:
-    outline = course_outline(course)
+def _module_standing(plan: ModulePlan, quiz: QuizState | None, **counts) -> ModuleStanding:
+    return ModuleStanding(
+        plan.module, quiz, hours=plan.hours, prerequisites=plan.prerequisites, version=plan.version, **counts
+    )
+
+
+def course_standing(user_id: int, course: Course, cohort_id: int | None = None) -> CourseStanding:
+    """One trainee's standing, against the structure of ``cohort_id`` (or of their newest
+    active cohort of the course)."""
+    placement = placement_of(user_id, course, cohort_id)
+    outline = trainee_plan(placement, plans_for(course, [placement]))
     progress = {
         row.lesson_id: row
         for row in db.session.execute(
@@ -162,13 +181,13 @@ def course_standing(user_id: int, course: Course) -> CourseStanding:
         )
     }
     quizzes = _quiz_states(user_id, course.id)
-    module_quiz = {q.module_id: q for q in quizzes if q.kind == QuizKind.MODULE_QUIZ}
+    by_id = {q.id: q for q in quizzes}
     by_kind = {q.kind: q for q in quizzes if q.kind != QuizKind.MODULE_QUIZ}
 
     modules: list[ModuleStanding] = []
-    for module, lessons in outline:
+    for plan in outline:
         states = []
-        for lesson in lessons:
+        for lesson in plan.lessons:
             p = progress.get(lesson.id)
             states.append(
                 LessonState(
@@ -184,9 +203,9 @@ def course_standing(user_id: int, course: Course) -> CourseStanding:
                 )
             )
         modules.append(
-            ModuleStanding(
-                module,
-                module_quiz.get(module.id),
+            _module_standing(
+                plan,
+                by_id.get(plan.quiz_id),
                 lessons_total=len(states),
                 lessons_done=sum(1 for x in states if x.completed),
                 active_seconds=sum(x.active_seconds for x in states),
@@ -206,7 +225,7 @@ def resolve(modules: list[ModuleStanding], pre_test: QuizState | None, course: C
     rule = (course.settings or {}).get("credit_rule") or {"mode": "module"}
     for standing in modules:  # prerequisites are always earlier modules
         reasons = []
-        for prerequisite in standing.module.prerequisites or []:
+        for prerequisite in standing.prerequisites or []:
             if prerequisite == PRE_TEST:
                 if pre_test is not None and not pre_test.finished:
                     reasons.append(_("Take the pre-test first."))
@@ -254,38 +273,28 @@ def cohort_standings(course: Course, cohort_id: int) -> dict[int, CourseStanding
     """
     from lms.cohorts.models import Enrolment, EnrolmentStatus
 
-    from .models import Lesson
-
-    outline = course_outline(course)
+    placements = cohort_placements(cohort_id)
+    plans = plans_for(course, placements.values())
     members = select(Enrolment.user_id).where(
         Enrolment.cohort_id == cohort_id, Enrolment.status == EnrolmentStatus.ACTIVE
     )
-    user_ids = db.session.scalars(members).all()
-    lessons = (
+    # per (trainee, lesson): lessons count for the module of the trainee's plan, not the
+    # module the lesson sits in today
+    progress: dict[int, dict[int, tuple[bool, int]]] = {}
+    for r in db.session.execute(
         select(
             LessonProgress.user_id,
-            Lesson.module_id,
-            func.count(LessonProgress.completed_at).label("done"),
-            func.sum(LessonProgress.active_seconds).label("seconds"),
-        )
-        .join(Lesson, Lesson.id == LessonProgress.lesson_id)
-        .where(
-            LessonProgress.course_id == course.id,
-            LessonProgress.user_id.in_(members),
-            Lesson.is_retired.is_(False),
-        )
-        .group_by(LessonProgress.user_id, Lesson.module_id)
-    )
-    by_user_module = {(r.user_id, r.module_id): r for r in db.session.execute(lessons)}
+            LessonProgress.lesson_id,
+            LessonProgress.completed_at.is_not(None).label("done"),
+            LessonProgress.active_seconds,
+        ).where(LessonProgress.course_id == course.id, LessonProgress.user_id.in_(members))
+    ):
+        progress.setdefault(r.user_id, {})[r.lesson_id] = (bool(r.done), r.active_seconds or 0)
     finished = Attempt.state != AttemptState.IN_PROGRESS
     attempts = (
         select(
             Attempt.user_id,
             Quiz.id,
-            Quiz.key,
-            Quiz.kind,
-            Quiz.title,
-            Quiz.module_id,
             func.count(Attempt.id).label("finished"),
             func.max(case((Attempt.passed.is_(True), 1), else_=0)).label("passed"),
             func.max(Attempt.percent).label("best"),
@@ -296,11 +305,11 @@ def cohort_standings(course: Course, cohort_id: int) -> dict[int, CourseStanding
             Quiz.is_retired.is_(False),
             Attempt.user_id.in_(members),
         )
-        .group_by(Attempt.user_id, Quiz.id, Quiz.key, Quiz.kind, Quiz.title, Quiz.module_id)
+        .group_by(Attempt.user_id, Quiz.id)
     )
-    quiz_rows: dict[int, list] = {}
+    quiz_rows: dict[int, dict] = {}
     for r in db.session.execute(attempts):
-        quiz_rows.setdefault(r.user_id, []).append(r)
+        quiz_rows.setdefault(r.user_id, {})[r.id] = r
     all_quizzes = db.session.execute(
         select(Quiz.id, Quiz.key, Quiz.kind, Quiz.title, Quiz.module_id).where(
             Quiz.course_id == course.id, Quiz.is_retired.is_(False)
@@ -308,10 +317,10 @@ def cohort_standings(course: Course, cohort_id: int) -> dict[int, CourseStanding
     ).all()
 
     result = {}
-    for user_id in user_ids:
-        mine = {r.id: r for r in quiz_rows.get(user_id, [])}
-        states = [
-            QuizState(
+    for user_id, placement in placements.items():
+        mine = quiz_rows.get(user_id, {})
+        states = {
+            q.id: QuizState(
                 q.id,
                 q.key,
                 str(q.kind),
@@ -322,20 +331,20 @@ def cohort_standings(course: Course, cohort_id: int) -> dict[int, CourseStanding
                 mine[q.id].best if q.id in mine else None,
             )
             for q in all_quizzes
-        ]
-        module_quiz = {q.module_id: q for q in states if q.kind == QuizKind.MODULE_QUIZ}
-        by_kind = {q.kind: q for q in states if q.kind != QuizKind.MODULE_QUIZ}
+        }
+        by_kind = {q.kind: q for q in states.values() if q.kind != QuizKind.MODULE_QUIZ}
+        seen = progress.get(user_id, {})
         modules = []
-        for module, module_lessons in outline:
-            agg = by_user_module.get((user_id, module.id))
+        for plan in trainee_plan(placement, plans):
+            rows = [seen[lesson.id] for lesson in plan.lessons if lesson.id in seen]
             modules.append(
-                ModuleStanding(
-                    module,
-                    module_quiz.get(module.id),
-                    lessons_total=len(module_lessons),
-                    lessons_done=agg.done if agg else 0,
-                    active_seconds=int(agg.seconds or 0) if agg else 0,
-                    started=agg is not None,
+                _module_standing(
+                    plan,
+                    states.get(plan.quiz_id),
+                    lessons_total=len(plan.lessons),
+                    lessons_done=sum(1 for done, _seconds in rows if done),
+                    active_seconds=sum(seconds for _done, seconds in rows),
+                    started=bool(rows),
                 )
             )
         pre_test = by_kind.get(QuizKind.PRE_TEST)

@@ -31,6 +31,7 @@ from lms.surveys.service import module_feedback_due
 from . import progress, search, service
 from .models import Course, Lesson, Module
 from .standing import ModuleStatus, course_standing
+from .structure import placement_of, plan_lesson_ids, plans_for, trainee_plan
 
 bp = Blueprint("learning", __name__)
 
@@ -47,7 +48,12 @@ def _course_or_404(key: str) -> Course:
 def _lesson_or_404(course: Course, key: str) -> Lesson:
     lesson = service.get_lesson(course, key)
     if lesson is None:
-        abort(404)
+        # a lesson removed since the trainee's cohort started is still theirs to read
+        lesson = service.get_lesson(course, key, retired=True)
+        placement = placement_of(current_user.id, course)
+        plan = trainee_plan(placement, plans_for(course, [placement])) if lesson is not None else []
+        if lesson is None or lesson.id not in plan_lesson_ids(plan):
+            abort(404)
     return lesson
 
 
@@ -64,7 +70,7 @@ def home():
         courses = service.active_courses()
     cards = []
     for cohort in cohorts_for_user(current_user):
-        standing = course_standing(current_user.id, cohort.course)
+        standing = course_standing(current_user.id, cohort.course, cohort.id)
         done = {m.module.id for m in standing.modules if m.is_done}
         due = todo.due_items(current_user.id, cohort)
         due += module_feedback_due(current_user.id, cohort, done)  # needs the standing
@@ -123,7 +129,7 @@ def _locked_module(course: Course, module: Module):
     if not module.prerequisites or _is_staff():
         return None
     standing = course_standing(current_user.id, course).module(module.id)
-    return standing if standing.status is ModuleStatus.LOCKED else None
+    return standing if standing is not None and standing.status is ModuleStatus.LOCKED else None
 
 
 def _open_lesson_or_403(key: str, lesson_key: str, action: str = "view") -> tuple[Course, Lesson]:

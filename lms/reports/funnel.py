@@ -97,8 +97,10 @@ def count_started(cohort: Cohort) -> int:
 
 
 def count_completed(cohort: Cohort) -> int:
-    """Members who completed every current lesson of the course."""
-    lessons = current_lessons(cohort.course_id).subquery()
+    """Members who completed every lesson of the cohort's course structure."""
+    from lms.learning.structure import cohort_lessons
+
+    lessons = cohort_lessons(cohort).subquery()
     total = db.session.scalar(select(func.count()).select_from(lessons))
     if not total:
         return 0

@@ -1,6 +1,7 @@
 """Cohort progress from ``lesson_progress``: by module, by trainee, and who has gone quiet.
 
-A module counts as completed by a trainee when every current lesson of it is completed; only
+A module counts as completed by a trainee when every lesson of it in the cohort's structure
+(``learning.structure.cohort_lessons``) is completed; only
 active members of the cohort count. ``lesson_progress`` is per course, not per cohort, so a
 trainee in two cohorts of the same course shows the same progress in both.
 """
@@ -16,27 +17,20 @@ from lms.auth.models import User
 from lms.cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from lms.db import utcnow
 from lms.extensions import db
-from lms.learning.models import Lesson, Module
+from lms.learning.models import Module
 from lms.learning.progress_models import LessonProgress
+from lms.learning.structure import cohort_lessons
 
 from .funnel import active_members
 
 
-def _lessons(course_id: int):
-    return (
-        select(Lesson.id, Lesson.module_id)
-        .join(Module, Module.id == Lesson.module_id)
-        .where(
-            Lesson.course_id == course_id,
-            Lesson.is_retired.is_(False),
-            Module.is_retired.is_(False),
-        )
-    ).subquery("current_lessons")
+def _lessons(cohort: Cohort):
+    return cohort_lessons(cohort).subquery("current_lessons")
 
 
 def _per_user_module(cohort: Cohort):
     """Per (member, module): lessons seen and lessons completed, current lessons only."""
-    lessons = _lessons(cohort.course_id)
+    lessons = _lessons(cohort)
     query = (
         select(
             LessonProgress.user_id,
@@ -139,7 +133,7 @@ class TraineeProgress:
 
 
 def _member_rows(cohort: Cohort):
-    lessons = _lessons(cohort.course_id)
+    lessons = _lessons(cohort)
     progress = (
         select(
             LessonProgress.user_id,
