@@ -84,6 +84,7 @@ def register_blueprints(app: Flask) -> None:
     from .health import bp as health_bp
     from .improvement.views import bp as improvement_bp
     from .learning import record_views  # noqa: F401  (its routes are on the learning blueprint)
+    from .learning.credit_views import bp as credit_bp
     from .learning.views import bp as learning_bp
     from .reports.views import bp as reports_bp
     from .suggestions.views import bp as suggestions_bp
@@ -94,6 +95,7 @@ def register_blueprints(app: Flask) -> None:
         users_bp,
         cohorts_bp,
         learning_bp,
+        credit_bp,
         discussions_bp,
         audit_bp,
         health_bp,

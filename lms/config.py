@@ -129,6 +129,11 @@ def build_config(instance_path: str) -> dict:
         # Timed attempts: saves are accepted this long after the deadline (a slow network),
         # then the attempt is closed on the server with what was saved.
         "ATTEMPT_GRACE_SECONDS": int(os.environ.get("LMS_ATTEMPT_GRACE_SECONDS", "30")),
+        # 学时 rule defaults where neither the course nor its cohort sets them: the share of a
+        # lesson's stated minutes that must be active study before it can be completed, and
+        # the quiet time after which the lesson page asks "您还在学习吗？" and stops the clock.
+        "CREDIT_MIN_ACTIVE_FRACTION": float(os.environ.get("LMS_CREDIT_MIN_ACTIVE_FRACTION", "0.5")),
+        "CREDIT_IDLE_MINUTES": int(os.environ.get("LMS_CREDIT_IDLE_MINUTES", "5")),
         # Certificates: the verification link printed in the PDF and the QR code is built from
         # PUBLIC_BASE_URL when set (e.g. https://peixun.example.cn), else from the request's host.
         "PUBLIC_BASE_URL": os.environ.get("LMS_PUBLIC_BASE_URL") or None,

@@ -22,6 +22,7 @@ from lms.cohorts.models import Cohort, Enrolment, cohort_trainers  # noqa: F401
 from lms.discussions.models import Post  # noqa: F401
 from lms.improvement.models import ActionVersionLink, ImprovementAction  # noqa: F401
 from lms.learning import search  # noqa: F401  (the search index is created with lessons)
+from lms.learning.credit_models import CreditRuleSetting  # noqa: F401
 from lms.learning.models import (  # noqa: F401
     Course,
     GlossaryTerm,

@@ -46,6 +46,8 @@ def connect_domains(app: Flask) -> None:
     from lms.auth import login_sessions
 
     _add_once(login_sessions.busy_checks, _has_attempt_in_progress)
+    # the course's order: the course feedback once the final exam is finished
+    _add_once(surveys.sequence_guards, _feedback_order)
 
     # events that may complete a trainee's requirements
     _add_once(progress.on_lesson_completed, _lesson_completed)
@@ -77,6 +79,15 @@ def _credited_hours_by_user(cohort) -> dict[int, float]:
 
     standings = cohort_standings(cohort.course, cohort.id)
     return {user_id: s.credited_hours for user_id, s in standings.items() if s.credited_hours}
+
+
+def _feedback_order(user_id: int, cohort, survey) -> list[str]:
+    from lms.learning.sequence import feedback_lock_reasons_for
+    from lms.surveys.models import SurveyKind
+
+    if survey.kind != SurveyKind.FEEDBACK:
+        return []
+    return feedback_lock_reasons_for(user_id, cohort.course)
 
 
 def _add_once(hooks: list, hook) -> None:

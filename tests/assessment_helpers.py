@@ -29,9 +29,17 @@ class World:
     folder: Path
 
 
-def make_world(app, make_user, make_cohort, tmp_path, folder: Path | None = None) -> World:
-    """Load the example course (or ``folder``), make a cohort with a trainer and a trainee."""
+def make_world(app, make_user, make_cohort, tmp_path, folder: Path | None = None, sequence: str = "free") -> World:
+    """Load the example course (or ``folder``), make a cohort with a trainer and a trainee.
+
+    The course is taken in any order (``sequence: free``) unless ``sequence="strict"``: these
+    tests are about attempts, not the order (tests/test_sequence.py is).
+    """
     folder = folder or copy_example(tmp_path)
+    course_file = folder / "course.yaml"
+    text = course_file.read_text(encoding="utf-8")
+    if sequence != "strict" and "\nsequence:" not in text:
+        course_file.write_text(text.rstrip("\n") + f"\nsequence: {sequence}\n", encoding="utf-8")
     with app.app_context():
         load(folder.parent)
         course = db.session.scalar(select(Course))
@@ -57,7 +65,7 @@ def quiz_id(app, key: str) -> int:
 
 def start(client, world: World, quiz_key: str) -> int:
     """Start (or resume) an attempt through the page; return its id."""
-    response = client.post(f"/courses/{world.course_key}/quizzes/{quiz_key}/start")
+    response = client.post(f"/courses/{world.course_key}/quizzes/{quiz_key}/start", data={"confirmed": "1"})
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     match = re.search(r"/attempts/(\d+)$", response.headers["Location"])
     assert match, response.headers["Location"]

@@ -93,6 +93,9 @@ def app(tmp_path, postgres_url, request):
         "SERVER_NAME": "localhost",
         "LOGIN_LIMITS_PER_ADDRESS": "10000 per minute",  # tests log in many times from 127.0.0.1
         "PASSWORD_HASH_METHOD": FAST_PASSWORD_HASH,  # scrypt costs ~50 ms a hash; production keeps it
+        # lessons need no minimum of active time unless a test sets a credit rule
+        # (tests/test_credit_rule.py does, with heartbeats at set times)
+        "CREDIT_MIN_ACTIVE_FRACTION": 0.0,
     }
     config.update(getattr(request, "param", None) or {})
     os.environ.setdefault("LMS_INSTANCE_PATH", str(tmp_path / "instance"))

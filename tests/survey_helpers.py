@@ -36,13 +36,18 @@ def enrol(app, cohort_id: int, users) -> None:
         db.session.commit()
 
 
-def make_survey_world(app, make_user, make_cohort) -> SurveyWorld:
+def make_survey_world(app, make_user, make_cohort, sequence: str = "free") -> SurveyWorld:
     """The example course loaded, a cohort running today with three trainees and a trainer.
 
-    Each test module wraps it in its own ``sw`` fixture."""
+    The course is taken in any order unless ``sequence="strict"`` (these tests are about the
+    surveys; tests/test_sequence.py checks the order). Each test module wraps it in its own
+    ``sw`` fixture."""
     with app.app_context():
         load(EXAMPLE)
         course = db.session.scalar(select(Course).where(Course.key == "example-course"))
+        if sequence != "strict":
+            course.settings = {**(course.settings or {}), "sequence": sequence}
+            db.session.commit()
         course_id = course.id
         modules = {m.key: m.id for m in db.session.scalars(select(Module).where(Module.course_id == course_id))}
         surveys = {s.key: s.id for s in db.session.scalars(select(Survey).where(Survey.course_id == course_id))}

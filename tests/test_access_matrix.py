@@ -114,6 +114,10 @@ ROUTES = {
     "assessment.finish_attempt": row("POST", "/attempts/{open_attempt}/finish", 302, 302, 404, 403, 403),
     "assessment.show_result": row("GET", "/attempts/{done_attempt}/result", 302, 200, 404, 200, 200),
     "assessment.start_attempt": row("POST", "/courses/{course}/quizzes/q1/start", 302, 302, 403, 403, 403),
+    "assessment.confirm_start": row("GET", "/courses/{course}/quizzes/q1/start", 302, 302, 403, 302, 302),
+    # 学时 rules: organizers only
+    "credit.course_rule": row("GET", "/courses/{course}/credit-rule", 302, 403, 403, 403, 200),
+    "credit.cohort_rule": row("GET", "/cohorts/{cohort}/credit-rule", 302, 403, 403, 403, 200),
     "assessment.list_cohort_attempts": row("GET", "/cohorts/{cohort}/attempts", 302, 403, 403, 200, 200),
     "assessment.export_cohort_attempts": row("GET", "/cohorts/{cohort}/attempts.csv", 302, 403, 403, 200, 200),
     "assessment.grading_queue": row("GET", "/grading", 302, 403, 403, 200, 200),
@@ -433,6 +437,7 @@ def _assessment_world(app, cohort_id: int, trainee_id: int) -> dict:
             for position, question in enumerate(questions):
                 db.session.add(QuizItem(quiz_id=quiz.id, question_id=question.id, position=position))
             quizzes.append(quiz)
+        cohort.course.settings = {**(cohort.course.settings or {}), "sequence": "free"}  # no order here
         db.session.commit()
         trainee = db.session.get(User, trainee_id)
         with write_transaction():

@@ -77,8 +77,9 @@ def test_module_quiz_start_save_finish_and_feedback(app, world, trainee):
     assert attempt.state == AttemptState.AWAITING_GRADING  # the short answer waits for a trainer
     assert attempt.closed_by == "trainee" and attempt.score is None and attempt.passed is None
     result = trainee.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
-    # review: immediately -> explanations and keys right away, the short answer pending
-    assert "见《第一步》一节。" in result and "待批阅" in result and "正确答案" in result
+    # review: immediately -> explanations right away, the short answer pending; the right
+    # answers stay hidden while the trainee may try again (unlimited practice)
+    assert "见《第一步》一节。" in result and "待批阅" in result and "正确答案" not in result
     # practice: unlimited, another attempt may start at once
     assert start(trainee, world, "m01-quiz") != attempt_id
 
@@ -147,20 +148,26 @@ def test_stale_save_is_refused_with_a_clear_message(app, world, trainee):
     attempt_id = start(trainee, world, "m01-quiz")
     items = items_of(app, attempt_id)
     blank = items[1]["id"]
-    ok = trainee.post(f"/attempts/{attempt_id}/save", json={"seq": 5, "answers": {str(blank): "新的"}})
-    assert ok.status_code == 200
+    ok = trainee.post(f"/attempts/{attempt_id}/save", json={"seq": 1, "answers": {str(blank): "新的"}})
+    assert ok.status_code == 200 and ok.get_json()["seq"] == 1
     # the same save again (its reply was lost) is accepted and changes nothing
-    again = trainee.post(f"/attempts/{attempt_id}/save", json={"seq": 5, "answers": {str(blank): "新的"}})
+    again = trainee.post(f"/attempts/{attempt_id}/save", json={"seq": 1, "answers": {str(blank): "新的"}})
     assert again.status_code == 200
+    assert (
+        trainee.post(f"/attempts/{attempt_id}/save", json={"seq": 2, "answers": {str(blank): "更新的"}}).status_code
+        == 200
+    )
     # an older tab sends its lower number: refused, nothing overwritten
-    stale = trainee.post(f"/attempts/{attempt_id}/save", json={"seq": 3, "answers": {str(blank): "旧的"}})
+    stale = trainee.post(f"/attempts/{attempt_id}/save", json={"seq": 1, "answers": {str(blank): "旧的"}})
     assert stale.status_code == 409
     body = stale.get_json()
     assert body["reason"] == "stale" and "另一个窗口或设备" in body["message"]
-    # the same number with other answers is another tab too
-    clash = trainee.post(f"/attempts/{attempt_id}/save", json={"seq": 5, "answers": {str(blank): "别的"}})
+    # the same number with other answers is another tab too, and so is a number not issued yet
+    clash = trainee.post(f"/attempts/{attempt_id}/save", json={"seq": 2, "answers": {str(blank): "别的"}})
     assert clash.status_code == 409
-    assert items_of(app, attempt_id)[1]["response"] == "新的"
+    ahead = trainee.post(f"/attempts/{attempt_id}/save", json={"seq": 5, "answers": {str(blank): "别的"}})
+    assert ahead.status_code == 409
+    assert items_of(app, attempt_id)[1]["response"] == "更新的"
     # the form path tells the trainee too
     page = trainee.post(
         f"/attempts/{attempt_id}/save",
@@ -281,9 +288,13 @@ def test_grading_uses_the_version_the_attempt_was_answered_on(app, world, traine
     trainee.post(f"/attempts/{attempt_id}/finish", data=form_data(items, answers, 2))
     graded = items_of(app, attempt_id)
     assert [i["score"] for i in graded[:2]] == [1.0, 1.0]  # right on the version answered
-    # a new attempt gets the new version
+    # a new attempt gets the new version (a retake draws from the module's pool: look it up)
     new_attempt = start(trainee, world, "m01-quiz")
-    assert items_of(app, new_attempt)[1]["data"]["answer"] == ["不变"]
+    for item in items_of(app, new_attempt):
+        if item["key"] == "m01-q04":
+            assert item["data"]["answer"] == ["不变"]
+    with app.app_context():
+        assert db.session.scalar(select(Question.answer).where(Question.key == "m01-q04")) == ["不变"]
 
 
 # -- what the attempt page never shows --------------------------------------------------------

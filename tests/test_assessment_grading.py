@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from datetime import date
 
 import pytest
 from flask import url_for
@@ -123,8 +124,8 @@ def test_final_exam_result_is_hidden_until_graded_then_reviewed(app, world, trai
     answers = {i["id"]: right_answer(i) for i in items}
     trainee.post(f"/attempts/{attempt_id}/finish", data=form_data(items, answers, 1))
     page = trainee.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
-    # review: after_close -> nothing revealed while short answers await grading
-    assert "待批阅" in page and "全部试题批阅完成后将公布答案与解析" in page
+    # review: after_close -> the score only until the quiz closes (the cohort's last day)
+    assert "待批阅" in page and "本测验的答案和解析在测验结束后公布" in page
     assert "正确答案" not in page
     for item in items:
         if item["type"] == "short_answer":
@@ -132,7 +133,13 @@ def test_final_exam_result_is_hidden_until_graded_then_reviewed(app, world, trai
     attempt = attempt_row(app, attempt_id)
     assert attempt.state == AttemptState.GRADED and attempt.percent == 100.0 and attempt.passed
     page = trainee.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
-    assert "正确答案" in page and "待批阅" not in page
+    assert "正确答案" not in page and "待批阅" not in page  # graded, but the cohort is still open
+    with app.app_context():
+        cohort = db.session.get(Cohort, world.cohort_id)
+        cohort.starts_on, cohort.ends_on = date(2020, 1, 1), date(2020, 2, 1)
+        db.session.commit()
+    page = trainee.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
+    assert "正确答案" in page
 
 
 # -- regrading ------------------------------------------------------------------------------
@@ -282,6 +289,7 @@ def test_due_items(app, world, trainee):
         titles = {d.title: d for d in due}
         assert titles["前测"].note == "尚未参加"
         assert titles["结业考试"].note == "可参加，还剩 2 次机会"
+        assert titles["后测"].note == "已开放：与前测对比学习成效"  # this course is taken in any order
         assert titles["前测"].url == url_for("assessment.show_quiz", course_key=world.course_key, quiz_key="pre-test")
     pre = start(trainee, world, "pre-test")
     exam = start(trainee, world, "final-exam")
@@ -289,7 +297,7 @@ def test_due_items(app, world, trainee):
         cohort = db.session.get(Cohort, world.cohort_id)
         due = results.due_items(world.trainee.id, cohort)
         kinds = sorted((d.kind, d.title) for d in due)
-        assert kinds == [("attempt", "前测"), ("attempt", "结业考试")]
+        assert kinds == [("attempt", "前测"), ("attempt", "结业考试"), ("quiz", "后测")]
         exam_item = next(d for d in due if d.title == "结业考试")
         assert exam_item.due_at == attempt_row(app, exam).deadline_at
     _finish(trainee, app, pre)
@@ -298,6 +306,7 @@ def test_due_items(app, world, trainee):
         cohort = db.session.get(Cohort, world.cohort_id)
         due = results.due_items(world.trainee.id, cohort)
         exam_state = attempt_row(app, exam).state
+        due = [d for d in due if d.title != "后测"]
         if exam_state == AttemptState.GRADED:  # failed: one more attempt is open
             assert [(d.title, d.note) for d in due] == [("结业考试", "可参加，还剩 1 次机会")]
         else:  # a short answer waits for a trainer before another try is suggested

@@ -159,16 +159,27 @@ def test_heartbeats_count_active_time_once(app, world):
 
 
 def test_time_rule_credits_half_hours_up_to_the_module(app, world):
+    """In time mode completed lessons earn their active time, up to each lesson's share of
+    the module's hours, in half hours (lessons that were only opened earn nothing)."""
     client, trainee = world["client"], world["trainee"]
     finish_quiz(app, trainee.id, "pre-test", 40, None)
-    client.get(f"{COURSE}/lessons/welcome")
+    finish_quiz(app, trainee.id, "m01-quiz", 100, True)
     with app.app_context(), write_transaction():
         course = db.session.get(Course, world["course_id"])
         course.settings = {**course.settings, "credit_rule": {"mode": "time", "minutes_per_hour": 45}}
-        db.session.scalar(select(LessonProgress)).active_seconds = 50 * 60  # 50 min: two halves
+    client.get(f"{COURSE}/lessons/welcome")
+    with app.app_context(), write_transaction():
+        db.session.scalar(select(LessonProgress)).active_seconds = 50 * 60
+    assert "获得学时：0 / 3" in page(client, COURSE)  # opened, not completed: nothing
+    for key in ("welcome", "first-steps"):
+        client.post(f"{COURSE}/lessons/{key}/complete")
+    with app.app_context(), write_transaction():
+        for row in db.session.scalars(select(LessonProgress)):
+            row.active_seconds = 25 * 60  # 50 min in all: 1.1 学时, two halves
     assert "获得学时：1 / 3" in page(client, COURSE)
     with app.app_context(), write_transaction():
-        db.session.scalar(select(LessonProgress)).active_seconds = 500 * 60
+        for row in db.session.scalars(select(LessonProgress)):
+            row.active_seconds = 500 * 60
     assert "获得学时：1.5 / 3" in page(client, COURSE)  # never more than the module's 1.5
 
 

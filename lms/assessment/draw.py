@@ -14,8 +14,8 @@ from sqlalchemy import select
 from lms.extensions import db
 from lms.learning.models import Module
 
-from .models import Question, QuestionStatus, QuestionType, QuestionVersion, Quiz, QuizItem
-from .rules import QuizRules
+from .models import Question, QuestionStatus, QuestionType, QuestionVersion, Quiz, QuizItem, QuizKind
+from .rules import RESERVED_TAGS, QuizRules
 
 #: every item is worth the same: a short answer counts as much as a true/false question
 ITEM_POINTS = 1.0
@@ -47,7 +47,9 @@ def _fixed_list(quiz: Quiz) -> list[Question]:
 
 
 def _drawn(quiz: Quiz, rules: QuizRules, rng: random.Random) -> list[Question]:
-    """For each rule, ``count`` questions of its module, skipping the excluded tags.
+    """For each rule, ``count`` questions of its module with one of its ``tags`` (when it
+    names any: a pool, e.g. the final exam's own ``final-exam`` questions), skipping the
+    excluded tags.
 
     A rule asking for more than the module still has (the bank shrank after the quiz was
     written) takes what there is rather than failing the trainee's start.
@@ -66,20 +68,48 @@ def _drawn(quiz: Quiz, rules: QuizRules, rng: random.Random) -> list[Question]:
     for rule in rules.draw:
         module_id = module_ids.get(rule.get("module"))
         excluded = set(rule.get("exclude_tags") or ())
-        candidates = [q for q in bank.get(module_id, []) if not excluded & set(q.tags or [])]
+        pool = set(rule.get("tags") or ())
+        candidates = [
+            q
+            for q in bank.get(module_id, [])
+            if not excluded & set(q.tags or []) and (not pool or pool & set(q.tags or []))
+        ]
         count = min(int(rule.get("count") or 0), len(candidates))
         chosen = {id(q) for q in rng.sample(candidates, count)}
         picked.extend(q for q in candidates if id(q) in chosen)  # keep the bank's order
     return picked
 
 
-def draw_questions(quiz: Quiz, rules: QuizRules, rng: random.Random | None = None) -> list[DrawnItem]:
+def _retake_draw(quiz: Quiz, fixed: list[Question], rng: random.Random) -> list[Question]:
+    """A module quiz's retake: as many questions as its fixed list, drawn from the module's
+    pool (its questions without a reserved tag) when the pool is larger than the list."""
+    pool = [
+        q
+        for q in db.session.scalars(
+            select(Question)
+            .where(Question.module_id == quiz.module_id, Question.is_retired.is_(False))
+            .order_by(Question.key)
+        )
+        if not set(RESERVED_TAGS) & set(q.tags or [])
+    ]
+    if len(pool) <= len(fixed):
+        return fixed
+    chosen = {id(q) for q in rng.sample(pool, len(fixed))}
+    return [q for q in pool if id(q) in chosen]
+
+
+def draw_questions(
+    quiz: Quiz, rules: QuizRules, rng: random.Random | None = None, retake: bool = False
+) -> list[DrawnItem]:
     """The questions of a new attempt, in the order shown, with their options' order.
 
     :param rng: the random source (the module-level generator by default).
+    :param retake: not the trainee's first attempt (a module quiz then draws from its pool).
     """
     rng = rng or random  # the module's shared generator (random.seed makes draws repeatable)
     questions = _drawn(quiz, rules, rng) if rules.draw else _fixed_list(quiz)
+    if retake and not rules.draw and quiz.kind == QuizKind.MODULE_QUIZ and quiz.module_id and questions:
+        questions = _retake_draw(quiz, questions, rng)
     if rules.shuffle_questions:
         rng.shuffle(questions)
     if not questions:

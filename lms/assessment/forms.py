@@ -23,6 +23,9 @@ from lms.input_guard import bounded_int
 class StartAttemptForm(FlaskForm):
     """The start (or resume) button on a quiz's page."""
 
+    #: "1" from the confirmation page of a timed quiz (its clock starts at once)
+    confirmed = HiddenField()
+
 
 class AttemptForm(FlaskForm):
     #: the save's sequence number: one more than the last save the page knows of

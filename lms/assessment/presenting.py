@@ -39,6 +39,11 @@ class TakeItem:
     text: str  #: the saved text answer (fill-in-blank, short answer)
     true_false: bool | None  #: the saved true/false answer
 
+    @property
+    def has_answer(self) -> bool:
+        """Whether a saved answer exists (the answer sheet's "answered" state)."""
+        return bool(self.text) or self.true_false is not None or any(o.chosen for o in self.options)
+
 
 @dataclass(frozen=True)
 class ReviewItem(TakeItem):
@@ -112,12 +117,18 @@ def _key_text(data: dict, gettext) -> str:
     return ""
 
 
-def review_items(items: list[AttemptItem], gettext) -> list[ReviewItem]:
-    """The questions with the trainee's answers, scores, keys and explanations.
+_EVERYTHING = frozenset({"score", "correctness", "answer", "explanation"})
 
+
+def review_items(items: list[AttemptItem], gettext, parts: frozenset[str] = _EVERYTHING) -> list[ReviewItem]:
+    """The questions with the trainee's answers and, as ``parts`` allows, their scores and
+    right/wrong ("correctness"), keys ("answer") and explanations.
+
+    What ``parts`` leaves out is never copied into the items, so it cannot reach the page.
     The key and explanation come from the version that graded the item (a correction, after
     a regrade), the stem and options from the version the trainee answered.
     """
+    show_key, show_mark = "answer" in parts, "correctness" in parts
     data = _versions(items, graded=True)
     result = []
     for n, item in enumerate(items, start=1):
@@ -133,14 +144,14 @@ def review_items(items: list[AttemptItem], gettext) -> list[ReviewItem]:
                 number=n,
                 qtype=qtype,
                 stem=answered["stem"],
-                options=_options(item, answered, graded.get("answer")) if choice else [],
+                options=_options(item, answered, graded.get("answer") if show_key else None) if choice else [],
                 text=item.response if isinstance(item.response, str) else "",
                 true_false=item.response if isinstance(item.response, bool) else None,
                 points=item.points,
-                score=item.score,
-                is_correct=item.is_correct,
-                key_text=_key_text(graded, gettext),
-                explanation=graded.get("explanation") or "",
+                score=item.score if show_mark else None,
+                is_correct=item.is_correct if show_mark else None,
+                key_text=_key_text(graded, gettext) if show_key else "",
+                explanation=(graded.get("explanation") or "") if "explanation" in parts else "",
                 grader_note=item.grader_note or "",
                 pending=qtype == QuestionType.SHORT_ANSWER and item.score is None,
                 answered=item.response is not None,

@@ -71,7 +71,8 @@ def due_items(user_id: int, cohort: Cohort, now: datetime | None = None) -> list
     - an attempt in progress, with its deadline (not yet past the grace period);
     - results changed by a regrade, until the trainee opens the result;
     - the pre-test, while it has never been started;
-    - the final exam, while it is not passed and attempts remain.
+    - the post-test, once the course's order opens it and until it is started;
+    - the final exam, once the order opens it, while it is not passed and attempts remain.
 
     Needs a request or app context with a server name (it builds URLs).
     """
@@ -114,11 +115,22 @@ def due_items(user_id: int, cohort: Cohort, now: datetime | None = None) -> list
                     note=_("Score changed after a regrade"),
                 )
             )
+    standing = None
     for quiz in sorted(quizzes.values(), key=lambda q: q.id):
         mine = by_quiz.get(quiz.id, [])
         url = url_for("assessment.show_quiz", course_key=course.key, quiz_key=quiz.key)
+        if quiz.kind in (QuizKind.POST_TEST, QuizKind.FINAL_EXAM) and not mine:
+            # only once the course's order opens it (the standing is read once, if needed)
+            from lms.learning.sequence import quiz_lock_reasons
+            from lms.learning.standing import course_standing
+
+            standing = standing or course_standing(user_id, course)
+            if quiz_lock_reasons(standing, quiz.kind, quiz.module_id):
+                continue
         if quiz.kind == QuizKind.PRE_TEST and not mine:
             items.append(DueItem(kind="quiz", title=quiz.title, url=url, note=_("Not taken yet")))
+        elif quiz.kind == QuizKind.POST_TEST and not mine:
+            items.append(DueItem(kind="quiz", title=quiz.title, url=url, note=_("Open: compare with your pre-test")))
         elif quiz.kind == QuizKind.FINAL_EXAM:
             if any(a.state == AttemptState.IN_PROGRESS for a in mine):
                 continue

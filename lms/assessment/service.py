@@ -6,8 +6,9 @@ them inside ``write_transaction``. The rules that matter under concurrency:
 - **Start**: the trainee's user row is locked (PostgreSQL; SQLite's ``BEGIN IMMEDIATE``
   already serialises writers), an attempt in progress is resumed rather than duplicated,
   and the unique (quiz, user, number) constraint catches any start that still races.
-- **Save**: each save carries a sequence number; a lower one (or an equal one with other
-  answers) comes from a stale tab and is refused. Saves after the deadline plus the grace
+- **Save**: each save carries the sequence number the server issued with the page or its
+  last reply (the last accepted save's plus one); any other number (or a resend of the last
+  one with other answers) comes from a stale tab and is refused, never applied. Saves after the deadline plus the grace
   period are refused and close the attempt.
 - **Finish**: ``UPDATE ... WHERE state = 'in_progress'``; only the request that changed the
   row grades, so two tabs or twenty requests grade once.
@@ -35,8 +36,8 @@ from .grading import (  # noqa: F401  (on_attempt_graded is part of this module'
     score_objective_items,
     settle,
 )
-from .models import Attempt, AttemptItem, AttemptState, QuestionVersion, Quiz
-from .rules import AFTER_CLOSE, IMMEDIATELY, QuizRules, quiz_rules
+from .models import Attempt, AttemptItem, AttemptState, QuestionVersion, Quiz, QuizKind
+from .rules import AFTER_CLOSING, ANSWER, DURING, RIGHT_AFTER, WHILE_OPEN, QuizRules, quiz_rules
 from .scoring import clean_response
 
 #: closed_by values
@@ -57,6 +58,30 @@ class StaleSave(AttemptError):
 
 class AttemptClosed(AttemptError):
     """The attempt is finished or past its deadline; nothing can be saved any more."""
+
+
+class OutOfOrder(AttemptError):
+    """The course's sequence does not allow this quiz yet (or any more)."""
+
+    def __init__(self, reasons: list[str]):
+        super().__init__(" ".join(reasons))
+        self.reasons = reasons
+
+
+def check_sequence(user_id: int, quiz: Quiz, answering: bool = False) -> None:
+    """Refuse a quiz the course's order does not allow now (see ``lms.learning.sequence``).
+
+    :param answering: a save to an attempt already started: the pre-test it belongs to is
+        not "too late" because the trainee opened a lesson meanwhile.
+    :raises OutOfOrder: with the reasons shown to the trainee.
+    """
+    from lms.learning.sequence import quiz_lock_reasons_for
+
+    if answering and quiz.kind == QuizKind.PRE_TEST:
+        return
+    reasons = quiz_lock_reasons_for(user_id, db.session.get(Course, quiz.course_id), quiz.kind, quiz.module_id)
+    if reasons:
+        raise OutOfOrder(reasons)
 
 
 # -- who may do what ----------------------------------------------------------------------
@@ -135,13 +160,40 @@ def remaining_seconds(attempt: Attempt, now: datetime) -> int | None:
     return max(0, int((attempt.deadline_at - now).total_seconds()))
 
 
-def may_review(attempt: Attempt, rules: QuizRules) -> bool:
-    """Whether the trainee may see answers, correctness and explanations (the ``review`` rule)."""
+def cohort_closes_at(cohort: Cohort | None) -> datetime | None:
+    """When the cohort's quizzes close: the end of its last day (Asia/Shanghai)."""
+    if cohort is None:
+        return None
+    from lms.surveys.windows import start_of_day
+
+    return start_of_day(cohort.ends_on + timedelta(days=1))
+
+
+#: Moodle's "immediately after the attempt": the first two minutes after submitting
+RIGHT_AFTER_WINDOW = timedelta(minutes=2)
+
+
+def review_parts(
+    attempt: Attempt, rules: QuizRules, closes_at: datetime | None, left: int | None, now: datetime
+) -> frozenset[str]:
+    """What the trainee may see of their finished attempt now (score, correctness, answer,
+    explanation), by the quiz's review options.
+
+    The right answer is never shown while the trainee may still retake the quiz (attempts
+    left and the quiz not closed), whatever the options say.
+    """
     if attempt.state == AttemptState.IN_PROGRESS:
-        return False
-    if rules.review == IMMEDIATELY:
-        return True
-    return rules.review == AFTER_CLOSE and attempt.state == AttemptState.GRADED
+        return rules.review[DURING]
+    closed = closes_at is not None and now >= closes_at
+    if closed:
+        parts = rules.review[AFTER_CLOSING]
+    elif attempt.finished_at is not None and now - attempt.finished_at <= RIGHT_AFTER_WINDOW:
+        parts = rules.review[RIGHT_AFTER]
+    else:
+        parts = rules.review[WHILE_OPEN]
+    if not closed and left != 0:
+        parts = parts - {ANSWER}
+    return parts
 
 
 def user_attempts(user_id: int, quiz_id: int) -> list[Attempt]:
@@ -210,7 +262,8 @@ def start_attempt(
 ) -> tuple[Attempt, bool]:
     """Start an attempt (or resume the one in progress); return it and whether it is new.
 
-    :raises AttemptError: when no attempts are left or the quiz has no questions.
+    :raises AttemptError: when no attempts are left or the quiz has no questions;
+        :class:`OutOfOrder` when the course's sequence does not allow it yet.
     """
     # One start at a time per trainee (PostgreSQL); SQLite's BEGIN IMMEDIATE does this already.
     db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
@@ -220,9 +273,11 @@ def start_attempt(
     for attempt in attempts:
         if attempt.state == AttemptState.IN_PROGRESS:
             return attempt, False
+    if cohort is not None:
+        check_sequence(user.id, quiz)
     if attempts_left(rules, attempts) == 0:
         raise AttemptError(_l("You have used all %(n)d attempts at this quiz.", n=rules.max_attempts))
-    drawn = draw_questions(quiz, rules, rng)
+    drawn = draw_questions(quiz, rules, rng, retake=bool(attempts))
     if not drawn:
         raise AttemptError(_l("This quiz has no questions yet."))
     number = max((a.number for a in attempts), default=0) + 1
@@ -293,16 +348,21 @@ def _check_open(attempt: Attempt, now: datetime) -> None:
 def save_responses(attempt_id: int, seq: int, answers: dict[int, object], now: datetime) -> Attempt:
     """Store the answers of a save numbered ``seq`` (a whole or partial snapshot of the form).
 
-    A save with a higher number than the last accepted one is applied. One with the same
+    A save numbered one more than the last accepted one is applied. One with the same
     number is a resend of that save (the reply was lost): accepted if it holds the same
-    answers, refused otherwise. A lower number means the page is stale.
+    answers, refused otherwise. Any other number means the page is stale.
 
     :param answers: raw values by attempt item id (letters, "true"/"false", text, lists).
     :raises StaleSave: for a stale page; :raises AttemptClosed: after finishing or the deadline.
     """
     attempt = _lock(attempt_id)
     _check_open(attempt, now)
-    if not 0 < seq <= MAX_SEQ or seq < attempt.save_seq:
+    if attempt.cohort_id is not None:
+        check_sequence(attempt.user_id, db.session.get(Quiz, attempt.quiz_id), answering=True)
+    # The server issues the number a save must carry: one more than the last accepted save
+    # (the page gets it with the form and with every reply). Anything else is a page that
+    # has not seen the latest save (an older tab, or one that made up its own numbers).
+    if not 0 < seq <= MAX_SEQ or seq < attempt.save_seq or seq > attempt.save_seq + 1:
         raise StaleSave(_stale_message())
     items = load_items(attempt)
     data = _version_data(items)

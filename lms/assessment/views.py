@@ -31,12 +31,14 @@ from lms.extensions import db
 from lms.i18n import local_datetime_text
 from lms.input_guard import bounded_int
 from lms.learning.models import Course
+from lms.learning.sequence import quiz_lock_reasons_for
 from lms.learning.service import can_view_course, get_course
 from lms.security import role_required, safe_next_url
 
 from . import grading, results, service
 from .access import load_question_for
 from .forms import AttemptForm, GradeForm, RegradeForm, StartAttemptForm
+from .gain import pre_post_by_module
 from .models import (
     Attempt,
     AttemptItem,
@@ -48,7 +50,7 @@ from .models import (
     QuizItem,
 )
 from .presenting import review_items, take_items
-from .service import AttemptClosed, AttemptError, StaleSave
+from .service import AttemptClosed, AttemptError, OutOfOrder, StaleSave
 
 bp = Blueprint("assessment", __name__)
 
@@ -130,27 +132,51 @@ def _json_answers(payload: dict) -> tuple[int, dict[int, object]] | None:
 # -- a trainee takes a quiz -----------------------------------------------------------------
 
 
+def _quiz_page_context(course: Course, quiz: Quiz) -> dict:
+    rules = service.rules_of(quiz)
+    attempts = service.user_attempts(current_user.id, quiz.id)
+    cohort = service.enrolled_cohort(current_user, course.id)
+    in_progress = next((a for a in attempts if a.state == AttemptState.IN_PROGRESS), None)
+    locked = []
+    if cohort is not None and in_progress is None:
+        locked = quiz_lock_reasons_for(current_user.id, course, quiz.kind, quiz.module_id)
+    return {
+        "course": course,
+        "quiz": quiz,
+        "rules": rules,
+        "attempts": attempts,
+        "cohort": cohort,
+        "in_progress": in_progress,
+        "left": service.attempts_left(rules, attempts),
+        "question_count": _question_count(quiz, rules),
+        "locked": locked,
+        "form": StartAttemptForm(),
+        "now": utcnow(),
+    }
+
+
 @bp.route("/courses/<course_key>/quizzes/<quiz_key>")
 @login_required
 def show_quiz(course_key: str, quiz_key: str):
-    """The quiz's rules, the trainee's previous attempts and the start button."""
+    """The quiz's rules, the trainee's previous attempts and the start button (or why not)."""
     course, quiz = _course_and_quiz(course_key, quiz_key)
     _close_overdue(quiz_id=quiz.id, user_id=current_user.id)
-    rules = service.rules_of(quiz)
-    attempts = service.user_attempts(current_user.id, quiz.id)
-    return render_template(
-        "assessment/quiz.html",
-        course=course,
-        quiz=quiz,
-        rules=rules,
-        attempts=attempts,
-        cohort=service.enrolled_cohort(current_user, course.id),
-        in_progress=next((a for a in attempts if a.state == AttemptState.IN_PROGRESS), None),
-        left=service.attempts_left(rules, attempts),
-        question_count=_question_count(quiz, rules),
-        form=StartAttemptForm(),
-        now=utcnow(),
-    )
+    return render_template("assessment/quiz.html", **_quiz_page_context(course, quiz))
+
+
+@bp.route("/courses/<course_key>/quizzes/<quiz_key>/start", methods=["GET"])
+@login_required
+def confirm_start(course_key: str, quiz_key: str):
+    """Before a timed quiz: its time limit and the attempts left, and a button that starts it."""
+    course, quiz = _course_and_quiz(course_key, quiz_key)
+    _close_overdue(quiz_id=quiz.id, user_id=current_user.id)
+    context = _quiz_page_context(course, quiz)
+    if context["in_progress"] is not None:
+        return redirect(url_for("assessment.take_attempt", attempt_id=context["in_progress"].id))
+    if context["cohort"] is None or context["locked"] or context["left"] == 0:
+        return redirect(url_for("assessment.show_quiz", course_key=course_key, quiz_key=quiz_key))
+    context["form"] = StartAttemptForm(confirmed="1")
+    return render_template("assessment/confirm_start.html", **context)
 
 
 @bp.route("/courses/<course_key>/quizzes/<quiz_key>/start", methods=["POST"])
@@ -160,14 +186,21 @@ def start_attempt(course_key: str, quiz_key: str):
     cohort = service.enrolled_cohort(current_user, course.id)
     if cohort is None:
         abort(403)  # staff preview the rules; only enrolled trainees take quizzes
-    if not StartAttemptForm().validate_on_submit():
+    form = StartAttemptForm()
+    if not form.validate_on_submit():
         abort(400)
+    if service.rules_of(quiz).time_limit_minutes and form.confirmed.data != "1":
+        # a timed attempt costs one of the trainee's tries: only from the confirmation page
+        return redirect(url_for("assessment.confirm_start", course_key=course_key, quiz_key=quiz_key))
     try:
         with write_transaction():
             attempt, _created = service.start_attempt(current_user, quiz, cohort, utcnow())
             attempt_id = attempt.id
     except AttemptError as error:
         flash(str(error), "error")
+        code = 403 if isinstance(error, OutOfOrder) else 302
+        if code == 403:
+            return render_template("assessment/quiz.html", **_quiz_page_context(course, quiz)), 403
         return redirect(url_for("assessment.show_quiz", course_key=course_key, quiz_key=quiz_key))
     return redirect(url_for("assessment.take_attempt", attempt_id=attempt_id))
 
@@ -244,8 +277,10 @@ def _save_json(attempt_id: int):
         except AttemptError as caught:
             error = caught
     if error is not None:
-        reason = "stale" if isinstance(error, StaleSave) else "closed"
+        reason = "stale" if isinstance(error, StaleSave) else "locked" if isinstance(error, OutOfOrder) else "closed"
         body = {"ok": False, "reason": reason, "message": str(error)}
+        if isinstance(error, StaleSave):
+            body["reload_url"] = url_for("assessment.take_attempt", attempt_id=attempt_id)
         if isinstance(error, AttemptClosed):
             body["result_url"] = url_for("assessment.show_result", attempt_id=attempt_id)
         return jsonify(body), 409
@@ -299,9 +334,16 @@ def show_result(attempt_id: int):
     course = db.session.get(Course, quiz.course_id)
     rules = service.rules_of(quiz)
     staff = not own
-    # staff see keys only for a course they run and are not taking themselves
-    reveal = may_see_keys(current_user, quiz.course_id) if staff else service.may_review(attempt, rules)
-    items = review_items(grading.load_items(attempt), _) if reveal else []
+    cohort = db.session.get(Cohort, attempt.cohort_id) if attempt.cohort_id else None
+    if staff:
+        # staff see keys only for a course they run and are not taking themselves
+        everything = may_see_keys(current_user, quiz.course_id)
+        parts = frozenset({"score", "correctness", "answer", "explanation"} if everything else {"score"})
+    else:
+        left = service.attempts_left(rules, service.user_attempts(attempt.user_id, quiz.id))
+        parts = service.review_parts(attempt, rules, service.cohort_closes_at(cohort), left, utcnow())
+    reveal = bool(parts - {"score"})
+    items = review_items(grading.load_items(attempt), _, parts) if reveal else []
     return render_template(
         "assessment/result.html",
         attempt=attempt,
@@ -310,14 +352,16 @@ def show_result(attempt_id: int):
         rules=rules,
         items=items,
         reveal=reveal,
+        parts=parts,
         staff=staff,
         was_regraded=was_regraded,
         trainee=db.session.get(User, attempt.user_id) if staff else current_user,
-        cohort=db.session.get(Cohort, attempt.cohort_id) if attempt.cohort_id else None,
+        cohort=cohort,
         can_grade=service.can_grade(current_user, attempt),
         grade_form=GradeForm(),
         can_regrade=staff and reveal,
         pending=sum(1 for i in items if i.pending),
+        gain=pre_post_by_module(attempt.user_id, course.id) if quiz.kind == "post_test" else [],
     )
 
 

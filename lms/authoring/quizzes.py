@@ -124,7 +124,7 @@ def quiz_problems(
         problems.append(_("The time limit is at least 1 minute (or empty for untimed)."))
     if settings.max_attempts is not None and settings.max_attempts < 1:
         problems.append(_("Attempts are at least 1 (or empty for unlimited)."))
-    if settings.review not in REVIEW_MODES:
+    if not isinstance(settings.review, dict) and settings.review not in REVIEW_MODES:
         problems.append(_("Choose when explanations are shown."))
     questions = _questions(course)
     modules = _modules(course)

@@ -274,7 +274,11 @@ class _CourseWriter:
             data["module"] = self.module_keys[quiz.module_id]
         if s.get("draw") is not None:
             data["draw"] = [
-                _optional({"module": r["module"], "count": r["count"]}, exclude_tags=list(r.get("exclude_tags") or []))
+                _optional(
+                    {"module": r["module"], "count": r["count"]},
+                    exclude_tags=list(r.get("exclude_tags") or []),
+                    tags=list(r.get("tags") or []),
+                )
                 for r in s["draw"]
             ]
         else:
@@ -286,7 +290,9 @@ class _CourseWriter:
         data["pass_mark"] = s.get("pass_mark")
         data["shuffle_questions"] = bool(s.get("shuffle_questions"))
         data["shuffle_options"] = bool(s.get("shuffle_options"))
-        data["review"] = s.get("review") or "after_close"
+        review = s.get("review")
+        if review:  # absent: the quiz kind's default review options
+            data["review"] = review if isinstance(review, str) else {k: list(v) for k, v in review.items()}
         _optional(data, parallel_to=s.get("parallel_to"))
         _write(path, dump_yaml(data))
 

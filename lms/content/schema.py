@@ -45,6 +45,7 @@ ITEM_TYPES = tuple(t.value for t in ItemType)
 MEASURES = ("need", "confidence")
 COMPLETION_MODES = ("button", "scroll")
 SCORING_MODES = ("all_or_nothing", "partial")
+SEQUENCES = ("strict", "free")  # the order trainees take the course in (lms/learning/sequence.py)
 CREDIT_MODES = ("module", "time")  # credit_rule.mode: a module's hours when done, or by time
 PRE_TEST = "pre-test"  #: the special prerequisite "the pre-test has been taken"
 MAX_OPTIONS = 6
@@ -152,6 +153,7 @@ def read_course(f: Fields, ctx: Context) -> CourseSpec | None:
         }
         defaults.finish()
     credit_rule = _read_credit_rule(f)
+    sequence = f.choice("sequence", SEQUENCES, required=False)
     f.finish()
     if None in (key, code, title, objectives, credit_hours, completion, certificate, credit_rule):
         return None
@@ -161,6 +163,8 @@ def read_course(f: Fields, ctx: Context) -> CourseSpec | None:
         "quiz_defaults": quiz_defaults,
         "credit_rule": credit_rule,
     }
+    if sequence is not None:  # written only when given, so existing courses keep their hash
+        settings["sequence"] = sequence
     return CourseSpec(key, code, title, summary, objectives, credit_hours, settings)
 
 
@@ -473,7 +477,7 @@ def read_quiz(
         "pass_mark": f.integer("pass_mark", False, default_pass_mark, minimum=0, maximum=100),
         "shuffle_questions": f.boolean("shuffle_questions"),
         "shuffle_options": f.boolean("shuffle_options"),
-        "review": f.choice("review", REVIEW_MODES, required=False, default="after_close"),
+        "review": _read_review(f),
         "draw": draw,
     }
     # Written into the settings only when given, so existing quizzes keep their content hash.
@@ -493,11 +497,49 @@ def read_quiz(
             "parallel_to": "is only for the post-test",
         }
     )
-    if None in (key, kind, title, questions, settings["pass_mark"], settings["review"]):
+    if settings["review"] is _BAD:
+        return None
+    if None in (key, kind, title, questions, settings["pass_mark"]):
         return None
     if expected_kind == "module_quiz" and quiz_module is None:
         return None
     return QuizSpec(key, kind, title, quiz_module, questions, settings)
+
+
+_BAD = object()
+REVIEW_PARTS = ("score", "correctness", "answer", "explanation")
+REVIEW_TIMES = ("during", "immediately", "open", "closed")
+
+
+def _read_review(f: Fields):
+    """``review``: one of the older words, or what is shown when (Moodle's review options):
+    a mapping of immediately / open / closed (and an empty ``during``) to lists of parts.
+    None when absent (the quiz kind's defaults apply); _BAD when wrong."""
+    if not f.has("review"):
+        f.raw("review", required=False)
+        return None
+    if isinstance(f.data["review"], str):
+        value = f.choice("review", REVIEW_MODES, required=False)
+        return _BAD if value is None else value
+    review = f.mapping("review")
+    if review is None:
+        return _BAD
+
+    def part(text: str) -> str | None:
+        return None if text in REVIEW_PARTS else f"'{text}' must be one of {', '.join(REVIEW_PARTS)}"
+
+    result = {}
+    for when in REVIEW_TIMES:
+        parts = review.text_list(when, required=False, item_check=part)
+        if parts is None:
+            return _BAD
+        if when == "during" and parts:
+            review.problem_at(when, "nothing can be shown during the attempt: answers are graded when it is submitted")
+            return _BAD
+        if when != "during":
+            result[when] = parts
+    review.finish()
+    return result
 
 
 def _read_quiz_questions(
@@ -528,6 +570,7 @@ def _read_quiz_questions(
         module = rule.key("module")
         count = rule.integer("count", minimum=1)
         exclude = rule.text_list("exclude_tags", required=False)
+        tags = rule.text_list("tags", required=False)
         rule.finish()
         if module is not None and module_key is not None and module != module_key:
             rule.problem_at("module", f"a module quiz draws from its own module '{module_key}'")
@@ -535,11 +578,14 @@ def _read_quiz_questions(
         if module is not None and any(d["module"] == module for d in draw):
             rule.problem_at("module", f"module '{module}' has two draw rules")
             module = None
-        if None in (module, count, exclude):
+        if None in (module, count, exclude, tags):
             ok = False
             continue
-        draw.append({"module": module, "count": count, "exclude_tags": exclude})
-        ctx.later(_draw_possible(rule, module, count, exclude))
+        entry = {"module": module, "count": count, "exclude_tags": exclude}
+        if tags:  # written only when given, so existing quizzes keep their content hash
+            entry["tags"] = tags
+        draw.append(entry)
+        ctx.later(_draw_possible(rule, module, count, exclude, tags))
     if not draw:
         if ok and isinstance(f.data["draw"], list):
             f.problem_at("draw", "'draw' needs at least one rule")
@@ -561,7 +607,7 @@ def _questions_exist(f: Fields, questions: list[str], module_key: str | None) ->
     return check
 
 
-def _draw_possible(rule: Fields, module: str, count: int, exclude: list[str]) -> Check:
+def _draw_possible(rule: Fields, module: str, count: int, exclude: list[str], tags: list[str] = ()) -> Check:
     def check(index: Index) -> None:
         if module not in index.module_keys:
             rule.problem_at("module", f"module '{module}' does not exist")
@@ -573,7 +619,12 @@ def _draw_possible(rule: Fields, module: str, count: int, exclude: list[str]) ->
         for tag in exclude:
             if tag not in used:
                 rule.problem_at("exclude_tags", f"no question has the tag '{tag}'")
-        available = [q for q in spec.questions if not set(q.tags) & set(exclude)]
+        for tag in tags:
+            if tag not in used:
+                rule.problem_at("tags", f"no question has the tag '{tag}'")
+        available = [
+            q for q in spec.questions if not set(q.tags) & set(exclude) and (not tags or set(q.tags) & set(tags))
+        ]
         if count > len(available):
             rule.problem_at(
                 "count",

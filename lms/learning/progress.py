@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from lms.db import insert_ignore, utcnow
 from lms.extensions import db
 
-from .models import Lesson
+from .models import Course, Lesson
 from .progress_models import LessonProgress
 
 #: the most active time one heartbeat may add: the page beats every 30 s, so anything longer
@@ -70,7 +70,9 @@ def view_is_news(row: LessonProgress | None, lesson: Lesson) -> bool:
     )
 
 
-def record_heartbeat(user_id: int, lesson: Lesson, view_id: str, seq: int, seconds: int, position: str) -> bool:
+def record_heartbeat(
+    user_id: int, lesson: Lesson, view_id: str, seq: int, seconds: int, position: str, now=None
+) -> bool:
     """Add active time reported by the lesson page; False when the beat was a replay.
 
     A page view beats with an increasing ``seq``; a beat whose (view, seq) is not newer than
@@ -81,7 +83,7 @@ def record_heartbeat(user_id: int, lesson: Lesson, view_id: str, seq: int, secon
     if last_view == view_id and last_seq.isdigit() and seq <= int(last_seq):
         return False
     # never more than the time since the last beat: two tabs or a replay do not count twice
-    now = utcnow()
+    now = now or utcnow()
     elapsed = int((now - row.last_seen_at).total_seconds()) + BEAT_SLACK_SECONDS
     row.active_seconds += max(0, min(seconds, MAX_BEAT_SECONDS, elapsed))
     row.last_seen_at = now
@@ -91,9 +93,25 @@ def record_heartbeat(user_id: int, lesson: Lesson, view_id: str, seq: int, secon
     return True
 
 
-def complete_lesson(user_id: int, lesson: Lesson) -> bool:
-    """Mark the lesson complete; True only the first time (hooks run once)."""
+class NotStudiedEnough(ValueError):
+    """The lesson's minimum of active study (the credit rule) is not met yet."""
+
+
+def complete_lesson(user_id: int, lesson: Lesson, rule=None) -> bool:
+    """Mark the lesson complete; True only the first time (hooks run once).
+
+    :param rule: the credit rule in force (default: the rule of the trainee's cohort).
+    :raises NotStudiedEnough: before the rule's minimum of active time, with the reason.
+    """
+    from .credit import completion_refusal, learner_rule
+
     row = _progress_row(user_id, lesson)
+    if row.completed_at is None:
+        if rule is None:
+            rule = learner_rule(user_id, db.session.get(Course, lesson.course_id))
+        refusal = completion_refusal(rule, lesson.minutes, row.active_seconds)
+        if refusal:
+            raise NotStudiedEnough(refusal)
     changed = db.session.execute(
         update(LessonProgress)
         .where(LessonProgress.id == row.id, LessonProgress.completed_at.is_(None))

@@ -9,7 +9,6 @@ changed later never changes what a finished trainee was measured against.
 from __future__ import annotations
 
 import enum
-import math
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
@@ -147,17 +146,6 @@ def _quiz_states(user_id: int, course_id: int) -> list[QuizState]:
     return [QuizState(r.id, r.key, str(r.kind), r.title, r.module_id, r.finished, bool(r.passed), r.best) for r in rows]
 
 
-def _credit(module: ModuleStanding, rule: dict) -> float:
-    hours = module.hours or 0.0
-    if module.is_done:
-        return hours
-    if rule.get("mode") != "time":
-        return 0.0
-    half_hour_minutes = rule.get("minutes_per_hour", 45) / 2
-    halves = math.floor(module.active_seconds / 60 / half_hour_minutes)
-    return min(hours, halves * 0.5)
-
-
 def _module_standing(plan: ModulePlan, quiz: QuizState | None, **counts) -> ModuleStanding:
     return ModuleStanding(
         plan.module, quiz, hours=plan.hours, prerequisites=plan.prerequisites, version=plan.version, **counts
@@ -215,14 +203,30 @@ def course_standing(user_id: int, course: Course, cohort_id: int | None = None) 
         )
     pre_test = by_kind.get(QuizKind.PRE_TEST)
     resolve(modules, pre_test, course)
+    _credit_by_rule_of_trainee(user_id, course, outline, modules, cohort_id)
     return CourseStanding(course, modules, by_kind, _next_step(modules, pre_test))
 
 
+# -- 学时 by the credit rule (lms/learning/credit.py); kept apart from the status logic -------
+
+
+def _credit_by_rule_of_trainee(user_id: int, course: Course, plan, modules, cohort_id: int | None) -> None:
+    from .credit import apply_to_trainee
+
+    apply_to_trainee(user_id, course, plan, modules, cohort_id)
+
+
+def _credit_by_rule_of_cohort(course: Course, cohort_id: int, plans: dict, standings: dict) -> None:
+    from .credit import apply_to_cohort
+
+    apply_to_cohort(course, cohort_id, plans, standings)
+
+
 def resolve(modules: list[ModuleStanding], pre_test: QuizState | None, course: Course) -> None:
-    """Set each module's status, lock reasons and credited 学时 (modules in course order)."""
+    """Set each module's status and lock reasons (modules in course order); 学时 are credited
+    afterwards by the credit rule (``lms/learning/credit.py``)."""
     done_keys: set[str] = set()
     titles = {m.module.key: m.module.title for m in modules}
-    rule = (course.settings or {}).get("credit_rule") or {"mode": "module"}
     for standing in modules:  # prerequisites are always earlier modules
         reasons = []
         for prerequisite in standing.prerequisites or []:
@@ -241,7 +245,6 @@ def resolve(modules: list[ModuleStanding], pre_test: QuizState | None, course: C
             done_keys.add(standing.module.key)
         elif standing.started or (standing.quiz and standing.quiz.finished):
             standing.status = ModuleStatus.IN_PROGRESS
-        standing.credited_hours = _credit(standing, rule)
 
 
 def _next_step(modules: list[ModuleStanding], pre_test: QuizState | None) -> NextStep:
@@ -316,7 +319,7 @@ def cohort_standings(course: Course, cohort_id: int) -> dict[int, CourseStanding
         )
     ).all()
 
-    result = {}
+    result, member_plans = {}, {}
     for user_id, placement in placements.items():
         mine = quiz_rows.get(user_id, {})
         states = {
@@ -335,7 +338,8 @@ def cohort_standings(course: Course, cohort_id: int) -> dict[int, CourseStanding
         by_kind = {q.kind: q for q in states.values() if q.kind != QuizKind.MODULE_QUIZ}
         seen = progress.get(user_id, {})
         modules = []
-        for plan in trainee_plan(placement, plans):
+        member_plans[user_id] = trainee_plan(placement, plans)
+        for plan in member_plans[user_id]:
             rows = [seen[lesson.id] for lesson in plan.lessons if lesson.id in seen]
             modules.append(
                 _module_standing(
@@ -350,4 +354,5 @@ def cohort_standings(course: Course, cohort_id: int) -> dict[int, CourseStanding
         pre_test = by_kind.get(QuizKind.PRE_TEST)
         resolve(modules, pre_test, course)
         result[user_id] = CourseStanding(course, modules, by_kind, _next_step(modules, pre_test))
+    _credit_by_rule_of_cohort(course, cohort_id, member_plans, result)
     return result

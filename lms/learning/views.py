@@ -3,6 +3,7 @@ glossary and lesson images."""
 
 from __future__ import annotations
 
+import math
 import re
 
 from flask import (
@@ -28,7 +29,8 @@ from lms.extensions import db
 from lms.storage import storage_path
 from lms.surveys.service import module_feedback_due
 
-from . import progress, search, service
+from . import progress, search, sequence, service
+from .credit import learner_rule
 from .models import Course, Lesson, Module
 from .standing import ModuleStatus, course_standing
 from .structure import placement_of, plan_lesson_ids, plans_for, trainee_plan
@@ -83,14 +85,24 @@ def home():
 def show_course(key: str):
     course = _course_or_404(key)
     standing = course_standing(current_user.id, course)
+    cohort_id = service.learner_cohort_id(current_user.id, course)
     return render_template(
         "learning/course.html",
         course=course,
         standing=standing,
+        quiz_locks=_quiz_locks(standing) if cohort_id else {},
+        rule=learner_rule(current_user.id, course),
         recommended=set(service.recommended_module_ids(current_user.id, course)),
         can_manage_bank=_is_staff() and can_manage_bank(current_user, course),
-        cohort_id=service.learner_cohort_id(current_user.id, course),
+        cohort_id=cohort_id,
     )
+
+
+def _quiz_locks(standing) -> dict[int, list[str]]:
+    """Why each of the course's quizzes is not open yet (quiz id -> reasons), from the standing."""
+    quizzes = list(standing.quizzes.values()) + [m.quiz for m in standing.modules if m.quiz]
+    locks = {q.id: sequence.quiz_lock_reasons(standing, q.kind, q.module_id) for q in quizzes}
+    return {quiz_id: reasons for quiz_id, reasons in locks.items() if reasons}
 
 
 @bp.route("/courses/<key>/lessons/<lesson_key>")
@@ -107,8 +119,12 @@ def show_lesson(key: str, lesson_key: str):
         with write_transaction():
             record = progress.record_view(current_user.id, lesson)
     previous, following = service.neighbours(course, lesson)
+    rule = learner_rule(current_user.id, course)
     return render_template(
         "learning/lesson.html",
+        rule=rule,
+        minimum_minutes=math.ceil(rule.minimum_seconds(lesson.minutes) / 60),
+        studied_minutes=record.active_seconds // 60,
         course=course,
         lesson=lesson,
         module=module,
@@ -143,9 +159,16 @@ def _open_lesson_or_403(key: str, lesson_key: str, action: str = "view") -> tupl
 @login_required
 def complete_lesson(key: str, lesson_key: str):
     course, lesson = _open_lesson_or_403(key, lesson_key, "record")
-    with write_transaction():
-        newly = progress.complete_lesson(current_user.id, lesson)
-    if request.accept_mimetypes.best == "application/json":
+    wants_json = request.accept_mimetypes.best == "application/json"
+    try:
+        with write_transaction():
+            newly = progress.complete_lesson(current_user.id, lesson)
+    except progress.NotStudiedEnough as refusal:
+        if wants_json:
+            return jsonify(completed=False, message=str(refusal)), 409
+        flash(str(refusal), "error")
+        return redirect(url_for(".show_lesson", key=course.key, lesson_key=lesson.key))
+    if wants_json:
         return jsonify(completed=True, newly=newly)
     if newly:
         flash(_("Lesson completed."), "success")

@@ -53,6 +53,11 @@ from .windows import (
 #: trainee's id; e.g. the certificates domain issues a certificate once feedback is in.
 on_survey_submitted: list[Callable[[SurveyResponse | SurveyParticipation, int], None]] = []
 
+#: Checks of the course's order, registered in ``lms/wiring.py``: each is called as
+#: guard(user_id, cohort, survey) and returns the reasons the survey is not open to the
+#: trainee yet (e.g. the course feedback before the final exam); empty when it is.
+sequence_guards: list[Callable[[int, Cohort, Survey], list[str]]] = []
+
 KIND_ORDER = [SurveyKind.NEEDS, SurveyKind.MODULE_FEEDBACK, SurveyKind.FEEDBACK, SurveyKind.FOLLOW_UP]
 KIND_LABELS = {
     SurveyKind.NEEDS: _l("Needs survey"),
@@ -80,6 +85,10 @@ class AlreadySubmitted(SurveyError):
     def __init__(self, message, editable: bool = False):
         super().__init__(message)
         self.editable = editable
+
+
+class SurveyLocked(SurveyError):
+    """The course's order does not open this survey to the trainee yet."""
 
 
 class NotAMember(SurveyError):
@@ -256,6 +265,15 @@ class Status:
     response: SurveyResponse | None  #: named surveys only
     can_submit: bool  #: open and not yet submitted
     can_edit: bool  #: submitted, named, editable and still open
+    locked: list = None  #: why the course's order keeps it closed to the trainee (may be empty)
+
+
+def lock_reasons(user_id: int, cohort: Cohort, survey: Survey) -> list[str]:
+    """Why the course's order keeps this survey from the trainee now (empty: it does not)."""
+    reasons: list[str] = []
+    for guard in sequence_guards:
+        reasons.extend(guard(user_id, cohort, survey))
+    return reasons
 
 
 def status_for(user_id: int, cohort: Cohort, survey: Survey, now: datetime, module_id: int | None = None) -> Status:
@@ -263,15 +281,17 @@ def status_for(user_id: int, cohort: Cohort, survey: Survey, now: datetime, modu
     state = window.state(now)
     submitted = _participation(survey.id, cohort.id, user_id, module_id) is not None
     response = named_response(survey, cohort.id, user_id, module_id) if submitted else None
+    locked = [] if submitted else lock_reasons(user_id, cohort, survey)
     return Status(
         window=window,
         state=state,
         submitted=submitted,
         response=response,
-        can_submit=state == "open" and not submitted,
+        can_submit=state == "open" and not submitted and not locked,
         can_edit=(
             state == "open" and submitted and response is not None and survey.allow_edit and not survey.is_anonymous
         ),
+        locked=locked,
     )
 
 
@@ -361,9 +381,13 @@ def submit_response(
     window = window_for(user.id, cohort, survey)
     if not window.is_open(now):
         raise SurveyClosed(closed_message(survey, window, now))
+    participation = _participation(survey.id, cohort.id, user.id, module_id)
+    if participation is None:
+        locked = lock_reasons(user.id, cohort, survey)
+        if locked:
+            raise SurveyLocked(" ".join(locked))
     rows = check_answers(current_items(survey), values)
 
-    participation = _participation(survey.id, cohort.id, user.id, module_id)
     if participation is not None:
         response = named_response(survey, cohort.id, user.id, module_id)
         editable = response is not None and survey.allow_edit
@@ -446,7 +470,7 @@ def due_items(user_id: int, cohort: Cohort, now: datetime | None = None) -> list
         if (survey.id, None) in done:
             continue
         window = window_for(user_id, cohort, survey) if survey.kind == SurveyKind.FOLLOW_UP else windows[survey.id]
-        if not window.is_open(now):
+        if not window.is_open(now) or lock_reasons(user_id, cohort, survey):
             continue
         note = _open_note(window)
         if survey.kind == SurveyKind.NEEDS and now < start_of_day(cohort.starts_on):

@@ -25,7 +25,7 @@ from .answers import SurveyInputError, values_from_rows
 from .forms import WindowForm, build_survey_form, field_name
 from .models import Survey, SurveyKind, SurveyParticipation, SurveyWindow
 from .needs import recommended_modules
-from .service import AlreadySubmitted, NotAMember, SurveyClosed, SurveyError
+from .service import AlreadySubmitted, NotAMember, SurveyClosed, SurveyError, SurveyLocked
 from .windows import WindowError, effective_windows, set_window
 
 bp = Blueprint("surveys", __name__)
@@ -232,7 +232,7 @@ def _fill(cohort: Cohort, survey: Survey, module: Module | None, viewer: str):
             error, code = str(failure.message), 409
             if failure.editable:
                 form.mode.data = "edit"
-        except SurveyClosed as failure:
+        except (SurveyClosed, SurveyLocked) as failure:
             error, code = str(failure.message), 409
         except NotAMember:
             abort(404)

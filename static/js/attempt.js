@@ -1,7 +1,8 @@
 // The attempt page: saves answers as the trainee goes, shows the server's clock.
 // Progressive enhancement: without this file the form's "Save answers" and "Submit" buttons
 // post normally. With it, every change is saved (debounced, and at least every 30 s) to the
-// JSON endpoint with a sequence number; failed saves are retried with exponential backoff,
+// JSON endpoint with the sequence number the server issued (the last accepted save's plus
+// one, from the page and from each reply: never one made up here); failed saves are retried with exponential backoff,
 // and unsaved answers are kept in localStorage until the server has them.
 (function () {
   "use strict";
@@ -20,7 +21,6 @@
   const itemIds = form.querySelector("input[name=items]").value.split(",").filter(Boolean);
 
   let acked = parseInt(form.dataset.seq, 10) || 0; // the server's last accepted save
-  let counter = acked; // the last sequence number used
   let pending = null; // {seq, body} waiting for the server (resent as is on retry)
   let dirty = false; // answers changed since the pending/last save was built
   let inFlight = false;
@@ -99,8 +99,8 @@
     if (stopped || submitting || inFlight) return;
     clearTimeout(retryTimer);
     if (!pending || dirty) {
-      counter += 1;
-      pending = { seq: counter, body: JSON.stringify({ seq: counter, answers: answers() }) };
+      const seq = acked + 1; // the number the server issued
+      pending = { seq: seq, body: JSON.stringify({ seq: seq, answers: answers() }) };
       dirty = false;
     }
     const sent = pending;
@@ -120,9 +120,9 @@
       .then(({ status: code, data }) => {
         inFlight = false;
         if (code === 200 && data.ok) {
-          acked = sent.seq;
+          acked = typeof data.seq === "number" ? data.seq : sent.seq;
           if (pending === sent) pending = null;
-          seqInput.value = counter + 1;
+          seqInput.value = acked + 1;
           backoff = 1000;
           if (typeof data.remaining === "number") syncClock(data.remaining);
           if (dirty) { remember(); schedule(DEBOUNCE_MS); } else { forget(); show(form.dataset.msgSaved, "ok"); }
@@ -131,6 +131,13 @@
         if (code === 409) {
           stopped = true;
           show(data.message, "error");
+          if (data.reason === "stale" && data.reload_url && status) {
+            const reload = Object.assign(document.createElement("button"), {
+              type: "button", className: "primary", textContent: form.dataset.msgReload || "↻",
+            });
+            reload.addEventListener("click", () => { forget(); window.location.assign(data.reload_url); });
+            status.append(" ", reload);
+          }
           if (data.reason === "closed" && data.result_url) {
             setTimeout(() => { window.location.assign(data.result_url); }, 3000);
           }
@@ -169,7 +176,7 @@
       return;
     }
     submitting = true;
-    seqInput.value = counter + 1;
+    seqInput.value = acked + 1;
     form.submit(); // to the finish action, with every answer in the form
   }
   if (timer) {
@@ -190,14 +197,56 @@
     }
   } catch (e) { /* ignore */ }
 
+  // -- the answer sheet (答题卡): answered and flagged states, the unanswered count --------
+  const flagKey = storageKey + "-flags";
+  let flags = {};
+  try { flags = JSON.parse(localStorage.getItem(flagKey) || "{}") || {}; } catch (e) { flags = {}; }
+  const finishButton = document.getElementById("finish-button");
+  const sheetCount = document.getElementById("sheet-count");
+  function isAnswered(value) {
+    return value !== null && value !== undefined && !(Array.isArray(value) && !value.length) && String(value).trim() !== "";
+  }
+  function updateSheet() {
+    const current = answers();
+    let answered = 0;
+    for (const id of itemIds) {
+      const done = isAnswered(current[id]);
+      if (done) answered += 1;
+      const cell = form.querySelector('.sheet-cell[data-item="' + id + '"]');
+      if (cell) {
+        cell.classList.toggle("is-answered", done);
+        cell.classList.toggle("is-flagged", !!flags[id]);
+      }
+    }
+    if (sheetCount) {
+      sheetCount.textContent = sheetCount.dataset.template.replace("{a}", answered).replace("{t}", itemIds.length);
+    }
+    if (finishButton) {
+      const left = itemIds.length - answered;
+      finishButton.dataset.confirm = (left ? finishButton.dataset.confirmUnanswered.replace("{n}", left) + " " : "")
+        + finishButton.dataset.confirmBase;
+    }
+  }
+  form.querySelectorAll("input.flag").forEach((box) => {
+    box.checked = !!flags[box.dataset.item];
+    box.addEventListener("change", (event) => {
+      event.stopPropagation(); // a flag is not an answer: nothing to save
+      if (box.checked) flags[box.dataset.item] = true; else delete flags[box.dataset.item];
+      try { localStorage.setItem(flagKey, JSON.stringify(flags)); } catch (e) { /* ignore */ }
+      updateSheet();
+    });
+  });
+  updateSheet();
+  form.addEventListener("change", updateSheet);
+  form.addEventListener("input", updateSheet);
+
   form.addEventListener("change", changed);
   form.addEventListener("input", changed);
   // On the document, after app.js's confirmation handler: a declined "Submit?" is prevented.
   document.addEventListener("submit", (event) => {
     if (event.target !== form || event.defaultPrevented) return;
     submitting = true;
-    counter += 1;
-    seqInput.value = counter;
+    seqInput.value = acked + 1;
   });
   window.addEventListener("online", () => { if (pending || dirty) { backoff = 1000; save(); } });
   document.addEventListener("visibilitychange", () => {

@@ -6,7 +6,8 @@
   if (!article || !window.fetch) return;
   const token = document.querySelector('meta[name="csrf-token"]').content;
   const BEAT_MS = 30000;
-  const IDLE_MS = 120000; // no input for two minutes: the trainee has stepped away
+  // No input for the rule's quiet time: ask "您还在学习吗？" and stop the clock until answered.
+  const IDLE_MS = Math.max(1, Number(article.dataset.idleMinutes) || 5) * 60000;
   const view = (crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2) + Date.now()).replace(/[^A-Za-z0-9_-]/g, "").slice(0, 40);
   let seq = 0;
   let active = 0; // active milliseconds not yet reported
@@ -14,14 +15,39 @@
   let lastInput = Date.now();
   let position = article.dataset.position || "";
 
-  const isActive = () => document.visibilityState === "visible" && Date.now() - lastInput < IDLE_MS;
+  let asking = null; // the idle question while it is shown; the clock stands still meanwhile
+
+  const ask = () => {
+    asking = document.createElement("div");
+    asking.className = "idle-check";
+    asking.setAttribute("role", "alertdialog");
+    asking.setAttribute("aria-live", "assertive");
+    const question = Object.assign(document.createElement("p"), { textContent: article.dataset.idleQuestion });
+    question.className = "idle-question";
+    const note = Object.assign(document.createElement("p"), { textContent: article.dataset.idleNote, className: "meta" });
+    const button = Object.assign(document.createElement("button"), { type: "button", className: "primary", textContent: article.dataset.idleButton });
+    button.addEventListener("click", () => {
+      asking.remove();
+      asking = null;
+      lastInput = Date.now();
+      lastTick = Date.now(); // the time spent away is not counted
+    });
+    asking.append(question, note, button);
+    document.body.append(asking);
+    button.focus();
+  };
+  const isActive = () => !asking && document.visibilityState === "visible" && Date.now() - lastInput < IDLE_MS;
   const tick = () => {
     const now = Date.now();
+    if (!asking && Date.now() - lastInput >= IDLE_MS) {
+      active += Math.max(0, lastInput + IDLE_MS - lastTick); // count up to the moment idleness began
+      ask();
+    }
     if (isActive()) active += now - lastTick;
     lastTick = now;
   };
   ["scroll", "keydown", "pointerdown", "pointermove", "touchstart", "wheel"].forEach((type) =>
-    window.addEventListener(type, () => { lastInput = Date.now(); }, { passive: true }));
+    window.addEventListener(type, () => { if (!asking) lastInput = Date.now(); }, { passive: true }));
 
   const post = (url, body, keepalive) => fetch(url, {
     method: "POST",
@@ -64,6 +90,7 @@
     const watcher = new IntersectionObserver((entries) => {
       if (!entries.some((entry) => entry.isIntersecting)) return;
       watcher.disconnect();
+      beat(false);
       post(completeUrl, {}, false).then((response) => {
         if (response.ok) end.querySelector("form")?.replaceWith(Object.assign(document.createElement("p"), {
           className: "done-note", textContent: end.dataset.doneText || "✓",

@@ -76,6 +76,9 @@ def live_app(tmp_path, postgres_url):
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'e2e.sqlite3'}",
             "LMS_STORAGE_PATH": str(tmp_path / "storage"),
             "PASSWORD_HASH_METHOD": FAST_PASSWORD_HASH,
+            # the journeys click through lessons in seconds: no active-time minimum here
+            # (tests/test_credit_rule.py proves the minimum with heartbeats at set times)
+            "CREDIT_MIN_ACTIVE_FRACTION": 0.0,
         }
     )
     with app.app_context():

@@ -11,8 +11,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from lms import ROOT
+from lms.assessment.models import Attempt, AttemptState, Quiz
 from lms.auth.models import Role, User
 from lms.auth.service import Profile, create_user
 from lms.cohorts.models import Cohort, Enrolment
@@ -83,8 +85,24 @@ def journey(live_app):
             )
             for i in range(6)
         ]
+        final_exam = db.session.scalar(select(Quiz).where(Quiz.course_id == course.id, Quiz.kind == "final_exam"))
         for user in [trainee, *classmates]:
             db.session.add(Enrolment(cohort_id=cohort.id, user_id=user.id))
+            # everyone has sat the final exam: the course feedback opens after it
+            db.session.add(
+                Attempt(
+                    quiz_id=final_exam.id,
+                    user_id=user.id,
+                    cohort_id=cohort.id,
+                    state=AttemptState.GRADED,
+                    started_at=utcnow(),
+                    finished_at=utcnow(),
+                    score=20,
+                    max_score=30,
+                    percent=66.7,
+                    passed=True,
+                )
+            )
         db.session.commit()
         cohort_id, classmate_ids = cohort.id, [u.id for u in classmates]
         feedback_id = db.session.query(Survey).filter_by(course_id=course.id, key="feedback").one().id
