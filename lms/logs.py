@@ -33,8 +33,15 @@ _SECRET_PAIR = re.compile(r"(?i)\b(password|passwd|password_hash|token|session_t
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,}")
 
 
+_SLUG_PART = re.compile(r"^(?:[0-9]+|[a-z]+)$")
+
+
 def _looks_random(word: str) -> bool:
-    """A token, not a word: it has digits, or about as many capitals as small letters."""
+    """A token, not a word: it has digits, or about as many capitals as small letters. A slug
+    such as a file or module key (``01-getting-started``: each part digits or small letters)
+    is a word."""
+    if all(_SLUG_PART.match(part) for part in re.split(r"[-_]+", word) if part):
+        return False
     if any(c.isdigit() for c in word) and any(c.isalpha() for c in word):
         return True
     letters = [c for c in word if c.isalpha()]

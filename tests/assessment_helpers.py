@@ -155,3 +155,16 @@ def seed_drawing_a_short_answer(app, quiz_key: str) -> int:
             if any(data["type"] == "short_answer" for data in types):
                 return seed
     raise AssertionError(f"no draw of {quiz_key} includes a short answer")
+
+
+def assert_no_draw_includes_a_short_answer(app, quiz_key: str, seeds: int = 200) -> None:
+    """Over ``seeds`` draws of ``quiz_key``, none includes a short answer."""
+    with app.app_context():
+        quiz = db.session.scalar(select(Quiz).where(Quiz.key == quiz_key))
+        rules = quiz_rules(quiz, db.session.get(Course, quiz.course_id))
+        for seed in range(seeds):
+            drawn = draw_questions(quiz, rules, random.Random(seed))
+            types = db.session.scalars(
+                select(QuestionVersion.data).where(QuestionVersion.id.in_([d.version_id for d in drawn]))
+            )
+            assert all(data["type"] != "short_answer" for data in types), f"seed {seed} draws a short answer"

@@ -158,14 +158,14 @@ def test_question_edit_bumps_only_that_question(ctx, tmp_path):
     edit(
         course_dir / "modules/01-getting-started/questions.yaml",
         "资助标准不降低、覆盖范围____。",
-        "资助标准不降低,覆盖范围____。",
+        "资助标准不降低，覆盖范围____。",
     )
     [report] = load(course_dir)
     assert report.changes.updated == ["question:m01-q04"]
     question = _one(Question, key="m01-q04")
     assert question.version == 2
     versions = _versions(QuestionVersion, "question_id", question.id)
-    assert [v.data["stem"][-10:] for v in versions] == ["、覆盖范围____。", ",覆盖范围____。"]
+    assert [v.data["stem"][-10:] for v in versions] == ["、覆盖范围____。", "，覆盖范围____。"]
     others = db.session.scalars(select(Question).where(Question.id != question.id)).all()
     assert {q.version for q in others} == {1}
     # The quiz that lists it still lists the same question row.

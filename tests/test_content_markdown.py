@@ -49,6 +49,9 @@ def test_sanitiser_keeps_only_the_allow_list():
     assert "style=" not in clean  # no inline style survives (the CSP would block it anyway)
     cell = sanitize_html('<table><tbody><tr><td class="align-center evil">c</td></tr></tbody></table>')
     assert '<td class="align-center">c</td>' in cell
+    assert sanitize_html('<table tabindex="0" onfocus="x()"><tr><td>c</td></tr></table>').startswith(
+        '<table tabindex="0">'
+    )
     assert '<a href="https://a.org/" rel="noopener noreferrer">ok</a>' in clean
 
 
@@ -70,6 +73,7 @@ def test_tables_images_and_plain_text():
     rendered = render_markdown(body, {"images/a.png": "/media/course/c/abc.png"})
     assert '<th class="align-right">数</th>' in rendered.html  # a class: the CSP blocks inline styles
     assert "style=" not in rendered.html
+    assert '<table tabindex="0">' in rendered.html  # focusable, so a keyboard can scroll a wide table
     assert '<img src="/media/course/c/abc.png" alt="图">' in rendered.html
     assert "images/b.png" not in rendered.html and "无" in rendered.html  # unknown image dropped
     assert "甲" in rendered.text and "<" not in rendered.text

@@ -31,7 +31,7 @@ def client(app, make_user, make_cohort):
 def test_two_character_word_is_found(client):
     html = client.get(URL, query_string={"q": "教研"}).get_data(as_text=True)
     assert "找到 1 个小节" in html
-    assert "案例:村校联合体" in html and "<mark>教研</mark>" in html
+    assert "案例：村校联合体" in html and "<mark>教研</mark>" in html
 
 
 def test_longer_words_use_the_index_and_all_terms_must_match(app, client):

@@ -89,6 +89,10 @@ def test_redaction_of_what_slipped_through(caplog):
     # words, class names and paths stay readable
     kept = "psycopg.errors.StringDataRightTruncation in lms/certificates/service.py"
     assert redact(kept) == kept
+    # as do file and module keys (digits, but each part digits or small letters)
+    path = "example-course/modules/01-getting-started/quiz.yaml:1: m03-q21"
+    assert redact(path) == path
+    assert redact("a 3f9a2b7c-1d4e-4f00-9abc-0123456789ab uuid") == "a [token] uuid"
 
 
 def test_login_events_name_the_user_by_id_only(client, make_user, caplog):

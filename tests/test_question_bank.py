@@ -105,7 +105,7 @@ def test_plan_resolves_modules_lessons_and_actions(course):
             options=["发放补贴", "知识和技能提升"],
             answer="B",
         ),  # as loaded
-        draft(3, module="实践", lesson="案例:村校联合体"),  # by titles
+        draft(3, module="实践", lesson="案例：村校联合体"),  # by titles
         draft(4, module="no-such-module"),
         draft(5, lesson="welcome", module="practice"),  # the lesson is in another module
         draft(6, module=None),

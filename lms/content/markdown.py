@@ -48,6 +48,7 @@ ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
     "img": {"src", "alt", "title"},
     "ol": {"start"},
+    "table": {"tabindex"},
     **{f"h{level}": {"id"} for level in range(2, 7)},
 }
 #: table cell alignment as classes (the CSP allows no inline styles); see static/css/app.css
@@ -185,6 +186,10 @@ def render_markdown(body: str, image_urls: Mapping[str, str] | None = None) -> R
             level = int(token.tag[1])
             if level in TOC_LEVELS:
                 toc.append({"level": level, "id": anchor, "text": text})
+        elif token.type == "table_open":
+            # A wide table scrolls sideways on a phone (see app.css); a keyboard user must be
+            # able to focus it to scroll it (WCAG 2.1.1, axe's scrollable-region-focusable).
+            token.attrSet("tabindex", "0")
         elif token.type == "inline":
             _rewrite_images(token, image_urls or {})
             text_parts.append(_plain(token))

@@ -26,6 +26,7 @@ from .schema import (
     read_survey,
 )
 from .spec import CourseSpec, ModuleSpec
+from .style_checks import check_course as check_style
 
 COURSE_FILE = "course.yaml"
 MODULE_FOLDER = re.compile(r"^(\d+)-([a-z][a-z0-9-]*)$")
@@ -127,6 +128,8 @@ class CourseReader:
             known=ctx.known,
         )
         ctx.run_checks(index)
+        if len(self.problems) == self.errors_before:  # style checks only on well-formed files
+            check_style(self.folder, self.base, self.problems)
         if course is None or len(self.problems) > self.errors_before:
             return None
         course.folder = self.folder

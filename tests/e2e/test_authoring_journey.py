@@ -22,7 +22,7 @@ from tests.dates import site_today
 from tests.e2e.conftest import assert_fits_the_screen, log_in, open_menu_item
 
 REAL_COURSE = Path(__file__).resolve().parents[2] / "courses" / "edu-assistance-policy"
-LESSON_TITLE = "政策背景:“五个一批”、十年纲要与多部委统筹"
+LESSON_TITLE = "政策背景：“五个一批”、十年纲要与多部门协同"
 
 
 @pytest.fixture

@@ -43,6 +43,8 @@ def _feedback_values(items, score: int) -> dict:
             values[item.key] = str(score)
         elif item.itype == "rating10":
             values[item.key] = str(score * 2)
+        elif item.itype == "single":
+            values[item.key] = "2"  # the middle option (e.g. 大致相当 for the workload item)
     return values
 
 
@@ -161,6 +163,12 @@ def test_trainee_answers_surveys_and_organizer_reads_results(page, journey):
     for key in ("background-years", "background-region", "background-prior-training"):
         check_radio(page, f"q-{key}", "1")
     check_radio(page, "q-knowledge-overall", "3")
+    # the practice baseline (asked again, with the same ids, in the follow-up)
+    page.locator('input[name="q-practice-tasks"]').first.check()
+    for key, count in (("records-updated", "12"), ("home-visits", "3"), ("briefings", "20")):
+        page.locator(f'input[name="q-practice-{key}"]').fill(count)
+    for key in ("aid-check", "data-sharing"):
+        check_radio(page, f"q-practice-{key}", "1")
     modules = [
         "policy-background",
         "effective-linkage",
@@ -174,10 +182,15 @@ def test_trainee_answers_surveys_and_organizer_reads_results(page, journey):
         "risks-outlook",
     ]
     needs = {"teachers": "5", "cases": "4"}
-    confidence = {"monitoring-governance": "1"}
     for key in modules:
-        check_radio(page, f"q-need-{key}", needs.get(key, "3"))
-        check_radio(page, f"q-confidence-{key}", confidence.get(key, "4"))
+        check_radio(page, f"q-need-{key}-task", needs.get(key, "3"))
+    # one skill per confidence item, one or more per module; one low rating is enough to recommend
+    confidence = page.eval_on_selector_all(
+        "form.survey input[name^='q-confidence-']", "els => [...new Set(els.map(e => e.name))]"
+    )
+    assert len(confidence) == 20
+    for name in confidence:
+        check_radio(page, name, "1" if name == "q-confidence-monitoring-governance-monitoring" else "4")
     for row in ("case-discussion", "interaction", "field-visit", "online"):  # "offline" left out
         check_radio(page, f"q-formats.{row}", "4")
     page.get_by_label(re.compile("您对培训内容、方式或时间安排")).fill("希望安排周末线上学习")
@@ -187,7 +200,7 @@ def test_trainee_answers_surveys_and_organizer_reads_results(page, journey):
     page.get_by_text("请为每一行选择评分").wait_for()
     page.get_by_text("请回答此题").wait_for()
     assert page.get_by_label(re.compile("您对培训内容、方式或时间安排")).input_value() == "希望安排周末线上学习"
-    assert page.locator('input[name="q-need-teachers"][value="5"]').is_checked()
+    assert page.locator('input[name="q-need-teachers-task"][value="5"]').is_checked()
     check_radio(page, "q-formats.offline", "2")
     page.get_by_label(re.compile("您最希望通过本次培训解决哪些问题")).fill("如何做好控辍保学和学生资助")
     page.get_by_role("button", name="提交").click()
