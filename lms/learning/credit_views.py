@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import DecimalField, IntegerField, SelectField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional
 
 from lms.auth.models import Role
@@ -30,9 +31,9 @@ class CreditRuleForm(FlaskForm):
     mode = SelectField(
         _l("How credit hours are counted"),
         choices=[
-            (INHERIT, _l("As inherited")),
-            ("module", _l("A module's hours once all its lessons count")),
-            ("time", _l("From active study time")),
+            SelectChoice(INHERIT, _l("As inherited")),
+            SelectChoice("module", _l("A module's hours once all its lessons count")),
+            SelectChoice("time", _l("From active study time")),
         ],
         validate_choice=False,  # empty when not posted; clean_rule checks the value
     )
@@ -53,11 +54,11 @@ class CreditRuleForm(FlaskForm):
     earn = SelectField(
         _l("Besides the lessons, a module's hours need"),
         choices=[
-            (INHERIT, _l("As inherited")),
-            ("none", _l("Nothing else")),
-            ("quizzes", _l("Its quiz passed")),
-            ("discussion", _l("A post in its discussion")),
-            ("both", _l("Its quiz passed and a post in its discussion")),
+            SelectChoice(INHERIT, _l("As inherited")),
+            SelectChoice("none", _l("Nothing else")),
+            SelectChoice("quizzes", _l("Its quiz passed")),
+            SelectChoice("discussion", _l("A post in its discussion")),
+            SelectChoice("both", _l("Its quiz passed and a post in its discussion")),
         ],
         validate_choice=False,
     )
