@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import re
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
+import time_machine
 from sqlalchemy import func, select
 
 from lms.assessment.models import Attempt, AttemptState, Quiz, QuizKind
@@ -16,6 +17,7 @@ from lms.auth.models import User
 from lms.certificates import eligibility, service
 from lms.certificates.hooks import issue_if_eligible
 from lms.certificates.models import Certificate, CertificateStatus
+from lms.certificates.pdf import render_html
 from lms.certificates.service import CertificateError
 from lms.cohorts.models import Cohort
 from lms.cohorts.service import CohortData, add_members, create_cohort
@@ -305,6 +307,22 @@ def test_final_exam_and_feedback_checks_read_attempts_and_participation(app, cer
         )
         add_members(db.session.get(User, world.organizer.id), other, [db.session.get(User, trainee)])
         assert not check["final_exam"](trainee, other).met
+        db.session.rollback()
+
+
+def test_a_certificate_issued_while_the_cohort_runs_states_the_day_of_issue(app_base, cert_world, requirements):
+    app = app_base
+    world = cert_world()  # the cohort runs from 2 to 20 November 2026
+    requirements(met=True)
+    trainee = world.trainees[0]
+    with time_machine.travel(datetime(2026, 11, 10, 2, 0, tzinfo=UTC), tick=False):  # 10:00 in Shanghai
+        issue(app, trainee.id, world.cohort_id)
+    with app.test_request_context():
+        view = service.view_of(service.current_certificate(world.cohort_id, trainee.id))
+        assert (view.starts_on, view.ends_on) == (date(2026, 11, 2), date(2026, 11, 10))
+        assert "于2026年11月2日至2026年11月10日参加" in render_html(view, "data:,", None)
+        # issued after the cohort ended: its last day
+        assert service.studied_until(date(2026, 11, 2), date(2026, 11, 20), date(2026, 12, 5)) == date(2026, 11, 20)
         db.session.rollback()
 
 

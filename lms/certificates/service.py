@@ -11,6 +11,7 @@ import hashlib
 import io
 import secrets
 from dataclasses import dataclass, field
+from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -459,6 +460,12 @@ def mark_downloaded(cert: Certificate, user: User) -> None:
 # --- what is printed and shown -------------------------------------------------------------
 
 
+def studied_until(starts_on: date, ends_on: date, issued_on: date) -> date:
+    """The last day of the study a certificate states: the cohort's last day, or the day of issue
+    when the trainee finished while the cohort ran (a certificate never claims days to come)."""
+    return issued_on if starts_on <= issued_on < ends_on else ends_on
+
+
 def view_of(cert: Certificate) -> CertificateView:
     design = cert.design or {}
     return CertificateView(
@@ -468,7 +475,7 @@ def view_of(cert: Certificate) -> CertificateView:
         cohort_name=cert.cohort_name,
         credit_hours=cert.credit_hours,
         starts_on=cert.cohort_starts_on,
-        ends_on=cert.cohort_ends_on,
+        ends_on=studied_until(cert.cohort_starts_on, cert.cohort_ends_on, cert.issued_on),
         issued_on=cert.issued_on,
         issued_at=cert.issued_at,
         issuer=design.get("issuer") or "",
@@ -491,7 +498,7 @@ def sample_view(cohort: Cohort, verify_base: str) -> CertificateView:
         cohort_name=cohort.name,
         credit_hours=float(cohort.course.credit_hours or 0),
         starts_on=cohort.starts_on,
-        ends_on=cohort.ends_on,
+        ends_on=studied_until(cohort.starts_on, cohort.ends_on, today_local(now)),
         issued_on=today_local(now),
         issued_at=now,
         issuer=design.issuer,
