@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.db import UTCDateTime, str_enum, utcnow
@@ -86,10 +86,17 @@ class Quiz(VersionedMixin, db.Model):
     title: Mapped[str] = mapped_column(String(200))
     #: time limit, attempts, pass mark, shuffling, review, draw rules, parallel_to
     settings: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: made in the browser and not published yet: only its authors see it (``Quiz.live``)
+    is_draft: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     items: Mapped[list[QuizItem]] = relationship(
         order_by="QuizItem.position", cascade="all, delete-orphan", lazy="raise_on_sql"
     )
+
+    @classmethod
+    def live(cls):
+        """The condition for a quiz trainees may see and take: published and not retired."""
+        return cls.is_retired.is_(False) & cls.is_draft.is_(False)
 
     def __repr__(self) -> str:
         return f"<Quiz {self.key}>"

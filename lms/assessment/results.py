@@ -78,9 +78,7 @@ def due_items(user_id: int, cohort: Cohort, now: datetime | None = None) -> list
     """
     now = now or utcnow()
     course = db.session.get(Course, cohort.course_id)
-    quizzes = {
-        q.id: q for q in db.session.scalars(select(Quiz).where(Quiz.course_id == course.id, Quiz.is_retired.is_(False)))
-    }
+    quizzes = {q.id: q for q in db.session.scalars(select(Quiz).where(Quiz.course_id == course.id, Quiz.live()))}
     attempts = (
         db.session.scalars(
             select(Attempt).where(Attempt.user_id == user_id, Attempt.quiz_id.in_(quizzes)).order_by(Attempt.number)
@@ -184,7 +182,7 @@ def cohort_attempt_rows(cohort_id: int, quiz_id: int | None = None):
 
 
 def course_quizzes(course_id: int) -> list[Quiz]:
-    query = select(Quiz).where(Quiz.course_id == course_id, Quiz.is_retired.is_(False))
+    query = select(Quiz).where(Quiz.course_id == course_id, Quiz.live())
     return list(db.session.scalars(query.order_by(Quiz.id)))
 
 

@@ -88,9 +88,7 @@ def check_sequence(user_id: int, quiz: Quiz, answering: bool = False) -> None:
 
 
 def get_quiz(course: Course, key: str) -> Quiz | None:
-    return db.session.scalar(
-        select(Quiz).where(Quiz.course_id == course.id, Quiz.key == key, Quiz.is_retired.is_(False))
-    )
+    return db.session.scalar(select(Quiz).where(Quiz.course_id == course.id, Quiz.key == key, Quiz.live()))
 
 
 def enrolled_cohort(user: User, course_id: int) -> Cohort | None:

@@ -335,9 +335,7 @@ def _prerequisite_choices(course: Course, module: Module | None) -> list[tuple[s
     result = []
     if (
         db.session.scalar(
-            select(Quiz.id).where(
-                Quiz.course_id == course.id, Quiz.kind == QuizKind.PRE_TEST, Quiz.is_retired.is_(False)
-            )
+            select(Quiz.id).where(Quiz.course_id == course.id, Quiz.kind == QuizKind.PRE_TEST, Quiz.live())
         )
         is not None
     ):

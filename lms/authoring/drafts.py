@@ -346,7 +346,7 @@ def _module_problems(course: Course, draft: ContentDraft, module: Module | None)
                     select(Quiz.id).where(
                         Quiz.course_id == course.id,
                         Quiz.kind == QuizKind.PRE_TEST,
-                        Quiz.is_retired.is_(False),
+                        Quiz.live(),
                     )
                 )
                 is not None

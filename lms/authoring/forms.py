@@ -12,6 +12,7 @@ from wtforms import (
     FloatField,
     HiddenField,
     IntegerField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -252,6 +253,30 @@ class QuizSettingsForm(FlaskForm):
     shuffle_options = BooleanField(_l("Shuffle the options"))
     review = SelectField(_l("When trainees see answers and explanations"), choices=REVIEW_CHOICES)
     parallel_to = SelectField(_l("Parallel form of"), validators=[Optional()], choices=[], validate_choice=False)
+
+
+class NewQuizForm(FlaskForm):
+    """A new quiz: where it goes (its kind and module), its title, how it gets its questions."""
+
+    place = SelectField(_l("Kind and place"), validators=[DataRequired()], validate_choice=False)
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=TITLE_LENGTH)])
+    questions = RadioField(
+        _l("Questions"),
+        choices=choices(
+            [
+                ("fixed", _l("A fixed list: the same questions for everyone")),
+                ("draw", _l("A random draw from the question bank, by module")),
+            ]
+        ),
+        default="fixed",
+        validators=[DataRequired()],
+    )
+
+
+class QuizVersionForm(FlaskForm):
+    """Publish or discard a draft quiz (with the version the page showed)."""
+
+    version = HiddenField(default="0")
 
 
 class QuizItemsForm(FlaskForm):

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
 from lms.assessment.models import Question, Quiz, QuizKind
+from lms.content.structure import running_cohorts
 from lms.db import write_transaction
 from lms.extensions import db
 from lms.learning.models import Module
 from lms.security import role_required
 
 from . import quizzes
-from .forms import QuizItemsForm, QuizSettingsForm, choices, words
+from .forms import NewQuizForm, QuizItemsForm, QuizSettingsForm, QuizVersionForm, choices, words
 from .quizzes import QuizConflict, QuizProblems, QuizSettings
-from .views import STAFF, _editable, bp
+from .views import STAFF, _editable, bp, course_or_404
 
 
 def _quiz_or_404(quiz_id: int):
@@ -77,6 +79,7 @@ def _render(quiz, course, form, problems=(), raw_draw=None, status=200):
         draw_modules=_draw_modules(quiz) if settings.draw is not None else [],
         raw_draw=raw_draw,
         items_form=QuizItemsForm(),
+        version_form=QuizVersionForm(),
     ), status
 
 
@@ -166,3 +169,79 @@ def change_quiz_items(quiz_id: int):
     if changed:
         flash(_("Quiz saved as version %(v)d.", v=db.session.get(Quiz, quiz.id).version), "success")
     return back
+
+
+# -- a new quiz: a draft until published -----------------------------------------------------
+
+PLACE_LABELS = {
+    QuizKind.PRE_TEST: _l("Pre-test"),
+    QuizKind.POST_TEST: _l("Post-test"),
+    QuizKind.FINAL_EXAM: _l("Final exam"),
+}
+
+
+def _place_label(place: quizzes.NewQuizPlace) -> str:
+    if place.module is not None:
+        return _("Module quiz: %(module)s", module=place.module.title)
+    return str(PLACE_LABELS[place.kind])
+
+
+@bp.route("/courses/<key>/quizzes/new", methods=["GET", "POST"])
+@role_required(*STAFF)
+def new_quiz(key: str):
+    course = course_or_404(key)
+    places = quizzes.new_quiz_places(course)
+    form = NewQuizForm()
+    form.place.choices = choices([(p.value, _place_label(p)) for p in places])
+    problems = []
+    if places and form.validate_on_submit():
+        try:
+            with write_transaction():
+                quiz = quizzes.create_quiz(
+                    current_user, course, form.place.data, form.title.data, form.questions.data == "draw"
+                )
+        except QuizProblems as error:
+            problems = error.problems
+        else:
+            flash(_("Draft quiz created. Add its questions, then publish it."), "success")
+            return redirect(url_for("authoring.edit_quiz", quiz_id=quiz.id))
+    return render_template("authoring/quiz_new.html", course=course, form=form, places=places, problems=problems)
+
+
+@bp.route("/quizzes/<int:quiz_id>/publish", methods=["POST"])
+@role_required(*STAFF)
+def publish_quiz(quiz_id: int):
+    quiz, course = _quiz_or_404(quiz_id)
+    form = QuizVersionForm()
+    back = redirect(url_for("authoring.edit_quiz", quiz_id=quiz.id))
+    if not form.validate_on_submit():
+        return back
+    try:
+        with write_transaction():
+            change = quizzes.publish_quiz(current_user, quiz.id, _int(form.version.data))
+    except (QuizConflict, QuizProblems) as error:
+        for problem in error.problems if isinstance(error, QuizProblems) else [str(error)]:
+            flash(problem, "error")
+        return back
+    flash(_("Quiz published: trainees see it now."), "success")
+    if change is not None and running_cohorts(course):
+        return redirect(url_for("authoring.course_structure", key=course.key))
+    return back
+
+
+@bp.route("/quizzes/<int:quiz_id>/discard", methods=["POST"])
+@role_required(*STAFF)
+def discard_quiz(quiz_id: int):
+    quiz, course = _quiz_or_404(quiz_id)
+    form = QuizVersionForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("authoring.edit_quiz", quiz_id=quiz.id))
+    try:
+        with write_transaction():
+            quizzes.discard_quiz(current_user, quiz.id, _int(form.version.data))
+    except (QuizConflict, QuizProblems) as error:
+        for problem in error.problems if isinstance(error, QuizProblems) else [str(error)]:
+            flash(problem, "error")
+        return redirect(url_for("authoring.edit_quiz", quiz_id=quiz.id))
+    flash(_("Draft quiz deleted."), "success")
+    return redirect(url_for("authoring.show_course", key=course.key, _anchor="quizzes"))

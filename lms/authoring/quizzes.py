@@ -20,6 +20,7 @@ from lms.audit.service import record
 from lms.auth.models import User
 from lms.content.schema import REVIEW_MODES
 from lms.content.spec import QuizSpec
+from lms.content.structure import StructureChange, record_structure, snapshot_before_writing
 from lms.extensions import db
 from lms.learning.models import Course, Module
 from lms.versioning import content_hash
@@ -113,8 +114,14 @@ def quiz_problems(
     quiz: Quiz,
     settings: QuizSettings,
     keys: list[str],
+    draft: bool | None = None,
 ) -> list[str]:
-    """Every rule of the course format the quiz would break (empty when it may be saved)."""
+    """Every rule of the course format the quiz would break (empty when it may be saved).
+
+    :param draft: judge it as a draft (which may be empty) or as published; by default, as
+        the quiz is.
+    """
+    draft = quiz.is_draft if draft is None else draft
     problems = []
     if not settings.title.strip() or len(settings.title) > 200:
         problems.append(_("The title must be 1 to 200 characters."))
@@ -131,9 +138,9 @@ def quiz_problems(
     module_of = {k: modules[q.module_id].key for k, q in questions.items() if q.module_id in modules}
     quiz_module = modules[quiz.module_id].key if quiz.module_id in modules else None
     if settings.draw is None:
-        problems += _list_problems(course, quiz, keys, questions, module_of, quiz_module)
+        problems += _list_problems(course, quiz, keys, questions, module_of, quiz_module, draft)
     else:
-        problems += _draw_problems(settings.draw, questions, module_of, quiz_module)
+        problems += _draw_problems(settings.draw, questions, module_of, quiz_module, draft)
     if quiz.kind == QuizKind.POST_TEST and settings.parallel_to:
         pre = _other(course, QuizKind.PRE_TEST)
         if pre is None or pre.key != settings.parallel_to:
@@ -141,9 +148,9 @@ def quiz_problems(
     return problems
 
 
-def _list_problems(course, quiz, keys, questions, module_of, quiz_module) -> list[str]:
+def _list_problems(course, quiz, keys, questions, module_of, quiz_module, draft) -> list[str]:
     problems = []
-    if not keys:
+    if not keys and not draft:  # a draft may be saved empty; publishing needs a question
         problems.append(_("A quiz needs at least one question."))
     if len(set(keys)) != len(keys):
         problems.append(_("Each question may appear once in a quiz."))
@@ -162,7 +169,7 @@ def _list_problems(course, quiz, keys, questions, module_of, quiz_module) -> lis
             problems.append(_("The pre-test and post-test may not share questions: %(keys)s", keys=", ".join(common)))
         mine = Counter(module_of.get(k) for k in keys)
         theirs = Counter(module_of.get(k) for k in other_keys)
-        if mine != theirs:
+        if mine != theirs and not draft:  # a new draft fills up one question at a time
             problems.append(
                 _(
                     "The pre-test and post-test are parallel forms: they need the same number of "
@@ -173,9 +180,9 @@ def _list_problems(course, quiz, keys, questions, module_of, quiz_module) -> lis
     return problems
 
 
-def _draw_problems(draw, questions, module_of, quiz_module) -> list[str]:
+def _draw_problems(draw, questions, module_of, quiz_module, draft) -> list[str]:
     problems = []
-    if not draw:
+    if not draw and not draft:
         problems.append(_("A random draw needs at least one rule."))
     used_tags = {t for q in questions.values() for t in (q.tags or [])}
     seen = set()
@@ -285,3 +292,130 @@ def changed_list(keys: list[str], op: str, key: str, other: str | None = None) -
     elif op == "replace" and other:
         keys[index] = other
     return keys
+
+
+# -- a new quiz, made in the browser: a draft until published ------------------------------
+
+#: the keys of the course-level quizzes, as in course files
+COURSE_QUIZ_KEYS = {QuizKind.PRE_TEST: "pre-test", QuizKind.POST_TEST: "post-test", QuizKind.FINAL_EXAM: "final-exam"}
+#: what trainees see of a new quiz's attempts until its author changes it
+NEW_QUIZ_REVIEW = {
+    QuizKind.MODULE_QUIZ: "immediately",
+    QuizKind.PRE_TEST: "never",
+    QuizKind.POST_TEST: "after_close",
+    QuizKind.FINAL_EXAM: "after_close",
+}
+
+
+@dataclass(frozen=True)
+class NewQuizPlace:
+    """A quiz the course may still get: a module quiz for a module without one, or a pre-test,
+    post-test or final exam the course lacks."""
+
+    kind: QuizKind
+    module: Module | None = None
+
+    @property
+    def value(self) -> str:
+        return f"{self.kind}:{self.module.id}" if self.module else str(self.kind)
+
+
+def new_quiz_places(course: Course) -> list[NewQuizPlace]:
+    taken = db.session.execute(
+        select(Quiz.kind, Quiz.module_id).where(Quiz.course_id == course.id, Quiz.is_retired.is_(False))
+    ).all()
+    kinds = {kind for kind, _module in taken}
+    modules_with_quiz = {module_id for kind, module_id in taken if kind == QuizKind.MODULE_QUIZ}
+    modules = db.session.scalars(
+        select(Module).where(Module.course_id == course.id, Module.is_retired.is_(False)).order_by(Module.position)
+    ).all()
+    places = [NewQuizPlace(QuizKind.MODULE_QUIZ, m) for m in modules if m.id not in modules_with_quiz]
+    return places + [NewQuizPlace(kind) for kind in COURSE_QUIZ_KEYS if kind not in kinds]
+
+
+def _new_key(course: Course, place: NewQuizPlace) -> str:
+    base = f"{place.module.key}-quiz" if place.module else COURSE_QUIZ_KEYS[place.kind]
+    used = set(db.session.scalars(select(Quiz.key).where(Quiz.course_id == course.id, Quiz.key.like(f"{base}%"))))
+    key, n = base, 2
+    while key in used:  # a retired quiz keeps its key (attempts point at it)
+        key, n = f"{base}-{n}", n + 1
+    return key
+
+
+def create_quiz(actor: User, course: Course, place_value: str, title: str, drawn: bool) -> Quiz:
+    """A new draft quiz at ``place_value`` (a :attr:`NewQuizPlace.value`), with a fixed list of
+    questions or a random draw; trainees see it once it is published.
+
+    :raises QuizProblems: for a place the course no longer has free, or a bad title.
+    """
+    place = next((p for p in new_quiz_places(course) if p.value == place_value), None)
+    problems = []
+    if place is None:
+        problems.append(_("Choose where the quiz goes: a module without a quiz, or a test the course lacks."))
+    title = (title or "").strip()
+    if not title or len(title) > 200:
+        problems.append(_("The title must be 1 to 200 characters."))
+    if problems:
+        raise QuizProblems(problems)
+    quiz = Quiz(
+        course_id=course.id,
+        module_id=place.module.id if place.module else None,
+        key=_new_key(course, place),
+        kind=place.kind,
+        title=title,
+        is_draft=True,
+        version=1,
+    )
+    settings = QuizSettings(
+        title=title,
+        time_limit_minutes=None,
+        max_attempts=None,
+        pass_mark=60,
+        shuffle_questions=False,
+        shuffle_options=False,
+        review=NEW_QUIZ_REVIEW[place.kind],
+        draw=[] if drawn else None,
+    )
+    stored, spec = _content(quiz, settings, [])
+    quiz.settings, quiz.content_hash = stored, content_hash(spec.content())
+    db.session.add(quiz)
+    db.session.flush()
+    record(actor, "authoring.create_quiz", quiz, key=quiz.key, kind=str(quiz.kind))
+    return quiz
+
+
+def publish_quiz(actor: User, quiz_id: int, version: int) -> StructureChange | None:
+    """Publish a draft quiz: trainees see it from now on. A module quiz changes what finishing
+    its module takes, so the course's structure is recorded (running cohorts keep theirs until
+    moved on the structure page); returns that change, if any.
+
+    :raises QuizConflict: when the quiz is no longer at ``version``.
+    :raises QuizProblems: when the quiz is not a draft or would break a rule.
+    """
+    quiz = _locked(quiz_id, version)
+    if not quiz.is_draft:
+        raise QuizProblems([_("This quiz is already published.")])
+    course = db.session.get(Course, quiz.course_id)
+    problems = quiz_problems(course, quiz, settings_of(quiz), item_keys(quiz), draft=False)
+    if problems:
+        raise QuizProblems(problems)
+    snapshot_before_writing(course)  # the structure trainees are on, before the quiz joins it
+    quiz.is_draft = False
+    db.session.flush()
+    record(actor, "authoring.publish_quiz", quiz, version=quiz.version)
+    return record_structure(course, "editor", actor.id)
+
+
+def discard_quiz(actor: User, quiz_id: int, version: int) -> None:
+    """Delete a draft quiz (nobody can have taken it).
+
+    :raises QuizConflict: when the quiz is no longer at ``version``.
+    :raises QuizProblems: when the quiz is published.
+    """
+    quiz = _locked(quiz_id, version)
+    if not quiz.is_draft:
+        raise QuizProblems([_("A published quiz is retired in the course files, not deleted.")])
+    record(actor, "authoring.discard_quiz", None, quiz=quiz.id, key=quiz.key)
+    db.session.execute(delete(QuizItem).where(QuizItem.quiz_id == quiz.id))
+    db.session.delete(quiz)
+    db.session.flush()

@@ -157,7 +157,7 @@ class _CourseWriter:
         self.write_course()
         self.write_glossary()
         quizzes = db.session.scalars(
-            select(Quiz).where(Quiz.course_id == self.course.id, Quiz.is_retired.is_(False)).order_by(Quiz.id)
+            select(Quiz).where(Quiz.course_id == self.course.id, Quiz.live()).order_by(Quiz.id)
         ).all()
         module_quiz = {q.module_id: q for q in quizzes if q.module_id is not None}
         for position, module in enumerate(self.modules):

@@ -315,7 +315,7 @@ def _lesson_metrics(action, split, cohorts) -> list[Metric]:
         done = [user for user in group if seen.get((user, lesson.id), (False, 0))[0]]
         minutes = [seen[(user, lesson.id)][1] / 60 for user in done]
         quiz_ids = db.session.scalars(
-            select(Quiz.id).where(Quiz.module_id == lesson.module_id, Quiz.kind == QuizKind.MODULE_QUIZ)
+            select(Quiz.id).where(Quiz.module_id == lesson.module_id, Quiz.kind == QuizKind.MODULE_QUIZ, Quiz.live())
         ).all()
         quiz = (
             _share_side([Attempt.quiz_id.in_(quiz_ids), Attempt.user_id.in_(list(group))])

@@ -140,7 +140,7 @@ def _quiz_states(user_id: int, course_id: int) -> list[QuizState]:
             func.max(Attempt.percent).label("best"),
         )
         .outerjoin(Attempt, (Attempt.quiz_id == Quiz.id) & (Attempt.user_id == user_id) & finished)
-        .where(Quiz.course_id == course_id, Quiz.is_retired.is_(False))
+        .where(Quiz.course_id == course_id, Quiz.live())
         .group_by(Quiz.id, Quiz.key, Quiz.kind, Quiz.title, Quiz.module_id)
     ).all()
     return [QuizState(r.id, r.key, str(r.kind), r.title, r.module_id, r.finished, bool(r.passed), r.best) for r in rows]
@@ -305,7 +305,7 @@ def cohort_standings(course: Course, cohort_id: int) -> dict[int, CourseStanding
         .join(Attempt, (Attempt.quiz_id == Quiz.id) & finished)
         .where(
             Quiz.course_id == course.id,
-            Quiz.is_retired.is_(False),
+            Quiz.live(),
             Attempt.user_id.in_(members),
         )
         .group_by(Attempt.user_id, Quiz.id)
@@ -314,9 +314,7 @@ def cohort_standings(course: Course, cohort_id: int) -> dict[int, CourseStanding
     for r in db.session.execute(attempts):
         quiz_rows.setdefault(r.user_id, {})[r.id] = r
     all_quizzes = db.session.execute(
-        select(Quiz.id, Quiz.key, Quiz.kind, Quiz.title, Quiz.module_id).where(
-            Quiz.course_id == course.id, Quiz.is_retired.is_(False)
-        )
+        select(Quiz.id, Quiz.key, Quiz.kind, Quiz.title, Quiz.module_id).where(Quiz.course_id == course.id, Quiz.live())
     ).all()
 
     result, member_plans = {}, {}

@@ -56,7 +56,7 @@ def live_plan(course: Course) -> list[ModulePlan]:
     quizzes = dict(
         db.session.execute(
             select(Quiz.module_id, Quiz.id).where(
-                Quiz.course_id == course.id, Quiz.kind == QuizKind.MODULE_QUIZ, Quiz.is_retired.is_(False)
+                Quiz.course_id == course.id, Quiz.kind == QuizKind.MODULE_QUIZ, Quiz.live()
             )
         ).all()
     )

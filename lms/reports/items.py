@@ -448,7 +448,7 @@ def quizzes_of_course(course_id: int) -> list[Quiz]:
     return db.session.scalars(
         select(Quiz)
         .outerjoin(Module, Module.id == Quiz.module_id)
-        .where(Quiz.course_id == course_id, Quiz.is_retired.is_(False))
+        .where(Quiz.course_id == course_id, Quiz.live())
         .order_by(order, Module.position, Quiz.key)
     ).all()
 

@@ -114,7 +114,7 @@ def pre_post_quizzes(course_id: int) -> tuple[Quiz | None, Quiz | None]:
         .where(
             Quiz.course_id == course_id,
             Quiz.kind.in_([QuizKind.PRE_TEST, QuizKind.POST_TEST]),
-            Quiz.is_retired.is_(False),
+            Quiz.live(),
         )
         .order_by(Quiz.id)
     ).all()

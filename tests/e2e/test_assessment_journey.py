@@ -1,6 +1,6 @@
 """A trainee takes the pre-test, a module quiz and the timed final exam of the real course,
 losing the connection mid-exam without losing an answer; the exam holds no short answer, so it is
-graded at once (trainer grading is covered on the example course in test_assessment_grading.py).
+graded at once (a trainer grading a short answer is test_grading_journey.py).
 """
 
 from __future__ import annotations
