@@ -185,6 +185,10 @@ ROUTES = {
     "authoring.new_question": row("GET", "/authoring/courses/{course}/questions/new", 302, 403, 403, 200, 200),
     "authoring.edit_quiz": row("GET", "/authoring/quizzes/{quiz_id}/edit", 302, 403, 403, 200, 200),
     "authoring.change_quiz_items": row("POST", "/authoring/quizzes/{quiz_id}/items", 302, 403, 403, 302, 302),
+    "authoring.new_quiz": row("GET", "/authoring/courses/{course}/quizzes/new", 302, 403, 403, 200, 200),
+    # the matrix's quiz is published and the posted version is stale: refused, back to the editor
+    "authoring.publish_quiz": row("POST", "/authoring/quizzes/{quiz_id}/publish", 302, 403, 403, 302, 302),
+    "authoring.discard_quiz": row("POST", "/authoring/quizzes/{quiz_id}/discard", 302, 403, 403, 302, 302),
     "authoring.edit_survey": row("GET", "/authoring/surveys/{survey_id}", 302, 403, 403, 200, 200),
     "authoring.new_survey_item": row("GET", "/authoring/surveys/{survey_id}/items/new", 302, 403, 403, 200, 200),
     "authoring.edit_survey_item": row("GET", "/authoring/survey-items/{survey_item_id}/edit", 302, 403, 403, 200, 200),

@@ -34,7 +34,10 @@ def _settings(**overrides) -> dict:
         "pass_mark": "70",
         "shuffle_questions": "y",
         "shuffle_options": "y",
-        "review": "after_close",
+        # the review grid: the score right after and while open, everything after the cohort's end
+        "review-immediately": ["score"],
+        "review-open": ["score"],
+        "review-closed": ["score", "correctness", "answer", "explanation"],
         "count-getting-started": "3",
         "exclude-getting-started": "pre-test, post-test",
         "count-practice": "2",
@@ -52,6 +55,9 @@ def test_quiz_settings_and_draw_rules_are_saved_as_a_new_version(app, make_user,
     url = f"/authoring/quizzes/{exam.id}/edit"
     page = text(author.get(url))
     assert 'name="count-practice" value="2"' in page and 'value="pre-test, post-test"' in page
+    # the file's "after_close" shown as the grid it means: the key only after the cohort's end
+    assert 'name="review-closed" value="answer" checked' in page
+    assert 'name="review-immediately" value="answer">' in page
     response = author.post(
         url,
         data=_settings(
@@ -69,7 +75,11 @@ def test_quiz_settings_and_draw_rules_are_saved_as_a_new_version(app, make_user,
             "pass_mark": 80,
             "shuffle_questions": True,
             "shuffle_options": False,
-            "review": "after_close",
+            "review": {
+                "immediately": ["score"],
+                "open": ["score"],
+                "closed": ["score", "correctness", "answer", "explanation"],
+            },
             "draw": [
                 {"module": "getting-started", "count": 3, "exclude_tags": ["pre-test", "post-test"]},
                 {"module": "practice", "count": 1, "exclude_tags": ["pre-test", "post-test"]},

@@ -230,15 +230,6 @@ class QuestionForm(FlaskForm):
             self.answer_text.data = answer or ""
 
 
-REVIEW_CHOICES = choices(
-    [
-        ("immediately", _l("Immediately after each attempt")),
-        ("after_close", _l("After the quiz closes")),
-        ("never", _l("Never")),
-    ]
-)
-
-
 class QuizSettingsForm(FlaskForm):
     version = HiddenField(default="0")
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=TITLE_LENGTH)])
@@ -251,7 +242,6 @@ class QuizSettingsForm(FlaskForm):
     pass_mark = IntegerField(_l("Pass mark (%)"), validators=[InputRequired(), NumberRange(min=0, max=100)])
     shuffle_questions = BooleanField(_l("Shuffle the questions"))
     shuffle_options = BooleanField(_l("Shuffle the options"))
-    review = SelectField(_l("When trainees see answers and explanations"), choices=REVIEW_CHOICES)
     parallel_to = SelectField(_l("Parallel form of"), validators=[Optional()], choices=[], validate_choice=False)
 
 

@@ -9,6 +9,16 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from lms.assessment.models import Question, Quiz, QuizKind
+from lms.assessment.rules import (
+    AFTER_CLOSING,
+    ANSWER,
+    CORRECTNESS,
+    EXPLANATION,
+    RIGHT_AFTER,
+    SCORE,
+    WHILE_OPEN,
+    review_options,
+)
 from lms.content.structure import running_cohorts
 from lms.db import write_transaction
 from lms.extensions import db
@@ -49,7 +59,29 @@ def _posted_draw(quiz: Quiz) -> tuple[list[dict], dict[str, tuple[str, str]]]:
     return rules, raw
 
 
-def _render(quiz, course, form, problems=(), raw_draw=None, status=200):
+#: the review grid's rows and columns (Moodle's review options), as the attempt pages apply them
+REVIEW_TIMES = (
+    (RIGHT_AFTER, _l("Right after the attempt")),
+    (WHILE_OPEN, _l("Later, while the quiz is open")),
+    (AFTER_CLOSING, _l("After the cohort's last day")),
+)
+REVIEW_PARTS_SHOWN = (
+    (SCORE, _l("Score")),
+    (CORRECTNESS, _l("Right or wrong")),
+    (ANSWER, _l("Right answer")),
+    (EXPLANATION, _l("Explanation")),
+)
+
+
+def _posted_review() -> dict:
+    """The review grid as ticked: time -> the parts shown then."""
+    return {
+        when: [part for part, _label in REVIEW_PARTS_SHOWN if part in request.form.getlist(f"review-{when}")]
+        for when, _label in REVIEW_TIMES
+    }
+
+
+def _render(quiz, course, form, problems=(), raw_draw=None, status=200, review=None):
     settings = quizzes.settings_of(quiz)
     keys = quizzes.item_keys(quiz)
     questions = {
@@ -80,6 +112,9 @@ def _render(quiz, course, form, problems=(), raw_draw=None, status=200):
         raw_draw=raw_draw,
         items_form=QuizItemsForm(),
         version_form=QuizVersionForm(),
+        review=review_options(quiz.kind, settings.review if review is None else review),
+        review_times=REVIEW_TIMES,
+        review_parts=REVIEW_PARTS_SHOWN,
     ), status
 
 
@@ -102,7 +137,6 @@ def edit_quiz(quiz_id: int):
             "pass_mark",
             "shuffle_questions",
             "shuffle_options",
-            "review",
         ):
             getattr(form, name).data = getattr(s, name)
         form.parallel_to.data = s.parallel_to or ""
@@ -119,7 +153,7 @@ def edit_quiz(quiz_id: int):
             pass_mark=form.pass_mark.data,
             shuffle_questions=form.shuffle_questions.data,
             shuffle_options=form.shuffle_options.data,
-            review=form.review.data,
+            review=_posted_review(),
             parallel_to=form.parallel_to.data or None,
             draw=draw,
         )
@@ -128,15 +162,15 @@ def edit_quiz(quiz_id: int):
                 changed = quizzes.save_quiz(current_user, quiz.id, _int(form.version.data), settings)
         except QuizConflict as error:
             form.version.data = str(error.quiz.version)
-            return _render(quiz, course, form, [str(error)], raw_draw, 409)
+            return _render(quiz, course, form, [str(error)], raw_draw, 409, settings.review)
         except QuizProblems as error:
-            return _render(quiz, course, form, error.problems, raw_draw)
+            return _render(quiz, course, form, error.problems, raw_draw, review=settings.review)
         if changed:
             flash(_("Quiz saved as version %(v)d.", v=db.session.get(Quiz, quiz.id).version), "success")
         else:
             flash(_("Nothing had changed."), "info")
         return redirect(url_for("authoring.edit_quiz", quiz_id=quiz.id))
-    return _render(quiz, course, form, raw_draw=raw_draw)
+    return _render(quiz, course, form, raw_draw=raw_draw, review=_posted_review())
 
 
 def _int(value) -> int:
