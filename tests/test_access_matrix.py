@@ -56,6 +56,10 @@ ROUTES = {
     "learning.search_course": row("GET", "/courses/{course}/search?q=x", 302, 200, 403, 200, 200),
     "learning.my_record": row("GET", "/courses/{course}/record", 302, 200, 403, 200, 200),
     "learning.member_record": row("GET", "/cohorts/{cohort}/members/{trainee}/record", 302, 403, 403, 200, 200),
+    "learning.my_hours_statement": row("GET", "/courses/{course}/record/hours.pdf", 302, 200, 403, 200, 200),
+    "learning.member_hours_statement": row(
+        "GET", "/cohorts/{cohort}/members/{trainee}/record/hours.pdf", 302, 403, 403, 200, 200
+    ),
     "learning.cohort_progress": row("GET", "/cohorts/{cohort}/progress", 302, 403, 403, 200, 200),
     "discussions.show_thread": row("GET", "/cohorts/{cohort}/discuss/m1", 302, 200, 404, 200, 200),
     "discussions.moderate_post": row("POST", "/discuss/posts/{post}/moderate", 302, 403, 404, 400, 400),

@@ -131,7 +131,7 @@ def make_fetcher(embedded: set[str] = frozenset()):
     return _fetcher_class()([stylesheet_dir(), *FONT_DIRS], embedded)
 
 
-def _font_config():
+def font_config():
     from weasyprint.text.fonts import FontConfiguration
 
     if getattr(_local, "font_config", None) is None:
@@ -165,7 +165,7 @@ def render_pdf(view: CertificateView) -> bytes:
     html = render_html(view, qr_uri, seal_uri)
     document = HTML(string=html, base_url=stylesheet_dir().as_uri() + "/", url_fetcher=fetcher)
     pdf = document.write_pdf(
-        font_config=_font_config(),
+        font_config=font_config(),
         pdf_variant=current_app.config.get("CERT_PDF_VARIANT") or None,
         # A fixed identifier keeps renders of the same certificate byte-identical.
         pdf_identifier=hashlib.sha256(view.number.encode()).hexdigest()[:32].encode(),

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, render_template
+from flask import Response, abort, current_app, render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from lms.auth.models import Role, User
+from lms.certificates.service import design_for
 from lms.cohorts.exports import to_csv, to_xlsx
 from lms.cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from lms.cohorts.service import can_view_cohort, roster
+from lms.db import utcnow
 from lms.extensions import db
 from lms.security import role_required
 
+from .hours_statement import statement_pdf
 from .progress_models import LessonProgress
+from .service import learner_cohort_id
 from .standing import CourseStanding, ModuleStatus, cohort_standings, course_standing
 from .views import _course_or_404, bp
 
@@ -100,10 +104,7 @@ def _cohort_or_404(cohort_id: int) -> Cohort:
     return cohort
 
 
-@bp.route("/cohorts/<int:cohort_id>/members/<int:user_id>/record")
-@role_required(Role.ORGANIZER, Role.TRAINER)
-def member_record(cohort_id: int, user_id: int):
-    cohort = _cohort_or_404(cohort_id)
+def _member_or_404(cohort: Cohort, user_id: int) -> User:
     member = db.session.scalar(
         select(User)
         .join(Enrolment, Enrolment.user_id == User.id)
@@ -111,6 +112,14 @@ def member_record(cohort_id: int, user_id: int):
     )
     if member is None:
         abort(404)
+    return member
+
+
+@bp.route("/cohorts/<int:cohort_id>/members/<int:user_id>/record")
+@role_required(Role.ORGANIZER, Role.TRAINER)
+def member_record(cohort_id: int, user_id: int):
+    cohort = _cohort_or_404(cohort_id)
+    member = _member_or_404(cohort, user_id)
     standing = course_standing(member.id, cohort.course, cohort.id)
     headings, rows = _record_table(standing)
     return render_template(
@@ -122,6 +131,33 @@ def member_record(cohort_id: int, user_id: int):
         rows=rows,
         cohort=cohort,
     )
+
+
+def _hours_statement(standing: CourseStanding, trainee: User, course, cohort) -> Response:
+    """The 学时证明 PDF (rendered now: it states the hours as they stand)."""
+    issuer = (design_for(cohort).issuer if cohort else "") or current_app.config.get("LMS_SITE_NAME", "")
+    pdf = statement_pdf(standing, trainee, course, cohort, issuer, utcnow())
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="hours-{course.code}-{trainee.id}.pdf"'
+    return response
+
+
+@bp.route("/courses/<key>/record/hours.pdf")
+@login_required
+def my_hours_statement(key: str):
+    course = _course_or_404(key)
+    cohort_id = learner_cohort_id(current_user.id, course)
+    cohort = db.session.get(Cohort, cohort_id) if cohort_id else None
+    standing = course_standing(current_user.id, course, cohort_id)
+    return _hours_statement(standing, current_user, course, cohort)
+
+
+@bp.route("/cohorts/<int:cohort_id>/members/<int:user_id>/record/hours.pdf")
+@role_required(Role.ORGANIZER, Role.TRAINER)
+def member_hours_statement(cohort_id: int, user_id: int):
+    cohort = _cohort_or_404(cohort_id)
+    member = _member_or_404(cohort, user_id)
+    return _hours_statement(course_standing(member.id, cohort.course, cohort.id), member, cohort.course, cohort)
 
 
 @bp.route("/cohorts/<int:cohort_id>/progress")
