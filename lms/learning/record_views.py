@@ -17,6 +17,7 @@ from lms.db import utcnow
 from lms.extensions import db
 from lms.security import role_required
 
+from . import credit
 from .hours_statement import statement_pdf
 from .progress_models import LessonProgress
 from .service import learner_cohort_id
@@ -94,6 +95,7 @@ def my_record(key: str, fmt: str | None = None):
         headings=headings,
         rows=rows,
         cohort=None,
+        rule=credit.rule_for(course, learner_cohort_id(current_user.id, course)),
     )
 
 
@@ -130,6 +132,7 @@ def member_record(cohort_id: int, user_id: int):
         headings=headings,
         rows=rows,
         cohort=cohort,
+        rule=credit.rule_for(cohort.course, cohort.id),
     )
 
 
