@@ -66,9 +66,11 @@ class Site:
         conn.request(method, path, body=body, headers=headers)
         response = conn.getresponse()
         response.body = response.read().decode()
-        cookie = response.getheader("Set-Cookie")
-        if cookie and cookie.startswith("session="):
-            self.cookie = cookie.split(";")[0]
+        # "session" in development, "__Host-session" (Secure) in production, among other
+        # cookies; this client is on loopback, so it sends it back over plain HTTP itself
+        for cookie in response.headers.get_all("Set-Cookie") or []:
+            if re.match(r"(__Host-)?session=", cookie):
+                self.cookie = cookie.split(";")[0]
         return response
 
     def csrf_token(self, path: str) -> str:
@@ -88,7 +90,10 @@ class Site:
     def start_quiz(self, quiz_key: str, course_key: str = COURSE) -> str:
         """Start (or resume) a quiz through the app's own routes; return the attempt page's path."""
         quiz = f"/courses/{course_key}/quizzes/{quiz_key}"
-        response = self.request("POST", f"{quiz}/start", {"csrf_token": self.csrf_token(quiz)})
+        # a timed quiz starts from its confirmation page (GET .../start), as a trainee does
+        page = self.request("GET", f"{quiz}/start")
+        source = f"{quiz}/start" if page.status == 200 else quiz
+        response = self.request("POST", f"{quiz}/start", {"csrf_token": self.csrf_token(source), "confirmed": "1"})
         location = response.getheader("Location") or ""
         path = "/" + location.split("://", 1)[-1].split("/", 1)[-1] if "://" in location else location
         if response.status != 302 or not re.fullmatch(r"/attempts/\d+", path):
