@@ -11,8 +11,10 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+from flask import g, has_request_context
 from flask_babel import gettext as _
-from sqlalchemy import case, func, select
+from sqlalchemy import case, event, func, select
+from sqlalchemy.orm import Session
 
 from lms.assessment.models import Attempt, AttemptState, Quiz, QuizKind
 from lms.extensions import db
@@ -154,7 +156,39 @@ def _module_standing(plan: ModulePlan, quiz: QuizState | None, **counts) -> Modu
 
 def course_standing(user_id: int, course: Course, cohort_id: int | None = None) -> CourseStanding:
     """One trainee's standing, against the structure of ``cohort_id`` (or of their newest
-    active cohort of the course)."""
+    active cohort of the course).
+
+    Within a request the same standing is computed once (the dashboard, its 待办 and the
+    course's order all ask for it); any write through the session forgets it (see
+    ``_forget_standings``), so a standing is never older than the data it reads.
+    """
+    memo = g.setdefault("_standings", {}) if has_request_context() else None
+    key = (user_id, course.id, cohort_id)
+    if memo is not None and key in memo:
+        return memo[key]
+    standing = _course_standing(user_id, course, cohort_id)
+    if memo is not None:
+        memo[key] = standing
+    return standing
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_standings_after_flush(session, flush_context) -> None:
+    _forget_standings()
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _forget_standings_on_write(state) -> None:
+    if not state.is_select:
+        _forget_standings()
+
+
+def _forget_standings() -> None:
+    if has_request_context():
+        g.pop("_standings", None)
+
+
+def _course_standing(user_id: int, course: Course, cohort_id: int | None) -> CourseStanding:
     placement = placement_of(user_id, course, cohort_id)
     outline = trainee_plan(placement, plans_for(course, [placement]))
     progress = {
