@@ -162,3 +162,18 @@ def test_the_pre_and_post_tests_stay_parallel_forms(app, make_user):
     assert "前测和后测不能有相同的试题" in text(shared)
     author.post(url, data={"op": "replace", "question": "m01-q01", "other": "m01-q06", "version": "1"})
     assert _items(app, "pre-test") == ["m01-q06", "m02-q01"]
+
+
+def test_a_quiz_without_a_review_setting_shows_its_kind_s_defaults(app, make_user):
+    load_course(app)
+    author, _ = author_client(app, make_user)
+    quiz = _quiz(app, "m02-quiz")
+    with app.app_context():
+        stored = db.session.get(Quiz, quiz.id)
+        stored.settings = {k: v for k, v in stored.settings.items() if k != "review"}
+        db.session.commit()
+    page = text(author.get(f"/authoring/quizzes/{quiz.id}/edit"))
+    # a module quiz's defaults: right or wrong and the explanation at once, the key after the end
+    assert 'name="review-immediately" value="explanation" checked' in page
+    assert 'name="review-immediately" value="answer">' in page
+    assert 'name="review-closed" value="answer" checked' in page

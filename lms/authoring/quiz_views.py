@@ -112,7 +112,8 @@ def _render(quiz, course, form, problems=(), raw_draw=None, status=200, review=N
         raw_draw=raw_draw,
         items_form=QuizItemsForm(),
         version_form=QuizVersionForm(),
-        review=review_options(quiz.kind, settings.review if review is None else review),
+        # the stored setting, not settings_of's word: absent means the kind's defaults
+        review=review_options(quiz.kind, (quiz.settings or {}).get("review") if review is None else review),
         review_times=REVIEW_TIMES,
         review_parts=REVIEW_PARTS_SHOWN,
     ), status
