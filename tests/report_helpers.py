@@ -96,9 +96,11 @@ def add_response(
     answers: dict,
     *,
     on: date = date(2026, 3, 2),
+    module_id: int | None = None,
 ) -> SurveyResponse:
-    """A submitted form; ``answers`` maps item keys to a number, a text, a list of option
-    indexes (multiple choice) or a dict of matrix row -> rating."""
+    """A submitted form (about ``module_id`` for the module-feedback form); ``answers`` maps
+    item keys to a number, a text, a list of option indexes (multiple choice) or a dict of
+    matrix row -> rating."""
     items = {i.key: i for i in db.session.scalars(select(SurveyItem).where(SurveyItem.survey_id == survey_id))}
     response = SurveyResponse(
         survey_id=survey_id,
@@ -106,6 +108,7 @@ def add_response(
         user_id=user_id,
         submitted_on=on,
         submitted_at=None if user_id is None else T0,
+        module_id=module_id,
     )
     db.session.add(response)
     db.session.flush()

@@ -13,8 +13,17 @@ Course feedback (anonymous), six responses in the cohort:
     useful-m1 (likert, module M1): 5 4 4 3 2 5   n 6, Σ 23, Σ² 95, mean 3.833333,
         s² = (95 − 529/6)/5 = 1.366667, s = 1.169045, CI ± 2.570582·s/√6 = ± 1.226836
     recommend (0-10): 10 9 9 8 6 3   promoters 3, passives 1, detractors 2: NPS = (3−2)/6 = 16.67
-    overall satisfaction (likert) 4 4 5 3 4 4 together with useful-m1 (every 1-5 answer):
-        n 12, Σ 47, mean 3.916667
+    overall (likert, the headline: the first 1-5 item not about a module): 4 4 5 3 4 4
+        n 6 respondents, Σ 24, Σ² 98, mean 4, s² = (98 − 96)/5 = 0.4, s = 0.632456,
+        CI ± 2.570582·s/√6 = ± 0.663721 (pooling every 1-5 answer would say n 24)
+    aspects (matrix, a dimension): content 4 and pace 3 or 4, so each respondent's mean is
+        3.5 4 3.5 4 3.5 4: n 6, mean 3.75, s² = 6·0.0625/5 = 0.075, s = 0.273861
+Module-feedback form about M1 (anonymous), items content / usefulness / delivery:
+    R1 5 4 3 · R2 4 4 4 · R3 2 3 4 · R4 5 5 5 · R5 3 2 1 · R6 1 (the others skipped)
+    per respondent 4 4 3 5 2 1: n 6, Σ 19, Σ² 71, mean 3.166667,
+        s² = (71 − 361/6)/5 = 2.166667 (the pooled 16 answers would say 55/16 = 3.4375)
+    M1's satisfaction is the form's (6 respondents); the course feedback's useful-m1 stays
+    beside it with its own 6 respondents, never added to them.
 A second cohort has three anonymous responses: fewer than SURVEY_MIN_GROUP (5), so nothing
 of them is shown.
 """
@@ -26,7 +35,7 @@ import pytest
 from lms.extensions import db
 from lms.reports.breakdown import dimension
 from lms.reports.needs import module_needs, needs_by_group
-from lms.reports.reaction import course_nps, module_satisfaction, overall_satisfaction
+from lms.reports.reaction import course_nps, course_satisfaction, module_satisfaction, overall_satisfaction
 from lms.reports.scope import Scope
 from lms.reports.survey_results import survey_results, text_answers
 from lms.surveys.models import Survey
@@ -182,10 +191,17 @@ def test_reaction_figures_match_the_hand_computation(app, survey_world):
         score = course_nps(_scope(survey_world))
         assert (score.n, score.promoters, score.passives, score.detractors) == (6, 3, 1, 2)
         assert score.score == pytest.approx(100 / 6)
+        assert sat.from_form is False and sat.form is None  # no module form answered yet
         overall = overall_satisfaction(_scope(survey_world))
-        # likert and matrix answers: 6 overall + 6 useful + 12 matrix (4,4,4,4,4,4 and 3,4,3,4,3,4)
-        assert overall.n == 24
-        assert overall.mean == pytest.approx((sum(OVERALL) + sum(USEFUL) + 24 + 21) / 24)
+        assert (overall.n, overall.mean) == (6, 4.0)
+        assert overall.sd == pytest.approx(0.632456, abs=1e-6)
+        assert (overall.low, overall.high) == pytest.approx((4 - 0.663721, 4 + 0.663721), abs=1e-5)
+        course = course_satisfaction(_scope(survey_world))
+        assert (course.respondents, course.overall_prompt) == (6, "总体满意度")
+        (aspects,) = course.dimensions
+        assert (aspects.prompt, aspects.statements, aspects.score.n) == ("aspects", 2, 6)
+        assert aspects.score.mean == pytest.approx(3.75)
+        assert aspects.score.sd == pytest.approx(0.273861, abs=1e-6)
         results = survey_results(_scope(survey_world), db.session.get(Survey, survey_world["feedback"]))
         by_key = {i.key: i for i in results.items}
         assert by_key["recommend"].nps.score == pytest.approx(100 / 6)
@@ -193,6 +209,45 @@ def test_reaction_figures_match_the_hand_computation(app, survey_world):
         assert (content.label, content.mean.mean) == ("内容", 4.0)
         assert pace.mean.mean == pytest.approx(3.5)
         assert by_key["improve"].texts == 5  # one blank answer is not a comment
+
+
+MODULE_FORM = [(5, 4, 3), (4, 4, 4), (2, 3, 4), (5, 5, 5), (3, 2, 1), (1,)]
+
+
+def test_a_module_is_rated_per_respondent_from_its_own_form(app, survey_world):
+    with app.app_context():
+        form = make_survey(
+            survey_world["course"],
+            "module-feedback",
+            "module_feedback",
+            [{"key": k, "itype": "likert"} for k in ("content", "usefulness", "delivery")],
+            anonymous=True,
+        )
+        for ratings in MODULE_FORM:
+            answers = dict(zip(("content", "usefulness", "delivery"), map(float, ratings), strict=False))
+            add_response(form.id, survey_world["cohort"], None, answers, module_id=survey_world["m1"])
+        (sat,) = module_satisfaction(_scope(survey_world))
+        assert sat.from_form and (sat.respondents, sat.score.n) == (6, 6)
+        assert sat.score.mean == pytest.approx(19 / 6)
+        assert sat.score.sd == pytest.approx(2.166667**0.5, abs=1e-6)
+        assert sat.counts == [2, 2, 3, 5, 4]  # the 16 answers, for the distribution
+        assert (sat.course_item.respondents, sat.course_item.score.mean) == (6, pytest.approx(23 / 6))
+        db.session.rollback()
+
+
+def test_the_reaction_page_says_what_each_figure_averages(app, survey_world, make_user):
+    client = app.test_client()
+    login(client, make_user("organizer"))
+    base = f"/reports/cohorts/{survey_world['cohort']}"
+    html = client.get(f"{base}/reaction").get_data(as_text=True)
+    assert "总体满意度（1-5）" in html and "4.00" in html
+    assert "“总体满意度”，6 人作答" in html
+    assert "各维度满意度" in html and "3.75" in html
+    assert "先求每位作答者所评各项的平均分，再对作答者求平均" in html
+    sheet = client.get(f"{base}/export/reaction/satisfaction-course.csv").get_data().decode("utf-8-sig")
+    lines = sheet.splitlines()
+    assert lines[1] == "总体满意度,总体满意度,6,4.0,3.3363,4.6637"
+    assert lines[2] == "aspects,每位作答者 2 项的平均分,6,3.75,3.4626,4.0374"
 
 
 def test_small_anonymous_groups_are_hidden(app, survey_world):

@@ -41,6 +41,7 @@ from .progress import inactive_trainees, module_progress, trainee_progress
 from .reaction import (
     FEEDBACK_KINDS,
     course_nps,
+    course_satisfaction,
     module_satisfaction,
     overall_satisfaction,
 )
@@ -252,7 +253,11 @@ def reaction(ctx: ReportContext, survey_id: int | None = None, search: str = "",
     total, comments = text_answers(
         ctx.scope, chosen, search=search.strip(), limit=PAGE_ROWS, offset=(page - 1) * PAGE_ROWS
     )
-    result_tables = {"satisfaction": tables.satisfaction_table(satisfaction, ctx.cohort.id)}
+    course = course_satisfaction(ctx.scope)
+    result_tables = {
+        "satisfaction-course": tables.course_satisfaction_table(course),
+        "satisfaction": tables.satisfaction_table(satisfaction, ctx.cohort.id),
+    }
     for r in results:
         if not r.suppressed:
             table = tables.survey_table(r)
@@ -262,7 +267,10 @@ def reaction(ctx: ReportContext, survey_id: int | None = None, search: str = "",
     chart = svg.bar_chart(
         "chart-satisfaction",
         _("Satisfaction by module"),
-        _("Mean of the 1-5 feedback answers about each module; low scores are highlighted."),
+        _(
+            "Each respondent's mean of the 1-5 items about the module, then the mean over respondents "
+            "(the module rating form where answered, else the course feedback); low scores are highlighted."
+        ),
         [svg.Bar(s.title, s.score.mean, tables.format_cell(s.score.mean, "num"), s.low) for s in satisfaction],
         max_value=5,
     )
@@ -270,7 +278,7 @@ def reaction(ctx: ReportContext, survey_id: int | None = None, search: str = "",
         "satisfaction": satisfaction,
         "results": results,
         "nps": course_nps(ctx.scope),
-        "overall": overall_satisfaction(ctx.scope),
+        "course": course,
         "surveys": surveys,
         "chart": chart,
         "comment_total": total,

@@ -24,7 +24,7 @@ from .items import ItemAnalysis
 from .learning import GAIN_EDGES, SCORE_EDGES, Gain, QuizScores, TraineeGain
 from .needs import GroupNeeds, ModuleNeed
 from .progress import ModuleProgress, TraineeProgress
-from .reaction import Satisfaction
+from .reaction import CourseSatisfaction, Satisfaction
 from .survey_results import SurveyResults, TextAnswer
 
 EMPTY = "—"
@@ -544,26 +544,68 @@ def _option_label(letter: str) -> str:
 # -- Reaction ------------------------------------------------------------------------------
 
 
+def course_satisfaction_table(found: CourseSatisfaction | None) -> Table:
+    """The headline and each dimension, every row saying what it averages."""
+    t = Table(
+        "satisfaction-course",
+        _("Course satisfaction"),
+        [
+            Column(_("Figure")),
+            Column(_("What it averages")),
+            Column(_("Respondents"), "int"),
+            Column(_("Mean (1-5)"), "num"),
+            Column(_("95% CI"), "range"),
+        ],
+    )
+    if found is None:
+        return t
+    if found.overall is not None:
+        o = found.overall
+        t.rows.append([_("Overall satisfaction"), found.overall_prompt, o.n, o.mean, _ci(o)])
+    for d in found.dimensions:
+        basis = _("Each respondent's mean of %(n)d statements", n=d.statements)
+        t.rows.append([d.prompt, basis, d.score.n, d.score.mean, _ci(d.score)])
+    t.note = _(
+        "The overall item counts one answer per respondent. A dimension is scored per "
+        "respondent (the mean of the statements they rated), then averaged over respondents."
+    )
+    return t
+
+
 def satisfaction_table(rows: list[Satisfaction], cohort_id: int) -> Table:
     t = Table(
         "satisfaction",
         _("Satisfaction by module"),
         [
             Column(_("Module")),
-            Column(_("Respondents"), "int"),
+            Column(_("Module rating form: respondents"), "int"),
             Column(_("Mean (1-5)"), "num"),
             Column(_("95% CI"), "range"),
-            *[Column(str(v), "int") for v in range(1, 6)],
+            Column(_("Course feedback: respondents"), "int"),
+            Column(_("Mean (1-5)"), "num"),
+            Column(_("95% CI"), "range"),
         ],
     )
     for s in rows:
-        counts = [None] * 5 if s.suppressed else s.counts
-        t.rows.append([s.title, s.respondents, s.score.mean, _ci(s.score), *counts])
+        cells = []
+        for rating in (s.form, s.course_item):
+            if rating is None:
+                cells += [None, None, (None, None)]
+            else:
+                cells += [rating.respondents, rating.score.mean, _ci(rating.score)]
+        t.rows.append([s.title, *cells])
         links = {0: url_for("reports.module_health", cohort_id=cohort_id, module_id=s.module_id)}
         t.links.append(links)
         t.marked.append(s.low)
-    if any(s.suppressed for s in rows):
-        t.note = _("Anonymous answers from fewer people than the minimum group are hidden (—).")
+    t.note = _(
+        "Each respondent's mean of the 1-5 items about the module, then the mean over "
+        "respondents: from the rating form answered after the module, and from the course "
+        "feedback's items about it. Both forms are anonymous and cannot be joined, so their "
+        "respondents are counted apart, never added; the chart shows the module form where it "
+        "was answered."
+    )
+    if any(r is not None and r.suppressed for s in rows for r in (s.form, s.course_item)):
+        t.note += " " + _("Anonymous answers from fewer people than the minimum group are hidden (—).")
     return t
 
 
@@ -629,7 +671,7 @@ def compare_table(figures: list[CohortFigures]) -> Table:
             Column(_("Normalised gain (mean)"), "num"),
             Column(_("95% CI"), "range"),
             Column(_("Final exam pass rate"), "pct"),
-            Column(_("Satisfaction (1-5)"), "num"),
+            Column(_("Overall satisfaction (1-5)"), "num"),
             Column(_("Would-recommend score (NPS)"), "num"),
         ],
     )
