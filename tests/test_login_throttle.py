@@ -159,16 +159,18 @@ def _parallel_wrong_logins(app, phone: str, n: int) -> list[int]:
     [{"RATELIMIT_STORAGE_URI": REDIS_URL, "RATELIMIT_STORAGE_OPTIONS": {"socket_timeout": 1}}],
     indirect=True,
 )
-@pytest.mark.xfail(
-    reason="known defect: under CI load 12 parallel attempts let through other than exactly 5 "
-    "(seen 1 and 6); the increment-then-check path needs a look (see the closing note)",
-    strict=False,
-)
 def test_parallel_attempts_are_counted_atomically_in_redis(app, make_user):
+    # Redis outlives the test database: the 24-hour failure counter an earlier run left for
+    # the same account id (same test secret, so the same key) would start this one in back-off.
+    with app.app_context():
+        throttle.store().reset()
     user = make_user()
     codes = _parallel_wrong_logins(app, user.phone, 12)
-    assert codes.count(200) == 5, codes  # "5 a minute" lets exactly 5 through
-    assert codes.count(429) == 7
+    # Five evaluated attempts a minute, and, as one at a time (see the back-off test), the
+    # first back-off slot once those five failures are counted: 5 or 6 of 12, never more.
+    # A check made before counting would let all 12 through.
+    assert codes.count(200) in (5, 6), codes
+    assert codes.count(429) == 12 - codes.count(200)
 
 
 @pytest.mark.parametrize(
