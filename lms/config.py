@@ -114,10 +114,16 @@ def build_config(instance_path: str) -> dict:
         "LOGIN_BACKOFF_MAX_SECONDS": 15 * 60,
         "LOGIN_LIMITS_PER_ADDRESS": "30 per minute",
         "JOIN_CODE_LIMITS": "10 per minute;60 per hour",
+        # Password reset by e-mail (auth/password_reset.py): a link lasts this long and works
+        # once; an account gets at most this many links an hour; an address may ask this often.
+        "PASSWORD_RESET_MINUTES": 30,
+        "PASSWORD_RESET_MAILS_PER_HOUR": 3,
+        "PASSWORD_RESET_LIMITS_PER_ADDRESS": "5 per 15 minutes",
         # Surveys: anonymous results of smaller groups are not shown.
         "SURVEY_MIN_GROUP": int(os.environ.get("LMS_SURVEY_MIN_GROUP", "5")),
         "SUGGESTION_LIMITS": "5 per hour;20 per day",
-        # Reminder e-mails (`flask lms send-reminders`); none are sent without a server.
+        # E-mail (reminders, password reset links); none are sent without a server. Links in
+        # e-mails start with LMS_BASE_URL (required for reset links in production).
         "LMS_BASE_URL": os.environ.get("LMS_BASE_URL", "").rstrip("/"),
         "MAIL_SERVER": os.environ.get("LMS_MAIL_SERVER") or None,
         "MAIL_PORT": int(os.environ.get("LMS_MAIL_PORT", "25")),

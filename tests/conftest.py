@@ -25,6 +25,8 @@ from lms.extensions import db, limiter
 from lms.learning.models import Course
 from tests.dates import site_today
 
+pytest_plugins = ["tests.mail_helpers"]  # the smtp_server fixture
+
 PASSWORD = "correct-horse-9"
 FAST_PASSWORD_HASH = "pbkdf2:sha256:1000"
 

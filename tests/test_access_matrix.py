@@ -65,6 +65,8 @@ ROUTES = {
     "discussions.moderate_post": row("POST", "/discuss/posts/{post}/moderate", 302, 403, 404, 400, 400),
     "auth.login": row("GET", "/login", 200, 302, 302, 302, 302),
     "auth.register": row("GET", "/register", 200, 302, 302, 302, 302),
+    "auth.forgot_password": row("GET", "/password/forgot", 200, 302, 302, 302, 302),
+    "auth.reset_password": row("GET", "/password/reset/not-a-token", 400, 400, 400, 400, 400),
     "auth.logout": row("POST", "/logout", 302, 302, 302, 302, 302),
     "auth.profile": row("GET", "/profile", 302, 200, 200, 200, 200),
     "auth.change_password": row("GET", "/profile/password", 302, 200, 200, 200, 200),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from datetime import UTC, date, datetime, timedelta
 from email import message_from_bytes
 from email.header import decode_header, make_header
@@ -18,6 +17,7 @@ from lms.surveys import service
 from lms.surveys.models import SentReminder, Survey
 from lms.surveys.windows import set_window, start_of_day
 from tests.dates import site_today
+from tests.mail_helpers import free_port
 from tests.survey_helpers import SurveyWorld, client_for, enrol, make_survey_world
 
 
@@ -164,33 +164,6 @@ def test_follow_up_opens_on_the_due_day(app, sw):
 
 
 # -- reminder e-mails ----------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_server():
-    """A local SMTP server (aiosmtpd) that keeps what it receives."""
-    controller_module = pytest.importorskip("aiosmtpd.controller")
-
-    class Sink:
-        def __init__(self):
-            self.messages = []
-
-        async def handle_DATA(self, server, session, envelope):
-            self.messages.append(envelope)
-            return "250 OK"
-
-    sink = Sink()
-    port = free_port()
-    controller = controller_module.Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield port, sink.messages
-    controller.stop()
 
 
 @pytest.fixture

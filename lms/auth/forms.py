@@ -106,6 +106,18 @@ class PasswordChangeForm(FlaskForm):
     )
 
 
+class ResetRequestForm(FlaskForm):
+    identifier = StringField(_l("Mobile number or e-mail"), validators=[DataRequired(), Length(max=254)])
+
+
+class ResetPasswordForm(FlaskForm):
+    password = _password_field(_l("New password"))
+    confirm = PasswordField(
+        _l("Repeat new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
+    )
+
+
 class LanguageForm(FlaskForm):
     lang = HiddenField(validators=[DataRequired()])
     next = HiddenField()

@@ -23,7 +23,7 @@ from lms.db import write_transaction
 from lms.extensions import limiter
 from lms.security import safe_next_url
 
-from . import login_sessions, service, throttle
+from . import login_sessions, password_reset, service, throttle
 from .forms import (
     LanguageForm,
     LoginForm,
@@ -31,6 +31,8 @@ from .forms import (
     PasswordChangeForm,
     ProfileForm,
     RegistrationForm,
+    ResetPasswordForm,
+    ResetRequestForm,
 )
 from .service import AccountError
 from .session import current_session_id
@@ -195,6 +197,48 @@ def change_password():
             flash(_("Your password has been changed. Other devices have been signed out."), "success")
             return redirect(url_for("auth.profile"))
     return render_template("auth/password.html", form=form)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["PASSWORD_RESET_LIMITS_PER_ADDRESS"], methods=["POST"], scope="password-reset"
+)
+def forgot_password():
+    if current_user.is_authenticated:
+        return redirect(url_for("auth.change_password"))
+    available = password_reset.available()
+    form = ResetRequestForm()
+    if available and form.validate_on_submit():
+        password_reset.request_reset(form.identifier.data)
+        # the same words whether or not the account exists or has an e-mail address
+        flash(
+            _(
+                "If this account has an e-mail address, a link to reset the password is on its way. "
+                "It works once, for %(minutes)d minutes.",
+                minutes=current_app.config["PASSWORD_RESET_MINUTES"],
+            ),
+            "info",
+        )
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot.html", form=form, available=available)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["PASSWORD_RESET_LIMITS_PER_ADDRESS"], methods=["POST"], scope="password-reset"
+)
+def reset_password(token: str):
+    user = password_reset.user_for_token(token)
+    if user is None:
+        return render_template("auth/reset.html", form=None), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        with write_transaction():
+            password_reset.set_new_password(user, form.password.data)
+            login_sessions.end_all(user.id)
+        flash(_("Your password has been reset. Log in with the new password."), "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset.html", form=form, user=user)
 
 
 @bp.route("/language", methods=["POST"])

@@ -8,7 +8,6 @@ at worst lose a reminder, never send it twice. Run it once a day (cron or a syst
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import smtplib
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from lms.auth.models import User
 from lms.cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from lms.db import write_transaction
 from lms.extensions import db
+from lms.mail import Mailer
 
 from .models import SentReminder, Survey, SurveyKind, SurveyParticipation
 from .service import follow_up_due_on, window_for
@@ -112,30 +112,6 @@ def due_follow_ups(now: datetime) -> list[Due]:
             continue
         due.append(Due(user_id, cohort_id, survey_id))
     return due
-
-
-class Mailer:
-    """One SMTP connection for a run, opened on first use, from the MAIL_* settings."""
-
-    def __init__(self, config):
-        self.config = config
-        self.smtp: smtplib.SMTP | None = None
-
-    def send(self, message: EmailMessage) -> None:
-        if self.smtp is None:
-            c = self.config
-            cls = smtplib.SMTP_SSL if c["MAIL_USE_SSL"] else smtplib.SMTP
-            self.smtp = cls(c["MAIL_SERVER"], c["MAIL_PORT"], timeout=30)
-            if c["MAIL_USE_TLS"] and not c["MAIL_USE_SSL"]:
-                self.smtp.starttls()
-            if c["MAIL_USERNAME"]:
-                self.smtp.login(c["MAIL_USERNAME"], c["MAIL_PASSWORD"] or "")
-        self.smtp.send_message(message)
-
-    def close(self) -> None:
-        if self.smtp is not None:
-            with contextlib.suppress(smtplib.SMTPException):
-                self.smtp.quit()
 
 
 def _survey_url(cohort_id: int, survey_key: str) -> str:
